@@ -1,0 +1,48 @@
+import { redirect } from "@remix-run/node";
+import type { Actor } from "~/services/actor.server";
+import { authenticateAdminKey } from "~/services/sign-in.server";
+import { AppError } from "~/lib/errors";
+import { readSession } from "./lucia.server.ts";
+
+/**
+ * Turns a request into an Actor: a session cookie (admin panel) or an `X-Admin-Key: <MASTER_KEY>` header (scripts).
+ * Cross-site form posts are refused earlier, by the HTTP server's same-origin check.
+ */
+
+export type AuthResult = { actor: Actor; sessionId?: string; headers: Headers };
+
+export async function authenticate(request: Request, via: Actor["via"]): Promise<AuthResult | { actor: null; headers: Headers }> {
+  const headers = new Headers();
+  const adminKey = request.headers.get("x-admin-key");
+  if (adminKey) {
+    const user = await authenticateAdminKey(adminKey);
+    if (!user) {
+      throw new AppError("UNAUTHORIZED", "The X-Admin-Key header is not the MASTER_KEY of this server.");
+    }
+    return { actor: { userId: user.id, name: user.name, email: user.email, role: user.role, via }, headers };
+  }
+  const session = await readSession(request.headers.get("cookie"));
+  if ("user" in session && session.user) {
+    if (session.setCookie) headers.append("Set-Cookie", session.setCookie);
+    return { actor: { userId: session.user.id, name: session.user.name, email: session.user.email, role: session.user.role, via }, sessionId: session.sessionId, headers };
+  }
+  if ("clearCookie" in session && session.clearCookie) headers.append("Set-Cookie", session.clearCookie);
+  return { actor: null, headers };
+}
+
+/** For admin pages: the signed-in admin, or a redirect to the sign-in page that comes back here afterwards. */
+export async function requireAdmin(request: Request): Promise<AuthResult> {
+  const result = await authenticate(request, "web");
+  if (!result.actor) {
+    const url = new URL(request.url);
+    const redirectTo = `${url.pathname}${url.search}`;
+    throw redirect(`/signin?redirectTo=${encodeURIComponent(redirectTo)}`, { headers: result.headers });
+  }
+  return result as AuthResult;
+}
+
+/** Only local paths may be redirected to after sign-in. */
+export function safeRedirect(to: FormDataEntryValue | string | null | undefined, fallback = "/admin"): string {
+  if (!to || typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+}

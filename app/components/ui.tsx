@@ -1,0 +1,165 @@
+import { useEffect, useState } from "react";
+
+/** Small shared components: one look for buttons, fields, cards, badges, empty states and toasts. */
+
+export function cx(...classes: Array<string | false | null | undefined>) {
+  return classes.filter(Boolean).join(" ");
+}
+
+export function Button({
+  variant = "primary",
+  className,
+  ...props
+}: React.ButtonHTMLAttributes<HTMLButtonElement> & { variant?: "primary" | "secondary" | "danger" }) {
+  return (
+    <button
+      className={cx(
+        "inline-flex items-center justify-center rounded-md px-3.5 py-2 text-sm font-medium shadow-sm focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-not-allowed disabled:opacity-60",
+        variant === "primary" && "bg-indigo-700 text-white hover:bg-indigo-800",
+        variant === "secondary" && "bg-white text-slate-900 ring-1 ring-slate-300 ring-inset hover:bg-slate-50",
+        variant === "danger" && "bg-red-700 text-white hover:bg-red-800",
+        className,
+      )}
+      {...props}
+    />
+  );
+}
+
+export function Field({
+  label,
+  name,
+  errors,
+  hint,
+  ...input
+}: React.InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; errors?: string[] | null; hint?: string }) {
+  const id = input.id ?? `field-${name}`;
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <input
+        id={id}
+        name={name}
+        aria-invalid={errors?.length ? true : undefined}
+        aria-describedby={cx(Boolean(errors?.length) && errorId, hint && hintId) || undefined}
+        className={cx(
+          "mt-1 block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none",
+          errors?.length ? "ring-red-500" : "ring-slate-300",
+        )}
+        {...input}
+      />
+      {hint ? (
+        <p id={hintId} className="mt-1 text-xs text-slate-600">
+          {hint}
+        </p>
+      ) : null}
+      {errors?.length ? (
+        <p id={errorId} className="mt-1 text-sm text-red-700">
+          {errors.join(". ")}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function Card({ title, children, actions }: { title?: string; children: React.ReactNode; actions?: React.ReactNode }) {
+  return (
+    <section className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200">
+      {title || actions ? (
+        <div className="mb-4 flex items-center justify-between gap-4">
+          {title ? <h2 className="text-base font-semibold">{title}</h2> : <span />}
+          {actions}
+        </div>
+      ) : null}
+      {children}
+    </section>
+  );
+}
+
+export function StatusBadge({ tone, children }: { tone: "ok" | "warn" | "bad" | "neutral"; children: React.ReactNode }) {
+  return (
+    <span
+      className={cx(
+        "inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium",
+        tone === "ok" && "bg-emerald-50 text-emerald-800 ring-1 ring-emerald-600/20",
+        tone === "warn" && "bg-amber-50 text-amber-900 ring-1 ring-amber-600/30",
+        tone === "bad" && "bg-red-50 text-red-800 ring-1 ring-red-600/20",
+        tone === "neutral" && "bg-slate-100 text-slate-700 ring-1 ring-slate-500/20",
+      )}
+    >
+      <span
+        aria-hidden
+        className={cx(
+          "h-1.5 w-1.5 rounded-full",
+          tone === "ok" && "bg-emerald-600",
+          tone === "warn" && "bg-amber-500",
+          tone === "bad" && "bg-red-600",
+          tone === "neutral" && "bg-slate-500",
+        )}
+      />
+      {children}
+    </span>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <div className="rounded-lg border-2 border-dashed border-slate-300 bg-white p-10 text-center">
+      <h2 className="text-base font-semibold">{title}</h2>
+      <div className="mx-auto mt-2 max-w-md text-sm text-slate-600">{children}</div>
+    </div>
+  );
+}
+
+export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: React.ReactNode }) {
+  return (
+    <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+        {description ? <p className="mt-1 text-sm text-slate-600">{description}</p> : null}
+      </div>
+      {actions}
+    </div>
+  );
+}
+
+export function Toast({ kind, message }: { kind: "success" | "error"; message: string }) {
+  const [open, setOpen] = useState(true);
+  useEffect(() => {
+    setOpen(true);
+    const timer = setTimeout(() => setOpen(false), 6000);
+    return () => clearTimeout(timer);
+  }, [message]);
+  if (!open) return null;
+  return (
+    <div
+      role="status"
+      className={cx(
+        "fixed right-4 bottom-4 z-50 flex max-w-sm items-start gap-3 rounded-lg px-4 py-3 text-sm shadow-lg ring-1",
+        kind === "success" ? "bg-emerald-50 text-emerald-900 ring-emerald-600/30" : "bg-red-50 text-red-900 ring-red-600/30",
+      )}
+    >
+      <span>{message}</span>
+      <button type="button" className="ml-auto font-medium underline" onClick={() => setOpen(false)}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+export function Alert({ tone = "bad", children }: { tone?: "bad" | "warn"; children: React.ReactNode }) {
+  return (
+    <div
+      role="alert"
+      className={cx(
+        "rounded-md px-3 py-2 text-sm ring-1",
+        tone === "bad" ? "bg-red-50 text-red-800 ring-red-600/20" : "bg-amber-50 text-amber-900 ring-amber-600/30",
+      )}
+    >
+      {children}
+    </div>
+  );
+}

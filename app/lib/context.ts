@@ -1,0 +1,11 @@
+/** What the HTTP server hands every loader, action and resource route. */
+export type RequestContext = { clientAddress: string; requestId: string };
+
+declare module "@remix-run/node" {
+  interface AppLoadContext extends RequestContext {}
+}
+
+export function requestContext(context: unknown): RequestContext {
+  const c = (context ?? {}) as Partial<RequestContext>;
+  return { clientAddress: c.clientAddress ?? "unknown", requestId: c.requestId ?? "none" };
+}

@@ -1,0 +1,193 @@
+import { z } from "zod";
+
+/**
+ * The one place that reads process.env. Every setting is validated here once, at start,
+ * and a missing or malformed one stops the process with a message naming the variable and the fix.
+ */
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const MIN_SECRET_LENGTH = 32;
+
+const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+const postgresUrl = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine((v) => {
+      try {
+        return ["postgres:", "postgresql:"].includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, "must be a postgres:// URL, for example postgres://user:password@127.0.0.1:5432/saas_litellm")
+    .optional(),
+);
+
+const httpUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      return ["http:", "https:"].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, "must be an http(s) URL, for example http://localhost:8002")
+  .transform((v) => v.replace(/\/+$/, ""));
+
+const port = (fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce
+      .number({ invalid_type_error: "must be a whole number between 1 and 65535" })
+      .int("must be a whole number between 1 and 65535")
+      .min(1, "must be a whole number between 1 and 65535")
+      .max(65535, "must be a whole number between 1 and 65535")
+      .default(fallback),
+  );
+
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(["true", "false", "1", "0", "yes", "no"], {
+        errorMap: () => ({ message: "must be true or false" }),
+      })
+      .default(fallback ? "true" : "false")
+      .transform((v) => ["true", "1", "yes"].includes(v)),
+  );
+
+const secret = z.preprocess(emptyToUndefined, z.string().optional());
+
+const schema = z
+  .object({
+    NODE_ENV: z.preprocess(
+      emptyToUndefined,
+      z
+        .enum(["development", "production", "test"], {
+          errorMap: () => ({ message: "must be development, production or test" }),
+        })
+        .default("development"),
+    ),
+    DATABASE_URL: postgresUrl,
+    PORT: port(3000),
+    HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+    MASTER_KEY: secret,
+    APP_SECRET: secret,
+    LITELLM_PROXY_URL: z.preprocess(emptyToUndefined, httpUrl.default("http://localhost:8002")),
+    LITELLM_MASTER_KEY: secret,
+    LOG_LEVEL: z.preprocess(
+      (v) => (typeof v === "string" ? emptyToUndefined(v.toLowerCase()) : v),
+      z
+        .enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) })
+        .default("info"),
+    ),
+    SESSION_TTL_HOURS: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number({ invalid_type_error: "must be a number of hours, for example 12" })
+        .positive("must be a positive number of hours")
+        .max(24 * 90, "must be at most 2160 hours (90 days)")
+        .default(12),
+    ),
+    TRUST_PROXY: bool(false),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
+    PG_PORT: port(54329),
+    // Set by `remix dev` for the app server it runs; its presence means live reload and development error pages.
+    REMIX_DEV_ORIGIN: z.preprocess(emptyToUndefined, z.string().optional()),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== "production") return;
+    const required: Array<["MASTER_KEY" | "APP_SECRET" | "LITELLM_MASTER_KEY", string]> = [
+      ["MASTER_KEY", "the admin key for the admin panel and the API"],
+      ["APP_SECRET", "the key that encrypts virtual keys and signs cookies"],
+    ];
+    for (const [name, what] of required) {
+      const value = env[name];
+      if (!value) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [name],
+          message: `is required in production (${what}); set it to a random value of at least ${MIN_SECRET_LENGTH} characters, e.g. \`openssl rand -hex 32\``,
+        });
+      } else if (value.length < MIN_SECRET_LENGTH) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [name],
+          message: `is too weak (${value.length} characters); production needs at least ${MIN_SECRET_LENGTH}, e.g. \`openssl rand -hex 32\``,
+        });
+      }
+    }
+    if (!env.DATABASE_URL) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["DATABASE_URL"],
+        message: "is required in production; set it to your PostgreSQL server, e.g. postgres://user:password@db:5432/saas_litellm",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(
+      `Configuration is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example for every setting.`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses a set of variables; throws ConfigError naming each bad variable and its fix. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  return result.data;
+}
+
+/** Settings a running app or worker process cannot do without. */
+export type RuntimeEnv = Env & { DATABASE_URL: string; MASTER_KEY: string; APP_SECRET: string };
+
+export function requireRuntime(env: Env): RuntimeEnv {
+  const problems: string[] = [];
+  if (!env.DATABASE_URL)
+    problems.push("DATABASE_URL is required; start with `npm start` (embedded database) or set it to your PostgreSQL server");
+  if (!env.MASTER_KEY) problems.push("MASTER_KEY is required; start with `npm start` (generates one) or set it in .env");
+  if (!env.APP_SECRET) problems.push("APP_SECRET is required; start with `npm start` (generates one) or set it in .env");
+  if (problems.length) throw new ConfigError(problems);
+  return env as RuntimeEnv;
+}
+
+let cached: RuntimeEnv | undefined;
+
+/** The validated settings of this process (app or worker). Read once, then cached. */
+export function env(): RuntimeEnv {
+  cached ??= requireRuntime(parseEnv(process.env));
+  return cached;
+}
+
+/** The raw variables, for the launcher (which fills in what a local start lacks) and for tests. */
+export function rawEnv(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
+/** Loads `.env` from the working directory into process.env, without overriding what is already set. */
+export function loadDotEnv(file = ".env"): void {
+  try {
+    process.loadEnvFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+/** Stops the process with the config problems printed plainly (no stack trace). */
+export function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`\n${error.message}\n\n`);
+    process.exit(1);
+  }
+  throw error;
+}

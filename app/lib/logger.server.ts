@@ -1,0 +1,126 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import pino, { type DestinationStream, type Logger } from "pino";
+
+/**
+ * Structured JSON logs. Every line written while handling a request carries its request id
+ * (taken from AsyncLocalStorage), and no line may carry a secret: known secret fields are
+ * redacted by path, and anything that looks like a LiteLLM key (`sk-...`) is masked wherever it appears.
+ */
+
+type LogContext = { requestId: string };
+const context = new AsyncLocalStorage<LogContext>();
+
+export function withRequestId<T>(requestId: string | undefined, fn: () => T): T {
+  return context.run({ requestId: requestId || randomUUID() }, fn);
+}
+
+export function currentRequestId(): string | undefined {
+  return context.getStore()?.requestId;
+}
+
+const SECRET_KEYS = [
+  "password",
+  "passwordHash",
+  "password_hash",
+  "masterKey",
+  "master_key",
+  "MASTER_KEY",
+  "APP_SECRET",
+  "appSecret",
+  "LITELLM_MASTER_KEY",
+  "litellmMasterKey",
+  "virtualKey",
+  "virtual_key",
+  "key",
+  "token",
+  "apiKey",
+  "api_key",
+  "secret",
+  "authorization",
+  "Authorization",
+  "cookie",
+  "Cookie",
+  "set-cookie",
+  "x-admin-key",
+  "X-Admin-Key",
+  "x-litellm-api-key",
+];
+
+export const REDACT_PATHS = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+  ...SECRET_KEYS.map((k) => `req.headers["${k.toLowerCase()}"]`),
+];
+
+// sk-... keys (LiteLLM master and virtual keys) and bearer tokens, wherever they appear in a string.
+const KEY_PATTERN = /\b(sk-[A-Za-z0-9_-]{2})[A-Za-z0-9_-]{6,}/g;
+const BEARER_PATTERN = /(Bearer\s+)[^\s"']+/gi;
+
+export function maskSecrets(text: string): string {
+  return text.replace(KEY_PATTERN, "$1…").replace(BEARER_PATTERN, "$1[Redacted]");
+}
+
+/** Masks a secret for display: the first 5 and last 4 characters, the rest hidden. */
+export function maskKey(key: string): string {
+  if (key.length <= 12) return "••••";
+  return `${key.slice(0, 5)}…${key.slice(-4)}`;
+}
+
+function maskDeep(value: unknown, depth = 0): unknown {
+  if (depth > 8) return value;
+  if (typeof value === "string") return maskSecrets(value);
+  if (value instanceof Error) return maskDeep(pino.stdSerializers.err(value), depth + 1);
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+export function createLogger(options: { level?: string; name: string; destination?: DestinationStream }): Logger {
+  return pino(
+    {
+      name: options.name,
+      level: options.level ?? "info",
+      base: { pid: process.pid, service: options.name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: "[Redacted]" },
+      mixin() {
+        const requestId = currentRequestId();
+        return requestId ? { requestId } : {};
+      },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log(object) {
+          // Last line of defence: mask keys that slipped into messages or error text.
+          return maskDeep(object) as Record<string, unknown>;
+        },
+      },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === "string" ? maskSecrets(a) : a)) as Parameters<typeof method>,
+          );
+        },
+      },
+    },
+    options.destination,
+  );
+}
+
+let root: Logger | undefined;
+
+/** The process-wide logger; the app, the worker and the launcher replace it once at start (setLogger). */
+export function logger(): Logger {
+  root ??= createLogger({ name: "saas-litellm" });
+  return root;
+}
+
+export function setLogger(instance: Logger): void {
+  root = instance;
+}

@@ -1,0 +1,27 @@
+import type { AdminRole } from "../../db/schema/index.ts";
+import { AppError } from "~/lib/errors";
+
+/** Who is calling a service, and through which front door. Services decide what the actor may do. */
+export type Actor = {
+  userId: string;
+  name: string;
+  email: string | null;
+  role: AdminRole;
+  via: "web" | "trpc" | "rest" | "worker" | "system";
+};
+
+const RANK: Record<AdminRole, number> = { viewer: 0, admin: 1, owner: 2 };
+
+export function can(actor: Actor, role: AdminRole): boolean {
+  return RANK[actor.role] >= RANK[role];
+}
+
+/** Throws FORBIDDEN unless the actor has at least `role`. Viewers are read-only everywhere. */
+export function requireRole(actor: Actor, role: AdminRole, action: string): void {
+  if (can(actor, role)) return;
+  const message =
+    actor.role === "viewer"
+      ? `Viewers have read-only access, so you cannot ${action}. Ask an owner to give your account the ${role} role.`
+      : `Only an ${role} can ${action}. Ask an owner to do it, or to give your account the ${role} role.`;
+  throw new AppError("FORBIDDEN", message);
+}

@@ -1,0 +1,48 @@
+import { probeLiteLLM, type LiteLLMHealth } from "~/integrations/litellm/health.server";
+import { sqlClient } from "~/lib/db.server";
+import { getWorkerStatus, type WorkerStatus } from "./worker-check.server.ts";
+
+export type DatabaseHealth = { ok: boolean; latencyMs: number | null; version?: string; error?: string; fix?: string };
+
+export async function checkDatabase(timeoutMs = 2000): Promise<DatabaseHealth> {
+  const started = performance.now();
+  try {
+    const query = sqlClient()`select current_setting('server_version') as version`;
+    const timeout = new Promise<never>((_, reject) => {
+      const timer = setTimeout(() => {
+        query.cancel();
+        reject(new Error("no answer within the timeout"));
+      }, timeoutMs);
+      query.finally(() => clearTimeout(timer)).catch(() => {});
+    });
+    const [row] = await Promise.race([query, timeout]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started), version: row?.version as string };
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return {
+      ok: false,
+      latencyMs: null,
+      error: code === "ECONNREFUSED" ? "connection refused" : error instanceof Error ? error.message : String(error),
+      fix: "Check that PostgreSQL is running and that DATABASE_URL points at it.",
+    };
+  }
+}
+
+export type Readiness = {
+  status: "ready" | "degraded" | "unavailable";
+  database: DatabaseHealth;
+  litellm: LiteLLMHealth;
+  worker: WorkerStatus | null;
+};
+
+/** The database is required (unavailable without it); LiteLLM and the worker only degrade readiness. */
+export async function checkReadiness(): Promise<Readiness> {
+  const [database, litellm] = await Promise.all([checkDatabase(), probeLiteLLM()]);
+  const worker = database.ok ? await getWorkerStatus().catch(() => null) : null;
+  const status = !database.ok
+    ? "unavailable"
+    : litellm.reachable && litellm.masterKey === "accepted" && worker?.state === "running"
+      ? "ready"
+      : "degraded";
+  return { status, database, litellm, worker };
+}

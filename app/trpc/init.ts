@@ -1,0 +1,80 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { authenticate } from "~/auth/request.server";
+import { AppError, ERROR_CODES, isAppError } from "~/lib/errors";
+import { logger } from "~/lib/logger.server";
+import type { Actor } from "~/services/actor.server";
+
+/**
+ * The one tRPC file: context, then procedure tiers. Procedures translate transport only: they pass
+ * input to one service function, which validates it, authorises the actor and does the work.
+ */
+
+export type TrpcContext = {
+  actor: Actor | null;
+  authError?: AppError;
+  requestId: string;
+  clientAddress: string;
+  responseHeaders: Headers;
+};
+
+export async function createContext(request: Request, extra: { requestId: string; clientAddress: string }): Promise<TrpcContext> {
+  try {
+    const { actor, headers } = await authenticate(request, "trpc");
+    return { actor, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: headers };
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    // A wrong X-Admin-Key: public procedures still answer; protected ones report this error.
+    return { actor: null, authError: error, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: new Headers() };
+  }
+}
+
+const t = initTRPC.context<TrpcContext>().create({
+  errorFormatter({ shape, error, ctx }) {
+    const cause = error.cause;
+    if (isAppError(cause)) {
+      return {
+        ...shape,
+        message: cause.userMessage,
+        data: { code: shape.data.code, httpStatus: cause.status, appCode: cause.code, fieldErrors: cause.fieldErrors ?? null, retryAfterSeconds: cause.retryAfterSeconds ?? null },
+      };
+    }
+    if (error.code === "INTERNAL_SERVER_ERROR") {
+      return {
+        ...shape,
+        message: `Something went wrong on our side. Quote request id ${ctx?.requestId ?? "unknown"} when you report it.`,
+        data: { code: shape.data.code, httpStatus: 500, appCode: "INTERNAL", fieldErrors: null, retryAfterSeconds: null },
+      };
+    }
+    return { ...shape, data: { code: shape.data.code, httpStatus: shape.data.httpStatus, appCode: error.code, fieldErrors: null, retryAfterSeconds: null } };
+  },
+});
+
+/** Maps service errors (AppError) to tRPC's codes through the one error table. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (isAppError(cause)) {
+      result.error = new TRPCError({ code: ERROR_CODES[cause.code].trpc, message: cause.userMessage, cause });
+    } else if (result.error.code === "INTERNAL_SERVER_ERROR") {
+      logger().error({ err: result.error.cause ?? result.error }, "tRPC procedure failed");
+    }
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(mapErrors);
+
+/** Any signed-in admin (viewers included); services decide what each role may do. */
+export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor) {
+    if (ctx.authError) throw ctx.authError;
+    throw new TRPCError({
+      code: "UNAUTHORIZED",
+      message: "Sign in first: send `X-Admin-Key: <MASTER_KEY>`, or call from a signed-in admin session.",
+    });
+  }
+  return next({ ctx: { ...ctx, actor: ctx.actor } });
+});

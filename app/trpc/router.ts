@@ -1,0 +1,11 @@
+import { createCallerFactory, router } from "./init.ts";
+import { adminsRouter } from "./routers/admins.ts";
+import { systemRouter } from "./routers/system.ts";
+
+export const appRouter = router({
+  system: systemRouter,
+  admins: adminsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,3 @@
+export * from "./admin-users.ts";
+export * from "./audit-events.ts";
+export * from "./worker.ts";

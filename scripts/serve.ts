@@ -1,0 +1,129 @@
+/**
+ * The web process: Express serving the Remix build, with a request id and a JSON log line per request,
+ * the same-origin check for state-changing requests, and a shutdown that closes every pool so the
+ * process exits promptly on SIGTERM/SIGINT.
+ */
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import { isCrossSiteWrite } from "~/auth/origin.server";
+import { closeBoss } from "~/jobs/boss.server";
+import type { RequestContext } from "~/lib/context";
+import { closeDatabase } from "~/lib/db.server";
+import { env, exitOnConfigError } from "~/lib/env.server";
+import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
+
+let settings: ReturnType<typeof env>;
+try {
+  settings = env();
+} catch (error) {
+  exitOnConfigError(error);
+}
+setLogger(createLogger({ name: "web", level: settings.LOG_LEVEL }));
+
+const buildPath = path.resolve("build/index.js");
+const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+
+const app = express();
+app.disable("x-powered-by");
+app.set("trust proxy", settings.TRUST_PROXY);
+app.use(compression());
+
+// Request id: taken from X-Request-Id when it looks sane, otherwise made here; echoed back and on every log line.
+app.use((req, res, next) => {
+  const given = req.get("x-request-id");
+  const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+  res.setHeader("X-Request-Id", requestId);
+  const started = performance.now();
+  withRequestId(requestId, () => {
+    res.on("finish", () => {
+      const line = {
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+        clientAddress: req.ip,
+      };
+      if (req.path.startsWith("/build/") || req.path === "/healthz") logger().debug(line, "request");
+      else logger().info(line, "request");
+    });
+    next();
+  });
+});
+
+app.use((req, res, next) => {
+  const host = settings.TRUST_PROXY ? (req.get("x-forwarded-host") ?? req.get("host")) : req.get("host");
+  if (isCrossSiteWrite({ method: req.method, origin: req.get("origin") ?? null, host: host ?? null, cookie: req.get("cookie") ?? null })) {
+    logger().warn({ origin: req.get("origin") ?? null, path: req.path }, "refused a cross-site write");
+    res.status(403).json({ error: { code: "FORBIDDEN", message: "Cross-site request refused: submit this form from the admin panel itself." } });
+    return;
+  }
+  next();
+});
+
+// Fingerprinted assets are immutable; everything else in public/ is cached briefly.
+app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+app.use(express.static("public", { maxAge: "1h" }));
+
+app.all(
+  "*",
+  createRequestHandler({
+    build,
+    // Production mode (no error details in pages) everywhere except under `npm run dev`.
+    mode: settings.REMIX_DEV_ORIGIN ? "development" : "production",
+    getLoadContext: (req, res): RequestContext => ({
+      clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
+      requestId: String(res.getHeader("X-Request-Id")),
+    }),
+  }),
+);
+
+// Errors that escape Remix (rare): a plain JSON 500 with the request id, never a stack trace.
+app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  logger().error({ err: error, path: req.path }, "unhandled request error");
+  if (!res.headersSent) {
+    res.status(500).json({ error: { code: "INTERNAL", message: `Something went wrong on our side. Quote request id ${res.getHeader("X-Request-Id")}.` } });
+  }
+});
+
+const server = app.listen(settings.PORT, settings.HOST, () => {
+  logger().info({ port: settings.PORT }, `web server listening on http://localhost:${settings.PORT}`);
+  if (settings.REMIX_DEV_ORIGIN) void broadcastDevReady(build);
+});
+
+server.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EADDRINUSE") {
+    logger().fatal(`PORT ${settings.PORT} is already in use. Stop whatever listens there, or set PORT to a free port (for example PORT=3001).`);
+  } else {
+    logger().fatal({ err: error }, "web server could not start");
+  }
+  logger().flush();
+  process.exit(1);
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger().info({ signal }, "web server stopping");
+  const force = setTimeout(() => {
+    logger().warn("web server did not stop within 8 s; exiting");
+    process.exit(1);
+  }, 8000);
+  force.unref();
+  // Finish requests in flight (at most 3 s), then close the pools.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  setTimeout(() => server.closeAllConnections(), 3000).unref();
+  await closed;
+  await Promise.allSettled([closeBoss(), closeDatabase()]);
+  logger().info("web server stopped");
+  logger().flush();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -1,0 +1,82 @@
+/**
+ * The worker process: pg-boss consumers for every job in app/jobs/definitions.ts, plus pg-boss's
+ * maintenance and schedules. Runs apart from the web process; stops cleanly on SIGTERM/SIGINT.
+ */
+import { randomUUID } from "node:crypto";
+import os from "node:os";
+import { deleteHeartbeat, upsertHeartbeat } from "../db/queries/worker.ts";
+import { createBoss, prepareQueues } from "~/jobs/boss.server";
+import { jobs, type JobName, type JobPayload } from "~/jobs/definitions";
+import { closeDatabase, db } from "~/lib/db.server";
+import { env, exitOnConfigError } from "~/lib/env.server";
+import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
+import { handleCheckWorker } from "./handlers/check-worker.ts";
+
+type Handlers = { [N in JobName]: (payload: JobPayload<N>) => Promise<void> };
+const handlers: Handlers = {
+  "check-worker": handleCheckWorker,
+};
+
+let settings: ReturnType<typeof env>;
+try {
+  settings = env();
+} catch (error) {
+  exitOnConfigError(error);
+}
+setLogger(createLogger({ name: "worker", level: settings.LOG_LEVEL }));
+
+const workerId = randomUUID();
+const startedAt = new Date();
+const boss = createBoss(settings.DATABASE_URL, { max: 5 });
+
+async function beat() {
+  try {
+    await upsertHeartbeat(db(), { workerId, hostname: os.hostname(), pid: process.pid, startedAt });
+  } catch (error) {
+    logger().warn({ err: error }, "could not record the worker heartbeat");
+  }
+}
+
+await boss.start();
+await prepareQueues(boss);
+for (const name of Object.keys(handlers) as JobName[]) {
+  await boss.work(name, { batchSize: 20, pollingIntervalSeconds: 0.5 }, async (batch) => {
+    for (const job of batch) {
+      // Each job's log lines carry the job id as their request id.
+      await withRequestId(`job:${job.id}`, async () => {
+        const started = performance.now();
+        const payload = jobs[name].schema.parse(job.data);
+        await (handlers[name] as (p: unknown) => Promise<void>)(payload);
+        logger().info({ job: name, jobId: job.id, ms: Math.round(performance.now() - started) }, "job done");
+      });
+    }
+  });
+}
+await beat();
+const heartbeat = setInterval(() => void beat(), 10_000);
+logger().info({ queues: Object.keys(handlers) }, "worker ready");
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger().info({ signal }, "worker stopping");
+  clearInterval(heartbeat);
+  // On Ctrl-C Postgres may be stopping at the same moment; its "terminating connection" errors are expected now.
+  boss.removeAllListeners("error");
+  boss.on("error", (error) => logger().debug({ err: error }, "job queue error while stopping"));
+  const force = setTimeout(() => {
+    logger().warn("worker did not stop within 10 s; exiting");
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  // Jobs in progress finish (up to 6 s); pg-boss then closes its pool.
+  await boss.stop({ graceful: true, wait: true, timeout: 6000 }).catch((error) => logger().warn({ err: error }, "pg-boss stop failed"));
+  await deleteHeartbeat(db(), workerId).catch(() => {});
+  await closeDatabase();
+  logger().info("worker stopped");
+  logger().flush();
+  process.exit(0);
+}
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+process.on("SIGINT", () => void shutdown("SIGINT"));
