@@ -1,5 +1,6 @@
 import PgBoss from "pg-boss";
-import type postgres from "postgres";
+import { sql } from "drizzle-orm";
+import type { Tx } from "~/lib/db.server";
 import { env } from "~/lib/env.server";
 import { logger } from "~/lib/logger.server";
 import { JOB_NAMES, jobs, type JobName, type JobPayload } from "./definitions.ts";
@@ -42,10 +43,16 @@ function toParam(value: unknown): unknown {
   return value;
 }
 
-/** pg-boss's `db` option over an open postgres.js transaction: the job commits or rolls back with it. */
-export function jobDb(sql: postgres.TransactionSql): PgBoss.Db {
+/** pg-boss's `db` option over an open drizzle transaction: the job commits or rolls back with it. */
+export function jobDb(tx: Tx): PgBoss.Db {
   return {
-    executeSql: async (text, values) => ({ rows: await sql.unsafe(text, (values ?? []).map(toParam) as postgres.ParameterOrJSON<never>[]) }),
+    async executeSql(text, values = []) {
+      // pg-boss writes $1, $2, …; rebuild the statement with drizzle parameters in their place.
+      const chunks = text.split(/\$(\d+)/);
+      const query = sql.join(chunks.map((chunk, i) => (i % 2 === 0 ? sql.raw(chunk) : sql.param(toParam(values[Number(chunk) - 1])))));
+      const rows = await tx.execute(query);
+      return { rows: Array.from(rows as Iterable<unknown>) };
+    },
   };
 }
 
@@ -53,10 +60,10 @@ export function jobDb(sql: postgres.TransactionSql): PgBoss.Db {
 export async function sendJob<N extends JobName>(
   name: N,
   payload: JobPayload<N>,
-  options: { sql?: postgres.TransactionSql } & PgBoss.SendOptions = {},
+  options: { tx?: Tx } & PgBoss.SendOptions = {},
 ): Promise<string | null> {
   const data = jobs[name].schema.parse(payload);
-  const { sql, ...sendOptions } = options;
+  const { tx, ...sendOptions } = options;
   const instance = await boss();
-  return instance.send(name, data, { ...sendOptions, ...(sql ? { db: jobDb(sql) } : {}) });
+  return instance.send(name, data, { ...sendOptions, ...(tx ? { db: jobDb(tx) } : {}) });
 }

@@ -34,14 +34,12 @@ export async function closeDatabase(): Promise<void> {
   await handle?.client.end({ timeout: 3 });
 }
 
-/** What a transaction hands its callback: drizzle for queries, and the raw postgres.js handle (for pg-boss's `db` option). */
-export type Transaction = { tx: Database; sql: postgres.TransactionSql };
+/** What a transaction hands its callback (an object, so more can be added without touching callers). */
+export type Transaction = { tx: Tx };
 
-/** Runs fn in one transaction; jobs sent with `jobDb(sql)` commit or roll back with the rows. */
+/** Runs fn in one transaction; jobs sent with `{ tx }` commit or roll back with the rows. */
 export async function transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T> {
-  db();
-  const client = holder.__saasDb!.client;
-  return (await client.begin(async (sql) => fn({ tx: drizzle(sql as unknown as postgres.Sql, { schema }), sql }))) as T;
+  return db().transaction((tx) => fn({ tx }));
 }
 
 /** The raw client, for health checks. */

@@ -1,13 +1,14 @@
+import type postgres from "postgres";
 import { probeLiteLLM, type LiteLLMHealth } from "~/integrations/litellm/health.server";
 import { sqlClient } from "~/lib/db.server";
 import { getWorkerStatus, type WorkerStatus } from "./worker-check.server.ts";
 
 export type DatabaseHealth = { ok: boolean; latencyMs: number | null; version?: string; error?: string; fix?: string };
 
-export async function checkDatabase(timeoutMs = 2000): Promise<DatabaseHealth> {
+export async function checkDatabase(client: postgres.Sql = sqlClient(), timeoutMs = 2000): Promise<DatabaseHealth> {
   const started = performance.now();
   try {
-    const query = sqlClient()`select current_setting('server_version') as version`;
+    const query = client`select current_setting('server_version') as version`;
     const timeout = new Promise<never>((_, reject) => {
       const timer = setTimeout(() => {
         query.cancel();

@@ -18,9 +18,9 @@ export const HEARTBEAT_STALE_SECONDS = 30;
 export async function requestWorkerCheck(actor: Actor): Promise<{ checkId: string }> {
   requireRole(actor, "admin", "run a worker check");
   const checkId = randomUUID();
-  await transaction(async ({ tx, sql }) => {
+  await transaction(async ({ tx }) => {
     await insertWorkerCheck(tx, { id: checkId, requestedBy: actor.userId });
-    await sendJob("check-worker", { checkId }, { sql });
+    await sendJob("check-worker", { checkId }, { tx });
   });
   return { checkId };
 }

@@ -26,14 +26,15 @@ async function timedFetch(url: string, init: RequestInit & { timeoutMs: number }
 
 function describe(error: unknown): string {
   if (error instanceof Error && error.name === "TimeoutError") return "no answer within the timeout";
-  const cause = (error as { cause?: { code?: string } })?.cause?.code;
-  if (cause === "ECONNREFUSED") return "connection refused";
-  if (cause === "ENOTFOUND") return "host not found";
-  return cause ?? (error instanceof Error ? error.message : String(error));
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  if (cause?.code === "ECONNREFUSED") return "connection refused";
+  if (cause?.code === "ENOTFOUND") return "host not found";
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }
 
-export async function probeLiteLLM(options: { timeoutMs?: number } = {}): Promise<LiteLLMHealth> {
-  const { LITELLM_PROXY_URL: url, LITELLM_MASTER_KEY: masterKey } = env();
+/** Probes the configured proxy; `target` overrides the URL and key (the settings page's "test" and the tests use it). */
+export async function probeLiteLLM(target?: { url: string; masterKey: string | undefined }, options: { timeoutMs?: number } = {}): Promise<LiteLLMHealth> {
+  const { url, masterKey } = target ?? { url: env().LITELLM_PROXY_URL, masterKey: env().LITELLM_MASTER_KEY };
   const timeoutMs = options.timeoutMs ?? 2000;
   let latencyMs: number | null = null;
   let version: string | null = null;
