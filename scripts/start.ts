@@ -112,7 +112,7 @@ try {
   const env = { ...rawEnv(), ...childEnv } as NodeJS.ProcessEnv;
   const tsx = ["--import", "tsx"];
   const web = dev
-    ? spawn(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "dev", "-c", `"${process.execPath}" --import tsx scripts/serve.ts`], {
+    ? spawn(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "dev", "-c", "node --import tsx scripts/serve.ts"], {
         env,
         stdio: "inherit",
         detached: true,

@@ -2,6 +2,7 @@
 export type RequestContext = { clientAddress: string; requestId: string };
 
 declare module "@remix-run/node" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- module augmentation: adds our fields to Remix's type
   interface AppLoadContext extends RequestContext {}
 }
 

@@ -1,0 +1,63 @@
+/**
+ * Browser tests (e2e/*.spec.ts) against the real app: `scripts/start.ts` runs the web server, the
+ * worker and (without DATABASE_URL) an embedded PostgreSQL whose data dir starts empty every run.
+ * Build first: `npm run build && npx playwright test`, or `npm run test:e2e`, which does both.
+ */
+import { defineConfig } from "@playwright/test";
+import { findChromium, HOW_TO_GET_CHROMIUM } from "./e2e/chromium.ts";
+import { APP_SECRET, BASE_URL, CLOSED_LITELLM_URL, E2E_DATA_DIR, E2E_PG_PORT, E2E_PORT, MASTER_KEY } from "./e2e/fixtures.ts";
+import { PLAYWRIGHT_JSON_REPORT } from "./scripts/test-summary.ts";
+
+const browser = findChromium();
+// Workers load this file too: say it once, from the main process.
+if (!browser.path && !process.env.TEST_WORKER_INDEX) process.stderr.write(`\n${browser.problem}\n${HOW_TO_GET_CHROMIUM}\n\n`);
+
+export default defineConfig({
+  testDir: "e2e",
+  // Artifacts of failed tests (screenshots, traces); Playwright empties this folder at the start of each run.
+  outputDir: "test-results/e2e",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: Boolean(process.env.CI),
+  retries: process.env.CI ? 1 : 0,
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  reporter: [["list"], ["json", { outputFile: PLAYWRIGHT_JSON_REPORT }]],
+  use: {
+    baseURL: BASE_URL,
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: browser.path,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    // Playwright starts the web server before globalSetup runs, so the fresh data dir is part of the command.
+    // Without DATABASE_URL that dir holds the embedded PostgreSQL; with it, there is nothing to lose.
+    command: `node -e "fs.rmSync('${E2E_DATA_DIR}', { recursive: true, force: true })" && node --import tsx scripts/start.ts`,
+    url: `http://127.0.0.1:${E2E_PORT}/healthz`,
+    reuseExistingServer: false,
+    timeout: 90_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+    env: {
+      PORT: String(E2E_PORT),
+      PG_PORT: String(E2E_PG_PORT),
+      DATA_DIR: E2E_DATA_DIR,
+      MASTER_KEY,
+      APP_SECRET,
+      LITELLM_PROXY_URL: CLOSED_LITELLM_URL,
+      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+    },
+  },
+});
