@@ -10,7 +10,7 @@ import { PLAYWRIGHT_JSON_REPORT } from "./scripts/test-summary.ts";
 
 const browser = findChromium();
 // Workers load this file too: say it once, from the main process.
-if (!browser.path && !process.env.TEST_WORKER_INDEX) process.stderr.write(`\n${browser.problem}\n${HOW_TO_GET_CHROMIUM}\n\n`);
+if (!browser.found && !process.env.TEST_WORKER_INDEX) process.stderr.write(`\n${browser.problem}\n${HOW_TO_GET_CHROMIUM}\n\n`);
 
 export default defineConfig({
   testDir: "e2e",
@@ -28,7 +28,7 @@ export default defineConfig({
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
     launchOptions: {
-      executablePath: browser.path,
+      executablePath: browser.found ? browser.path : undefined,
       args: [
         "--headless",
         "--no-sandbox",

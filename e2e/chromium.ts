@@ -7,20 +7,22 @@ import { chromium } from "@playwright/test";
 
 export const SYSTEM_CHROMIUM = "/usr/bin/chromium";
 
-export type ChromiumLookup = { path: string; source: "CHROMIUM_PATH" | "system" | "playwright" } | { path: undefined; problem: string };
+export type ChromiumLookup =
+  | { found: true; path: string; source: "CHROMIUM_PATH" | "system" | "playwright" }
+  | { found: false; problem: string };
 
-export function findChromium(env: NodeJS.ProcessEnv = process.env): ChromiumLookup {
+export function findChromium(env: Record<string, string | undefined> = process.env): ChromiumLookup {
   const given = env.CHROMIUM_PATH?.trim();
   if (given) {
     // An explicit choice that is wrong is reported, not silently replaced by another browser.
     return fs.existsSync(given)
-      ? { path: given, source: "CHROMIUM_PATH" }
-      : { path: undefined, problem: `CHROMIUM_PATH is set to ${given}, but there is no file there.` };
+      ? { found: true, path: given, source: "CHROMIUM_PATH" }
+      : { found: false, problem: `CHROMIUM_PATH is set to ${given}, but there is no file there.` };
   }
-  if (fs.existsSync(SYSTEM_CHROMIUM)) return { path: SYSTEM_CHROMIUM, source: "system" };
+  if (fs.existsSync(SYSTEM_CHROMIUM)) return { found: true, path: SYSTEM_CHROMIUM, source: "system" };
   const own = chromium.executablePath();
-  if (own && fs.existsSync(own)) return { path: own, source: "playwright" };
-  return { path: undefined, problem: `No Chromium found (looked at CHROMIUM_PATH, ${SYSTEM_CHROMIUM} and ${own}).` };
+  if (own && fs.existsSync(own)) return { found: true, path: own, source: "playwright" };
+  return { found: false, problem: `No Chromium found (looked at CHROMIUM_PATH, ${SYSTEM_CHROMIUM} and ${own}).` };
 }
 
 export const HOW_TO_GET_CHROMIUM = [

@@ -66,7 +66,7 @@ app.use((req, res, next) => {
 });
 
 // Fingerprinted assets are immutable; everything else in public/ is cached briefly.
-app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y" }));
+app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", fallthrough: false }));
 app.use(express.static("public", { maxAge: "1h" }));
 
 app.all(
@@ -84,6 +84,12 @@ app.all(
 
 // Errors that escape Remix (rare): a plain JSON 500 with the request id, never a stack trace.
 app.use((error: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  const status = (error as { status?: number }).status;
+  if (status && status >= 400 && status < 500) {
+    // e.g. a missing /build/ asset (an old page after a deploy): a plain 404, not an error.
+    res.status(status).json({ error: { code: status === 404 ? "NOT_FOUND" : "BAD_REQUEST", message: status === 404 ? "Not found." : "Bad request." } });
+    return;
+  }
   logger().error({ err: error, path: req.path }, "unhandled request error");
   if (!res.headersSent) {
     res.status(500).json({ error: { code: "INTERNAL", message: `Something went wrong on our side. Quote request id ${res.getHeader("X-Request-Id")}.` } });

@@ -56,7 +56,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 
 /** Runs one step with our stdio; resolves with its exit code (128 + n when a signal ended it). */
-function run(label: string, command: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+function run(label: string, command: string, argv: string[], env: Record<string, string> = {}): Promise<number> {
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(command, argv, { stdio: "inherit", env: { ...process.env, ...env } });
@@ -138,13 +138,13 @@ if (buildCode !== 0) {
 }
 
 let browser = findChromium();
-if (!browser.path && !process.env.CHROMIUM_PATH) {
+if (!browser.found && !process.env.CHROMIUM_PATH) {
   say(`${browser.problem} Downloading Playwright's Chromium (npx playwright install chromium)…`);
   await run("playwright install chromium", process.execPath, [PLAYWRIGHT_CLI, "install", "chromium"]);
   if (interrupted) finish();
   browser = findChromium();
 }
-if (!browser.path) {
+if (!browser.found) {
   failStep(`${browser.problem} The browser tests did not run.\n${HOW_TO_GET_CHROMIUM}`);
   finish();
 }

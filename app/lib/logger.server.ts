@@ -9,7 +9,11 @@ import pino, { type DestinationStream, type Logger } from "pino";
  */
 
 type LogContext = { requestId: string };
-const context = new AsyncLocalStorage<LogContext>();
+
+// The web process loads this module twice: once through tsx (scripts/serve.ts) and once inside the
+// Remix build. The request context and the root logger live on globalThis so both copies share them.
+const shared = globalThis as unknown as { __saasLogContext?: AsyncLocalStorage<LogContext>; __saasLogger?: Logger };
+const context = (shared.__saasLogContext ??= new AsyncLocalStorage<LogContext>());
 
 export function withRequestId<T>(requestId: string | undefined, fn: () => T): T {
   return context.run({ requestId: requestId || randomUUID() }, fn);
@@ -113,14 +117,12 @@ export function createLogger(options: { level?: string; name: string; destinatio
   );
 }
 
-let root: Logger | undefined;
-
-/** The process-wide logger; the app, the worker and the launcher replace it once at start (setLogger). */
+/** The process-wide logger; the web server and the worker replace it once at start (setLogger). */
 export function logger(): Logger {
-  root ??= createLogger({ name: "saas-litellm" });
-  return root;
+  shared.__saasLogger ??= createLogger({ name: "saas-litellm" });
+  return shared.__saasLogger;
 }
 
 export function setLogger(instance: Logger): void {
-  root = instance;
+  shared.__saasLogger = instance;
 }

@@ -36,9 +36,20 @@ export type Readiness = {
   worker: WorkerStatus | null;
 };
 
+// LiteLLM's state is probed at most every few seconds, so a slow or hanging proxy never slows every admin page.
+const LITELLM_PROBE_TTL_MS = 5000;
+let litellmProbe: { at: number; result: Promise<LiteLLMHealth> } | undefined;
+
+function cachedLiteLLMProbe(): Promise<LiteLLMHealth> {
+  if (!litellmProbe || Date.now() - litellmProbe.at > LITELLM_PROBE_TTL_MS) {
+    litellmProbe = { at: Date.now(), result: probeLiteLLM() };
+  }
+  return litellmProbe.result;
+}
+
 /** The database is required (unavailable without it); LiteLLM and the worker only degrade readiness. */
 export async function checkReadiness(): Promise<Readiness> {
-  const [database, litellm] = await Promise.all([checkDatabase(), probeLiteLLM()]);
+  const [database, litellm] = await Promise.all([checkDatabase(), cachedLiteLLMProbe()]);
   const worker = database.ok ? await getWorkerStatus().catch(() => null) : null;
   const status = !database.ok
     ? "unavailable"
