@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import pino, { type DestinationStream, type Logger } from "pino";
+import { parseEnv, rawEnv } from "./env.server.ts";
 
 /**
  * Structured JSON logs. Every line written while handling a request carries its request id
@@ -117,9 +118,17 @@ export function createLogger(options: { level?: string; name: string; destinatio
   );
 }
 
+function configuredLevel(): string {
+  try {
+    return parseEnv(rawEnv()).LOG_LEVEL;
+  } catch {
+    return "info"; // a bad setting is reported by env() at start; logging must still work meanwhile
+  }
+}
+
 /** The process-wide logger; the web server and the worker replace it once at start (setLogger). */
 export function logger(): Logger {
-  shared.__saasLogger ??= createLogger({ name: "saas-litellm" });
+  shared.__saasLogger ??= createLogger({ name: "saas-litellm", level: configuredLevel() });
   return shared.__saasLogger;
 }
 

@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
-import { useState } from "react";
+import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { startSession } from "~/auth/lucia.server";
 import { authenticate, safeRedirect } from "~/auth/request.server";
 import { Alert, Button, Field, cx } from "~/components/ui";
@@ -42,7 +41,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function SignIn() {
   const data = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const [method, setMethod] = useState<"master-key" | "password">(data?.method ?? "master-key");
+  // The method is in the URL (?method=password), so the tabs are plain links that work before scripts load.
+  const method = data?.method ?? (params.get("method") === "password" ? "password" : "master-key");
+  const tabHref = (value: string) => {
+    const next = new URLSearchParams(params);
+    next.set("method", value);
+    return `?${next.toString()}`;
+  };
   const busy = useNavigation().state !== "idle";
   const errors = data?.method === method ? data : undefined;
   return (
@@ -60,16 +65,16 @@ export default function SignIn() {
               ["password", "Email and password"],
             ] as const
           ).map(([value, label]) => (
-            <button
+            <Link
               key={value}
-              type="button"
+              to={tabHref(value)}
+              replace
               role="tab"
               aria-selected={method === value}
-              onClick={() => setMethod(value)}
-              className={cx("rounded px-3 py-1.5 font-medium", method === value ? "bg-white shadow-sm" : "text-slate-700")}
+              className={cx("rounded px-3 py-1.5 text-center font-medium", method === value ? "bg-white shadow-sm" : "text-slate-700")}
             >
               {label}
-            </button>
+            </Link>
           ))}
         </div>
         <Form method="post" className="space-y-4 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
