@@ -14,15 +14,10 @@ import { isCrossSiteWrite } from "~/auth/origin.server";
 import { closeBoss } from "~/jobs/boss.server";
 import type { RequestContext } from "~/lib/context";
 import { closeDatabase } from "~/lib/db.server";
-import { env, exitOnConfigError } from "~/lib/env.server";
+import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
 
-let settings: ReturnType<typeof env>;
-try {
-  settings = env();
-} catch (error) {
-  exitOnConfigError(error);
-}
+const settings = envOrExit();
 setLogger(createLogger({ name: "web", level: settings.LOG_LEVEL }));
 
 const buildPath = path.resolve("build/index.js");

@@ -8,7 +8,7 @@ import { deleteHeartbeat, upsertHeartbeat } from "../db/queries/worker.ts";
 import { createBoss, prepareQueues } from "~/jobs/boss.server";
 import { jobs, type JobName, type JobPayload } from "~/jobs/definitions";
 import { closeDatabase, db } from "~/lib/db.server";
-import { env, exitOnConfigError } from "~/lib/env.server";
+import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
 import { handleCheckWorker } from "./handlers/check-worker.ts";
 
@@ -17,12 +17,7 @@ const handlers: Handlers = {
   "check-worker": handleCheckWorker,
 };
 
-let settings: ReturnType<typeof env>;
-try {
-  settings = env();
-} catch (error) {
-  exitOnConfigError(error);
-}
+const settings = envOrExit();
 setLogger(createLogger({ name: "worker", level: settings.LOG_LEVEL }));
 
 const workerId = randomUUID();

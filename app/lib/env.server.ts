@@ -10,30 +10,23 @@ const MIN_SECRET_LENGTH = 32;
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
-const postgresUrl = z.preprocess(
-  emptyToUndefined,
-  z
-    .string()
-    .refine((v) => {
-      try {
-        return ["postgres:", "postgresql:"].includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, "must be a postgres:// URL, for example postgres://user:password@127.0.0.1:5432/saas_litellm")
-    .optional(),
-);
-
-const httpUrl = z
-  .string()
-  .refine((v) => {
+const urlWithProtocol = (protocols: string[], message: string) =>
+  z.string().refine((v) => {
     try {
-      return ["http:", "https:"].includes(new URL(v).protocol);
+      return protocols.includes(new URL(v).protocol);
     } catch {
       return false;
     }
-  }, "must be an http(s) URL, for example http://localhost:8002")
-  .transform((v) => v.replace(/\/+$/, ""));
+  }, message);
+
+const postgresUrl = z.preprocess(
+  emptyToUndefined,
+  urlWithProtocol(["postgres:", "postgresql:"], "must be a postgres:// URL, for example postgres://user:password@127.0.0.1:5432/saas_litellm").optional(),
+);
+
+const httpUrl = urlWithProtocol(["http:", "https:"], "must be an http(s) URL, for example http://localhost:8002").transform((v) =>
+  v.replace(/\/+$/, ""),
+);
 
 const port = (fallback: number) =>
   z.preprocess(
@@ -180,6 +173,15 @@ export function loadDotEnv(file = ".env"): void {
     process.loadEnvFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+/** For the web server and the worker: the validated settings, or exit with the problems printed plainly. */
+export function envOrExit(): RuntimeEnv {
+  try {
+    return env();
+  } catch (error) {
+    exitOnConfigError(error);
   }
 }
 

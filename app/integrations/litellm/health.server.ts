@@ -38,67 +38,50 @@ export async function probeLiteLLM(target?: { url: string; masterKey: string | u
   const timeoutMs = options.timeoutMs ?? 2000;
   let latencyMs: number | null = null;
   let version: string | null = null;
+  const result = (reachable: boolean, key: LiteLLMHealth["masterKey"], extra: { error?: string; fix?: string } = {}): LiteLLMHealth => ({
+    url,
+    reachable,
+    latencyMs,
+    version,
+    masterKey: key,
+    ...extra,
+  });
   try {
     const { response, ms } = await timedFetch(`${url}/health/readiness`, { timeoutMs });
     latencyMs = ms;
     if (response.ok) {
       const parsed = readinessSchema.safeParse(await response.json().catch(() => ({})));
       version = parsed.success ? (parsed.data.litellm_version ?? null) : null;
-    } else if (response.status >= 500) {
-      await response.body?.cancel();
-      return {
-        url,
-        reachable: false,
-        latencyMs,
-        version,
-        masterKey: "unknown",
-        error: `LiteLLM answered ${response.status} to /health/readiness`,
-        fix: "LiteLLM is up but unhealthy (often its database): check the LiteLLM proxy's logs.",
-      };
     } else {
       await response.body?.cancel();
+      if (response.status >= 500) {
+        return result(false, "unknown", {
+          error: `LiteLLM answered ${response.status} to /health/readiness`,
+          fix: "LiteLLM is up but unhealthy (often its database): check the LiteLLM proxy's logs.",
+        });
+      }
     }
   } catch (error) {
-    return {
-      url,
-      reachable: false,
-      latencyMs,
-      version,
-      masterKey: "unknown",
+    return result(false, "unknown", {
       error: describe(error),
       fix: "Start the LiteLLM proxy, or set LITELLM_PROXY_URL to where it runs. With Docker: `docker compose up -d litellm`.",
-    };
+    });
   }
   if (!masterKey) {
-    return {
-      url,
-      reachable: true,
-      latencyMs,
-      version,
-      masterKey: "not-configured",
-      fix: "Set LITELLM_MASTER_KEY to the master key of your LiteLLM proxy so teams can be provisioned.",
-    };
+    return result(true, "not-configured", { fix: "Set LITELLM_MASTER_KEY to the master key of your LiteLLM proxy so teams can be provisioned." });
   }
   try {
-    const { response } = await timedFetch(`${url}/model/info`, {
-      timeoutMs,
-      headers: { Authorization: `Bearer ${masterKey}` },
-    });
+    const { response } = await timedFetch(`${url}/model/info`, { timeoutMs, headers: { Authorization: `Bearer ${masterKey}` } });
     await response.body?.cancel();
-    if (response.ok) return { url, reachable: true, latencyMs, version, masterKey: "accepted" };
+    if (response.ok) return result(true, "accepted");
     if ([400, 401, 403].includes(response.status)) {
-      return {
-        url,
-        reachable: true,
-        latencyMs,
-        version,
-        masterKey: "rejected",
+      return result(true, "rejected", {
         error: `LiteLLM refused the master key (${response.status})`,
         fix: "LITELLM_MASTER_KEY does not match the proxy's master key: copy the value from LiteLLM's own .env.",
-      };
+      });
     }
-    return { url, reachable: true, latencyMs, version, masterKey: "unknown", error: `LiteLLM answered ${response.status} to /model/info` };
+    return result(true, "unknown", { error: `LiteLLM answered ${response.status} to /model/info` });
   } catch (error) {
-    return { url, reachable: true, latencyMs, version, masterKey: "unknown", error: describe(error) };
+    return result(true, "unknown", { error: describe(error) });
   }
 }
