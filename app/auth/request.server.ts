@@ -1,7 +1,6 @@
 import { redirect } from "@remix-run/node";
 import type { Actor } from "~/services/actor.server";
 import { authenticateAdminKey } from "~/services/sign-in.server";
-import { AppError } from "~/lib/errors";
 import { readSession } from "./lucia.server.ts";
 
 /**
@@ -11,14 +10,16 @@ import { readSession } from "./lucia.server.ts";
 
 export type AuthResult = { actor: Actor; sessionId?: string; headers: Headers };
 
-export async function authenticate(request: Request, via: Actor["via"]): Promise<AuthResult | { actor: null; headers: Headers }> {
+export async function authenticate(
+  request: Request,
+  via: Actor["via"],
+  clientAddress = "unknown",
+): Promise<AuthResult | { actor: null; headers: Headers }> {
   const headers = new Headers();
   const adminKey = request.headers.get("x-admin-key");
   if (adminKey) {
-    const user = await authenticateAdminKey(adminKey);
-    if (!user) {
-      throw new AppError("UNAUTHORIZED", "The X-Admin-Key header is not the MASTER_KEY of this server.");
-    }
+    // Throws UNAUTHORIZED for a wrong key (TOO_MANY_REQUESTS once the address has failed too often).
+    const user = (await authenticateAdminKey(adminKey, clientAddress))!;
     return { actor: { userId: user.id, name: user.name, email: user.email, role: user.role, via }, headers };
   }
   const session = await readSession(request.headers.get("cookie"));

@@ -34,14 +34,14 @@ function minutesUntil(date: Date, now: Date): number {
   return Math.max(1, Math.ceil((date.getTime() - now.getTime()) / 60_000));
 }
 
-async function assertNotThrottled(account: string, clientAddress: string, now: Date): Promise<void> {
+async function assertNotThrottled(account: string, clientAddress: string, now: Date, options = { perAccount: true }): Promise<void> {
   const since = new Date(now.getTime() - THROTTLE.windowMinutes * 60_000);
   const [accountFailures, clientFailures] = await Promise.all([
     recentFailuresForAccount(db(), account, since),
     recentFailuresForClient(db(), clientAddress, since),
   ]);
   const windowMs = THROTTLE.windowMinutes * 60_000;
-  if (accountFailures.length >= THROTTLE.perAccount) {
+  if (options.perAccount && accountFailures.length >= THROTTLE.perAccount) {
     // Locked until enough of the counted failures have aged out of the window.
     const unlockAt = new Date(accountFailures[accountFailures.length - THROTTLE.perAccount].getTime() + windowMs);
     const minutes = minutesUntil(unlockAt, now);
@@ -98,9 +98,18 @@ export async function signInWithPassword(input: unknown, clientAddress: string, 
   return { userId: user.id };
 }
 
-/** The account behind an X-Admin-Key header: MASTER_KEY acts as the owner `master`. */
-export async function authenticateAdminKey(key: string) {
-  if (!secretsEqual(key, env().MASTER_KEY)) return undefined;
+/**
+ * The account behind an X-Admin-Key header: MASTER_KEY acts as the owner `master`. Wrong keys count
+ * against the caller's address like failed sign-ins (and are refused while it is locked); they do
+ * not lock the master key itself, so a script with a stale key cannot lock the admins out.
+ */
+export async function authenticateAdminKey(key: string, clientAddress: string, now = new Date()) {
+  const account = "api:x-admin-key";
+  await assertNotThrottled(account, clientAddress, now, { perAccount: false });
+  if (!secretsEqual(key, env().MASTER_KEY)) {
+    await record(account, clientAddress, false, now);
+    throw new AppError("UNAUTHORIZED", "The X-Admin-Key header is not the MASTER_KEY of this server.");
+  }
   await ensureMasterUser(db());
   return findAdminUserById(db(), MASTER_USER_ID);
 }

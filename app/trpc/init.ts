@@ -19,7 +19,7 @@ export type TrpcContext = {
 
 export async function createContext(request: Request, extra: { requestId: string; clientAddress: string }): Promise<TrpcContext> {
   try {
-    const { actor, headers } = await authenticate(request, "trpc");
+    const { actor, headers } = await authenticate(request, "trpc", extra.clientAddress);
     return { actor, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: headers };
   } catch (error) {
     if (!isAppError(error)) throw error;

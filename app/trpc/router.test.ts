@@ -4,11 +4,12 @@ import { clientAddress, masterActor, uniqueEmail } from "../../test/factories.ts
 import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { startSession } from "~/auth/lucia.server";
 import { createAdminAccount } from "~/services/admin-accounts.server";
+import { THROTTLE } from "~/services/sign-in.server";
 import { createContext } from "./init.ts";
 import { appRouter } from "./router.ts";
 
 /** Calls the tRPC endpoint exactly as the resource route does, with a real Request. */
-async function call(path: string, init: { method?: "GET" | "POST"; headers?: Record<string, string>; body?: unknown } = {}) {
+async function call(path: string, init: { method?: "GET" | "POST"; headers?: Record<string, string>; body?: unknown; from?: string } = {}) {
   const method = init.method ?? "GET";
   const url = new URL(`http://localhost/api/trpc/${path}`);
   if (method === "GET" && init.body !== undefined) url.searchParams.set("input", JSON.stringify(init.body));
@@ -21,7 +22,7 @@ async function call(path: string, init: { method?: "GET" | "POST"; headers?: Rec
     endpoint: "/api/trpc",
     req: request,
     router: appRouter,
-    createContext: () => createContext(request, { requestId: "test-request", clientAddress: clientAddress() }),
+    createContext: () => createContext(request, { requestId: "test-request", clientAddress: init.from ?? clientAddress() }),
   });
   return { status: response.status, body: (await response.json()) as { result?: { data: unknown }; error?: { message: string; data: Record<string, unknown> } } };
 }
@@ -37,6 +38,17 @@ describe("tRPC API", () => {
     const res = await call("system.me", { headers: { "x-admin-key": "sk-admin-guess" } });
     expect(res.status).toBe(401);
     expect(res.body.error?.message).toContain("X-Admin-Key header is not the MASTER_KEY");
+  });
+
+  it("locks out an address that keeps sending wrong X-Admin-Keys, without locking the key for others", async () => {
+    const from = clientAddress();
+    for (let i = 0; i < THROTTLE.perClient; i++) {
+      expect((await call("system.me", { headers: { "x-admin-key": `sk-guess-${i}` }, from })).status).toBe(401);
+    }
+    const locked = await call("system.me", { headers: { "x-admin-key": TEST_MASTER_KEY }, from });
+    expect(locked.status).toBe(429);
+    expect(locked.body.error?.message).toContain("Too many failed sign-ins from your network address");
+    expect((await call("system.me", { headers: { "x-admin-key": TEST_MASTER_KEY } })).status).toBe(200);
   });
 
   it("refuses a call with no credentials with 401", async () => {
