@@ -1,12 +1,14 @@
 /**
- * Before each test file: this worker's own database (copied from the migrated template on first use)
- * and the settings the app reads. Test files import app code after this has run.
+ * Before each test file: this worker's own database (copied from the migrated template on first use),
+ * a LiteLLM double of its own on loopback, and the settings the app reads. Test files import app
+ * code after this has run.
  */
 import postgres from "postgres";
-import { inject } from "vitest";
-import { freePort } from "../db/embedded-postgres.ts";
+import { afterAll, inject } from "vitest";
+import { startLiteLLMDouble, type LiteLLMDouble } from "./litellm-double/server.ts";
 
 export const TEST_MASTER_KEY = "sk-admin-test-master-key-0123456789abcdef";
+export const TEST_LITELLM_MASTER_KEY = "sk-litellm-test-master-key-0123456789";
 
 const serverUrl = inject("databaseServerUrl");
 const template = inject("templateDatabase");
@@ -19,6 +21,11 @@ if (!exists) await admin.unsafe(`create database ${database} template ${template
 });
 await admin.end();
 
+// Spend is written only when a test calls flush(), so tests decide when LiteLLM's lag ends.
+const double = await startLiteLLMDouble({ port: 0, masterKey: TEST_LITELLM_MASTER_KEY, batchWriteIntervalMs: 3_600_000 });
+(globalThis as { __testLiteLLM?: LiteLLMDouble }).__testLiteLLM = double;
+afterAll(() => double.close());
+
 const url = new URL(serverUrl);
 url.pathname = `/${database}`;
 Object.assign(process.env, {
@@ -26,8 +33,7 @@ Object.assign(process.env, {
   DATABASE_URL: url.toString(),
   MASTER_KEY: TEST_MASTER_KEY,
   APP_SECRET: "test-app-secret-0123456789abcdef0123456789",
-  // A closed port: no LiteLLM runs in these tests unless a test starts one.
-  LITELLM_PROXY_URL: `http://127.0.0.1:${await freePort()}`,
-  LITELLM_MASTER_KEY: "",
+  LITELLM_PROXY_URL: double.url,
+  LITELLM_MASTER_KEY: TEST_LITELLM_MASTER_KEY,
   LOG_LEVEL: "silent",
 });

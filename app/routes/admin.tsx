@@ -15,6 +15,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 const NAV = [
   { to: "/admin", label: "Overview", end: true },
+  { to: "/admin/models", label: "Models" },
   { to: "/admin/organizations", label: "Organizations" },
   { to: "/admin/model-groups", label: "Model groups" },
   { to: "/admin/teams", label: "Teams" },

@@ -1,0 +1,64 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { requireAdmin } from "~/auth/request.server";
+import { Alert, Card, EmptyState, PageHeader } from "~/components/ui";
+import { isAppError } from "~/lib/errors";
+import { listServedModels, type ServedModel } from "~/services/models.server";
+
+export const meta: MetaFunction = () => [{ title: "Models · SaaS LiteLLM" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { actor, headers } = await requireAdmin(request);
+  try {
+    return json({ models: await listServedModels(actor), problem: null }, { headers });
+  } catch (error) {
+    if (!isAppError(error) || error.code !== "UNAVAILABLE") throw error;
+    return json({ models: [] as ServedModel[], problem: error.userMessage }, { headers });
+  }
+}
+
+const price = (value: number | null) => (value == null ? "—" : `$${value.toLocaleString("en-US", { maximumFractionDigits: 6 })}`);
+
+export default function Models() {
+  const { models, problem } = useLoaderData<typeof loader>();
+  return (
+    <>
+      <PageHeader
+        title="Models"
+        description="What LiteLLM serves. Model groups must use these names exactly (case-sensitive); a name that does not match is the usual cause of “Model not found”."
+      />
+      {problem ? (
+        <Alert>{problem}</Alert>
+      ) : models.length === 0 ? (
+        <EmptyState title="LiteLLM serves no models yet">Add provider credentials and models in LiteLLM's own UI (Models tab), then reload this page.</EmptyState>
+      ) : (
+        <Card>
+          <div className="overflow-x-auto">
+            <table className="min-w-full text-left text-sm">
+              <caption className="sr-only">Models served by LiteLLM, with prices per million tokens</caption>
+              <thead className="text-slate-600">
+                <tr>
+                  <th scope="col" className="py-2 pr-4 font-medium">Model name</th>
+                  <th scope="col" className="py-2 pr-4 font-medium">Provider model</th>
+                  <th scope="col" className="py-2 pr-4 text-right font-medium">Input / 1M tokens</th>
+                  <th scope="col" className="py-2 text-right font-medium">Output / 1M tokens</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {models.map((m) => (
+                  <tr key={m.name}>
+                    <td className="py-2 pr-4 font-mono">{m.name}</td>
+                    <td className="py-2 pr-4 font-mono text-slate-600">{m.providerModel ?? "—"}</td>
+                    <td className="py-2 pr-4 text-right tabular-nums">{price(m.inputPricePerMillion)}</td>
+                    <td className="py-2 text-right tabular-nums">{price(m.outputPricePerMillion)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+      )}
+    </>
+  );
+}

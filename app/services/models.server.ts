@@ -1,0 +1,48 @@
+import { litellm } from "~/integrations/litellm/client.server";
+import { isLiteLLMError } from "~/integrations/litellm/errors";
+import { AppError } from "~/lib/errors";
+import { requireRole, type Actor } from "./actor.server.ts";
+
+export type ServedModel = {
+  /** The exact public name clients and model groups must use (case-sensitive). */
+  name: string;
+  /** What LiteLLM calls upstream, e.g. openai/gpt-3.5-turbo. */
+  providerModel: string | null;
+  mode: string | null;
+  /** USD per 1M tokens. */
+  inputPricePerMillion: number | null;
+  outputPricePerMillion: number | null;
+};
+
+const perMillion = (perToken: number | null | undefined) => (perToken == null ? null : Math.round(perToken * 1_000_000 * 1e6) / 1e6);
+
+/** The models LiteLLM serves (from /model/info), one row per public name, sorted by name. */
+export async function listServedModels(actor: Actor): Promise<ServedModel[]> {
+  requireRole(actor, "viewer", "see LiteLLM's models");
+  let rows;
+  try {
+    rows = await litellm().modelInfo();
+  } catch (error) {
+    if (!isLiteLLMError(error)) throw error;
+    throw new AppError(
+      "UNAVAILABLE",
+      error.type === "unauthorized"
+        ? "LiteLLM refused our master key, so its models cannot be listed. Set LITELLM_MASTER_KEY to the proxy's master key."
+        : `LiteLLM's models cannot be listed right now: ${error.message}. Check that LiteLLM runs at LITELLM_PROXY_URL.`,
+      { cause: error, retryable: error.retryable },
+    );
+  }
+  // One public name can have several deployments (load balancing): list the name once.
+  const byName = new Map<string, ServedModel>();
+  for (const row of rows) {
+    if (byName.has(row.model_name)) continue;
+    byName.set(row.model_name, {
+      name: row.model_name,
+      providerModel: row.litellm_params?.model ?? null,
+      mode: row.model_info?.mode ?? null,
+      inputPricePerMillion: perMillion(row.model_info?.input_cost_per_token),
+      outputPricePerMillion: perMillion(row.model_info?.output_cost_per_token),
+    });
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
