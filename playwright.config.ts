@@ -5,7 +5,18 @@
  */
 import { defineConfig } from "@playwright/test";
 import { findChromium, HOW_TO_GET_CHROMIUM } from "./e2e/chromium.ts";
-import { APP_SECRET, BASE_URL, CLOSED_LITELLM_URL, E2E_DATA_DIR, E2E_PG_PORT, E2E_PORT, MASTER_KEY } from "./e2e/fixtures.ts";
+import {
+  APP_SECRET,
+  BASE_URL,
+  E2E_DATA_DIR,
+  E2E_PG_PORT,
+  E2E_PORT,
+  LITELLM_DOUBLE_PORT,
+  LITELLM_MASTER_KEY,
+  LITELLM_MODELS,
+  LITELLM_URL,
+  MASTER_KEY,
+} from "./e2e/fixtures.ts";
 import { PLAYWRIGHT_JSON_REPORT } from "./scripts/test-summary.ts";
 
 const browser = findChromium();
@@ -40,24 +51,37 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // Playwright starts the web server before globalSetup runs, so the fresh data dir is part of the command.
-    // Without DATABASE_URL that dir holds the embedded PostgreSQL; with it, there is nothing to lose.
-    command: `node -e "fs.rmSync('${E2E_DATA_DIR}', { recursive: true, force: true })" && node --import tsx scripts/start.ts`,
-    url: `http://127.0.0.1:${E2E_PORT}/healthz`,
-    reuseExistingServer: false,
-    timeout: 90_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
-    env: {
-      PORT: String(E2E_PORT),
-      PG_PORT: String(E2E_PG_PORT),
-      DATA_DIR: E2E_DATA_DIR,
-      MASTER_KEY,
-      APP_SECRET,
-      LITELLM_PROXY_URL: CLOSED_LITELLM_URL,
-      LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+  webServer: [
+    {
+      // The LiteLLM double stands in for the proxy (the real one needs Python and Docker).
+      command: `node --import tsx test/litellm-double/cli.ts --port ${LITELLM_DOUBLE_PORT} --master-key ${LITELLM_MASTER_KEY} --models ${LITELLM_MODELS.join(",")} --batch-write-ms 1000`,
+      url: `${LITELLM_URL}/health/liveliness`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      gracefulShutdown: { signal: "SIGTERM", timeout: 5_000 },
     },
-  },
+    {
+      // Playwright starts the web servers before globalSetup runs, so the fresh data dir is part of the command.
+      // Without DATABASE_URL that dir holds the embedded PostgreSQL; with it, there is nothing to lose.
+      command: `node -e "fs.rmSync('${E2E_DATA_DIR}', { recursive: true, force: true })" && node --import tsx scripts/start.ts`,
+      url: `http://127.0.0.1:${E2E_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 90_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
+      env: {
+        PORT: String(E2E_PORT),
+        PG_PORT: String(E2E_PG_PORT),
+        DATA_DIR: E2E_DATA_DIR,
+        MASTER_KEY,
+        APP_SECRET,
+        LITELLM_PROXY_URL: LITELLM_URL,
+        LITELLM_MASTER_KEY,
+        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+      },
+    },
+  ],
 });

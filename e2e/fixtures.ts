@@ -14,11 +14,11 @@ export const BASE_URL = `http://localhost:${E2E_PORT}`;
 export const MASTER_KEY = "e2e-master-key-0123456789abcdef0123456789abcdef";
 export const APP_SECRET = "e2e-app-secret-0123456789abcdef0123456789abcdef";
 
-/**
- * A port where nothing listens, so the health strip reports LiteLLM as unreachable. (Not port 9 or
- * another port that fetch() refuses outright: that reads "bad port", not "connection refused".)
- */
-export const CLOSED_LITELLM_URL = "http://127.0.0.1:59999";
+/** The LiteLLM double the test server talks to (started by Playwright before the app). */
+export const LITELLM_DOUBLE_PORT = 4109;
+export const LITELLM_URL = `http://127.0.0.1:${LITELLM_DOUBLE_PORT}`;
+export const LITELLM_MASTER_KEY = "sk-litellm-e2e-master-key-0123456789";
+export const LITELLM_MODELS = ["gpt-3.5-turbo", "gpt-4-turbo", "claude-3-sonnet"];
 
 /** A password that passes the account rules (at least 12 characters). */
 export const TEST_PASSWORD = "correct horse battery staple";
