@@ -112,7 +112,8 @@ function metadataFields(data: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
-function newBudgetRow(state: DoubleState, fields: Partial<BudgetRow>, by: string | null): BudgetRow {
+/** A LiteLLM_BudgetTable row (keys' soft budgets, teams' per-member budgets). */
+export function newBudgetRow(state: DoubleState, fields: Partial<BudgetRow>, by: string | null): BudgetRow {
   const now = state.nowIso();
   const row: BudgetRow = {
     budget_id: randomUUID(),

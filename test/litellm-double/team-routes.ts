@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { adminOnlyError, type Route, type RouteContext } from "./auth.ts";
 import { nextBudgetResetAt } from "./durations.ts";
 import { bareDetail, enterpriseOnly, handledException, json, proxyException, validationError, type Reply } from "./errors.ts";
-import { callerUserId, deleteKeysOfTeam } from "./key-routes.ts";
+import { callerUserId, deleteKeysOfTeam, newBudgetRow } from "./key-routes.ts";
 import { pyRepr } from "./python.ts";
 import { MASTER_USER_ID, type DoubleState } from "./state.ts";
 import type { BudgetRow, Member, TeamRow } from "./types.ts";
@@ -105,24 +105,7 @@ function memberBudget(state: DoubleState, data: Record<string, unknown>, existin
     Object.assign(existing, fields, { updated_at: now.toISOString(), updated_by: by ?? MASTER_USER_ID });
     return existing.budget_id;
   }
-  const row: BudgetRow = {
-    budget_id: randomUUID(),
-    max_budget: null,
-    soft_budget: null,
-    max_parallel_requests: null,
-    tpm_limit: null,
-    rpm_limit: null,
-    model_max_budget: null,
-    budget_duration: null,
-    budget_reset_at: null,
-    created_at: now.toISOString(),
-    created_by: by ?? MASTER_USER_ID,
-    updated_at: now.toISOString(),
-    updated_by: by ?? MASTER_USER_ID,
-    ...fields,
-  };
-  state.budgets.set(row.budget_id, row);
-  return row.budget_id;
+  return newBudgetRow(state, fields, by).budget_id;
 }
 
 function newTeam(ctx: RouteContext): Reply {

@@ -62,6 +62,16 @@ export function spendLogsDate(date: Date): string {
   return date.toISOString().slice(0, 19).replace("T", " ");
 }
 
+/** The result, or undefined when LiteLLM says the object does not exist. */
+async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isLiteLLMError(error, "not_found")) return undefined;
+    throw error;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type TeamFields = {
@@ -210,10 +220,7 @@ export class LiteLLMClient {
         logger().warn({ route, attempt: n, type: error.type, status: error.status, err: error.message }, "LiteLLM call failed; retrying");
         await sleep(this.backoff(n, error));
         if (beforeRetry) {
-          const existing = await beforeRetry().catch((lookupError: unknown) => {
-            if (isLiteLLMError(lookupError, "not_found")) return undefined;
-            throw lookupError;
-          });
+          const existing = await beforeRetry();
           if (existing !== undefined) return existing;
         }
       }
@@ -280,13 +287,8 @@ export class LiteLLMClient {
     return this.idempotent("GET", "/team/info", teamInfoResponseSchema, { team_id: teamId });
   }
 
-  async teamInfoOrUndefined(teamId: string) {
-    try {
-      return await this.teamInfo(teamId);
-    } catch (error) {
-      if (isLiteLLMError(error, "not_found")) return undefined;
-      throw error;
-    }
+  teamInfoOrUndefined(teamId: string) {
+    return unlessNotFound(this.teamInfo(teamId));
   }
 
   /** Deletes teams (LiteLLM also deletes their keys). */
@@ -343,13 +345,8 @@ export class LiteLLMClient {
     return this.idempotent("GET", "/key/info", keyInfoResponseSchema, { key });
   }
 
-  async keyInfoOrUndefined(key: string) {
-    try {
-      return await this.keyInfo(key);
-    } catch (error) {
-      if (isLiteLLMError(error, "not_found")) return undefined;
-      throw error;
-    }
+  keyInfoOrUndefined(key: string) {
+    return unlessNotFound(this.keyInfo(key));
   }
 
   deleteKeys(keys: string[]) {
