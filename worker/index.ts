@@ -11,11 +11,18 @@ import { closeDatabase, db } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
 import { handleCheckWorker } from "./handlers/check-worker.ts";
+import { handleReconcile } from "./handlers/reconcile.ts";
+import { handleSyncTeam } from "./handlers/sync-team.ts";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>) => Promise<void> };
 const handlers: Handlers = {
   "check-worker": handleCheckWorker,
+  "sync-team": handleSyncTeam,
+  reconcile: handleReconcile,
 };
+
+/** Scheduled jobs (cron, UTC): pg-boss runs each once per tick across all workers. */
+const schedules: Array<[JobName, string]> = [["reconcile", "* * * * *"]];
 
 const settings = envOrExit();
 setLogger(createLogger({ name: "worker", level: settings.LOG_LEVEL }));
@@ -41,12 +48,18 @@ for (const name of Object.keys(handlers) as JobName[]) {
       await withRequestId(`job:${job.id}`, async () => {
         const started = performance.now();
         const payload = jobs[name].schema.parse(job.data);
-        await (handlers[name] as (p: unknown) => Promise<void>)(payload);
+        try {
+          await (handlers[name] as (p: unknown) => Promise<void>)(payload);
+        } catch (error) {
+          logger().error({ err: error, job: name, jobId: job.id }, "job failed");
+          throw error;
+        }
         logger().info({ job: name, jobId: job.id, ms: Math.round(performance.now() - started) }, "job done");
       });
     }
   });
 }
+for (const [name, cron] of schedules) await boss.schedule(name, cron, {}, { tz: "UTC" });
 await beat();
 const heartbeat = setInterval(() => void beat(), 10_000);
 logger().info({ queues: Object.keys(handlers) }, "worker ready");

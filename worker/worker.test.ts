@@ -1,29 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findWorkerCheck, latestHeartbeat } from "../db/queries/worker.ts";
 import { masterActor } from "../test/factories.ts";
+import { startWorker, waitFor, type WorkerProcess } from "../test/worker-process.ts";
 import { db } from "~/lib/db.server";
 import { requestWorkerCheck } from "~/services/worker-check.server";
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe("the worker process", () => {
-  let worker: ChildProcess;
-  let output = "";
+  let process_: WorkerProcess;
+  let worker: WorkerProcess["child"];
+  const output = () => process_.output();
 
   beforeAll(async () => {
-    worker = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] });
-    worker.stdout!.on("data", (chunk) => (output += chunk));
-    worker.stderr!.on("data", (chunk) => (output += chunk));
-    await waitFor("the worker to be ready", async () => output.includes("worker ready"), 30_000);
+    process_ = await startWorker();
+    worker = process_.child;
   });
 
   afterAll(() => {
@@ -43,7 +32,7 @@ describe("the worker process", () => {
   it("writes JSON log lines carrying the job id as request id", async () => {
     const { checkId } = await requestWorkerCheck(masterActor);
     await waitFor("the check to complete", async () => (await findWorkerCheck(db(), checkId))?.completedAt);
-    const line = await waitFor("a job log line", async () => output.split("\n").find((l) => l.includes('"msg":"job done"')));
+    const line = await waitFor("a job log line", async () => output().split("\n").find((l) => l.includes('"msg":"job done"')));
     const parsed = JSON.parse(line);
     expect(parsed).toMatchObject({ level: "info", service: "worker", job: "check-worker", requestId: expect.stringMatching(/^job:/) });
   });
@@ -56,7 +45,7 @@ describe("the worker process", () => {
     worker.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(output).toContain("worker stopped");
+    expect(output()).toContain("worker stopped");
     expect((await latestHeartbeat(db()))?.pid).not.toBe(worker.pid);
   });
 });

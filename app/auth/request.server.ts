@@ -1,10 +1,13 @@
 import { redirect } from "@remix-run/node";
 import type { Actor } from "~/services/actor.server";
+import { authenticateApiToken } from "~/services/api-tokens.server";
 import { authenticateAdminKey } from "~/services/sign-in.server";
 import { readSession } from "./lucia.server.ts";
 
 /**
- * Turns a request into an Actor: a session cookie (admin panel) or an `X-Admin-Key: <MASTER_KEY>` header (scripts).
+ * Turns a request into an Actor, trying in order: an `X-Admin-Key: <MASTER_KEY>` header (scripts), an
+ * `Authorization: Bearer sla_…` API token (scripts), a session cookie (admin panel). A credential that
+ * is sent but wrong is refused (UNAUTHORIZED), never passed over for the next one.
  * Cross-site form posts are refused earlier, by the HTTP server's same-origin check.
  */
 
@@ -21,6 +24,11 @@ export async function authenticate(
     // Throws UNAUTHORIZED for a wrong key (TOO_MANY_REQUESTS once the address has failed too often).
     const user = (await authenticateAdminKey(adminKey, clientAddress))!;
     return { actor: { userId: user.id, name: user.name, email: user.email, role: user.role, via }, headers };
+  }
+  const bearer = /^Bearer\s+(.*)$/i.exec(request.headers.get("authorization") ?? "");
+  if (bearer) {
+    // Throws UNAUTHORIZED for an unknown, revoked or malformed token (TOO_MANY_REQUESTS once the address has failed too often).
+    return { actor: { ...(await authenticateApiToken(bearer[1].trim(), clientAddress)), via }, headers };
   }
   const session = await readSession(request.headers.get("cookie"));
   if ("user" in session && session.user) {

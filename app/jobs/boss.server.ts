@@ -1,6 +1,6 @@
 import PgBoss from "pg-boss";
 import { sql } from "drizzle-orm";
-import type { Tx } from "~/lib/db.server";
+import type { Db as Tx } from "../../db/queries/types.ts";
 import { env } from "~/lib/env.server";
 import { logger } from "~/lib/logger.server";
 import { JOB_NAMES, jobs, type JobName, type JobPayload } from "./definitions.ts";

@@ -9,6 +9,16 @@ export const jobs = {
     schema: z.object({ checkId: z.string().min(1) }),
     options: { retryLimit: 0, expireInSeconds: 60 },
   },
+  /** Brings one team's LiteLLM team and keys in line with our database. One at a time per team (stately + singletonKey). */
+  "sync-team": {
+    schema: z.object({ teamId: z.string().min(1), reason: z.enum(["change", "retry", "reconcile"]).default("change") }),
+    options: { retryLimit: 0, expireInSeconds: 120, policy: "stately" },
+  },
+  /** Every minute: re-sends due syncs (with backoff), checks every team for drift, re-verifies unverified model groups. */
+  "reconcile": {
+    schema: z.object({}).passthrough(),
+    options: { retryLimit: 0, expireInSeconds: 300, policy: "singleton" },
+  },
 } as const;
 
 export type JobName = keyof typeof jobs;

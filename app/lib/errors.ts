@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, trpc: "UNAUTHORIZED" },
   FORBIDDEN: { status: 403, trpc: "FORBIDDEN" },
   NOT_FOUND: { status: 404, trpc: "NOT_FOUND" },
+  METHOD_NOT_ALLOWED: { status: 405, trpc: "METHOD_NOT_SUPPORTED" },
   CONFLICT: { status: 409, trpc: "CONFLICT" },
   TOO_MANY_REQUESTS: { status: 429, trpc: "TOO_MANY_REQUESTS" },
   UNAVAILABLE: { status: 503, trpc: "SERVICE_UNAVAILABLE" },
@@ -15,6 +16,11 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The AppError code for a tRPC error code (for errors tRPC raises itself, such as a missing procedure). */
+export function errorCodeForTrpc(trpcCode: string): ErrorCode | undefined {
+  return (Object.keys(ERROR_CODES) as ErrorCode[]).find((code) => ERROR_CODES[code].trpc === trpcCode);
+}
 export type FieldErrors = Record<string, string[]>;
 
 export class AppError extends Error {

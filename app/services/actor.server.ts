@@ -8,12 +8,19 @@ export type Actor = {
   email: string | null;
   role: AdminRole;
   via: "web" | "trpc" | "rest" | "worker" | "system";
+  /** Set when the caller authenticated with an API token: the token acts as its creator (userId), capped at the token's role. */
+  apiTokenId?: string;
 };
 
 const RANK: Record<AdminRole, number> = { viewer: 0, admin: 1, owner: 2 };
 
+/** Whether role `have` includes the rights of role `need` (owner > admin > viewer). */
+export function roleIncludes(have: AdminRole, need: AdminRole): boolean {
+  return RANK[have] >= RANK[need];
+}
+
 export function can(actor: Actor, role: AdminRole): boolean {
-  return RANK[actor.role] >= RANK[role];
+  return roleIncludes(actor.role, role);
 }
 
 /** Throws FORBIDDEN unless the actor has at least `role`. Viewers are read-only everywhere. */

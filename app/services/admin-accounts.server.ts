@@ -29,7 +29,17 @@ export const createAdminAccountSchema = z.object({
 
 export const disableAdminAccountSchema = z.object({ id: z.string().min(1, "Give the account id") });
 
-export type AdminAccount = Awaited<ReturnType<typeof listAdminUsers>>[number];
+/** An admin account as the API shows it (never the password hash). */
+export const adminAccountSchema = z.object({
+  id: z.string(),
+  email: z.string().nullable().describe("null for the master key's account"),
+  name: z.string(),
+  role: z.enum(adminRole.enumValues),
+  createdAt: z.date(),
+  disabledAt: z.date().nullable(),
+});
+
+export type AdminAccount = z.infer<typeof adminAccountSchema>;
 
 export async function listAdminAccounts(actor: Actor): Promise<AdminAccount[]> {
   requireRole(actor, "viewer", "see admin accounts");

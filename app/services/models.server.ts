@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { litellm } from "~/integrations/litellm/client.server";
 import { isLiteLLMError } from "~/integrations/litellm/errors";
 import { AppError } from "~/lib/errors";
@@ -13,6 +14,14 @@ export type ServedModel = {
   inputPricePerMillion: number | null;
   outputPricePerMillion: number | null;
 };
+
+export const servedModelSchema = z.object({
+  name: z.string().describe("The exact public name clients and model groups must use (case-sensitive)"),
+  providerModel: z.string().nullable().describe("What LiteLLM calls upstream, e.g. openai/gpt-3.5-turbo"),
+  mode: z.string().nullable(),
+  inputPricePerMillion: z.number().nullable().describe("USD per 1M input tokens"),
+  outputPricePerMillion: z.number().nullable().describe("USD per 1M output tokens"),
+}) satisfies z.ZodType<ServedModel>;
 
 const perMillion = (perToken: number | null | undefined) => (perToken == null ? null : Math.round(perToken * 1_000_000 * 1e6) / 1e6);
 

@@ -99,17 +99,33 @@ export async function signInWithPassword(input: unknown, clientAddress: string, 
 }
 
 /**
- * The account behind an X-Admin-Key header: MASTER_KEY acts as the owner `master`. Wrong keys count
- * against the caller's address like failed sign-ins (and are refused while it is locked); they do
- * not lock the master key itself, so a script with a stale key cannot lock the admins out.
+ * Checks a credential a script sends with each request (X-Admin-Key, an API token): refused while the
+ * caller's address is locked, and a refusal (UNAUTHORIZED from `verify`) counts against that address
+ * like a failed sign-in. Never against the credential itself, so a script with a stale credential
+ * cannot lock the admins out.
  */
-export async function authenticateAdminKey(key: string, clientAddress: string, now = new Date()) {
-  const account = "api:x-admin-key";
+export async function verifyApiCredential<T>(account: string, clientAddress: string, verify: () => Promise<T>, now = new Date()): Promise<T> {
   await assertNotThrottled(account, clientAddress, now, { perAccount: false });
-  if (!secretsEqual(key, env().MASTER_KEY)) {
-    await record(account, clientAddress, false, now);
-    throw new AppError("UNAUTHORIZED", "The X-Admin-Key header is not the MASTER_KEY of this server.");
+  try {
+    return await verify();
+  } catch (error) {
+    if (error instanceof AppError && error.code === "UNAUTHORIZED") await record(account, clientAddress, false, now);
+    throw error;
   }
-  await ensureMasterUser(db());
-  return findAdminUserById(db(), MASTER_USER_ID);
+}
+
+/** The account behind an X-Admin-Key header: MASTER_KEY acts as the owner `master`. Throttled by verifyApiCredential. */
+export async function authenticateAdminKey(key: string, clientAddress: string, now = new Date()) {
+  return verifyApiCredential(
+    "api:x-admin-key",
+    clientAddress,
+    async () => {
+      if (!secretsEqual(key, env().MASTER_KEY)) {
+        throw new AppError("UNAUTHORIZED", "The X-Admin-Key header is not the MASTER_KEY of this server.");
+      }
+      await ensureMasterUser(db());
+      return findAdminUserById(db(), MASTER_USER_ID);
+    },
+    now,
+  );
 }

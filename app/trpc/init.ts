@@ -1,4 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { OpenApiMeta } from "trpc-to-openapi";
+import { ZodError } from "zod";
+import { invalidInput } from "~/lib/validation";
 import { authenticate } from "~/auth/request.server";
 import { AppError, ERROR_CODES, isAppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
@@ -17,9 +20,13 @@ export type TrpcContext = {
   responseHeaders: Headers;
 };
 
-export async function createContext(request: Request, extra: { requestId: string; clientAddress: string }): Promise<TrpcContext> {
+/** `via` says which front door the call came through (tRPC, or REST: app/trpc/rest.server.ts); audit events record it. */
+export async function createContext(
+  request: Request,
+  extra: { requestId: string; clientAddress: string; via?: "trpc" | "rest" },
+): Promise<TrpcContext> {
   try {
-    const { actor, headers } = await authenticate(request, "trpc", extra.clientAddress);
+    const { actor, headers } = await authenticate(request, extra.via ?? "trpc", extra.clientAddress);
     return { actor, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: headers };
   } catch (error) {
     if (!isAppError(error)) throw error;
@@ -28,7 +35,8 @@ export async function createContext(request: Request, extra: { requestId: string
   }
 }
 
-const t = initTRPC.context<TrpcContext>().create({
+// Meta: `openapi` ({ method, path, ... }) gives a procedure a REST endpoint and a place in /api/openapi.json (docs/api.md).
+const t = initTRPC.context<TrpcContext>().meta<OpenApiMeta>().create({
   errorFormatter({ shape, error, ctx }) {
     const cause = error.cause;
     if (isAppError(cause)) {
@@ -53,6 +61,12 @@ const t = initTRPC.context<TrpcContext>().create({
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
+    // Input refused by a procedure's schema: the same 400 with field errors as a service's own check.
+    if (result.error.code === "BAD_REQUEST" && result.error.cause instanceof ZodError) {
+      const invalid = invalidInput(result.error.cause);
+      result.error = new TRPCError({ code: "BAD_REQUEST", message: invalid.userMessage, cause: invalid });
+      return result;
+    }
     const cause = result.error.cause;
     if (isAppError(cause)) {
       result.error = new TRPCError({ code: ERROR_CODES[cause.code].trpc, message: cause.userMessage, cause });
@@ -73,7 +87,7 @@ export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
     if (ctx.authError) throw ctx.authError;
     throw new TRPCError({
       code: "UNAUTHORIZED",
-      message: "Sign in first: send `X-Admin-Key: <MASTER_KEY>`, or call from a signed-in admin session.",
+      message: "Sign in first: send `X-Admin-Key: <MASTER_KEY>` or `Authorization: Bearer <API token>`, or call from a signed-in admin session.",
     });
   }
   return next({ ctx: { ...ctx, actor: ctx.actor } });

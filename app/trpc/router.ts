@@ -1,12 +1,20 @@
 import { createCallerFactory, router } from "./init.ts";
 import { adminsRouter } from "./routers/admins.ts";
+import { apiTokensRouter } from "./routers/api-tokens.ts";
+import { modelGroupsRouter } from "./routers/model-groups.ts";
 import { modelsRouter } from "./routers/models.ts";
+import { organizationsRouter } from "./routers/organizations.ts";
 import { systemRouter } from "./routers/system.ts";
+import { teamsRouter } from "./routers/teams.ts";
 
 export const appRouter = router({
   system: systemRouter,
   admins: adminsRouter,
+  apiTokens: apiTokensRouter,
   models: modelsRouter,
+  organizations: organizationsRouter,
+  modelGroups: modelGroupsRouter,
+  teams: teamsRouter,
 });
 
 export type AppRouter = typeof appRouter;

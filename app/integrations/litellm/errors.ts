@@ -128,7 +128,7 @@ export function classifyError(route: string, status: number, body: unknown, head
   if (status >= 500) {
     // Enterprise-only features answer 500 with a licence message: retrying cannot help.
     const licence = /enterprise|premium|licen[cs]e/i.test(text);
-    return make("upstream", !licence);
+    return new LiteLLMError({ type: "upstream", message: `LiteLLM answered ${status} to ${route}: ${text}`, status, litellmType, retryable: !licence, route });
   }
   // auth_error is also used for "Team not found" on /key/update and /team/info (404): not-found wins.
   if (status === 404 || NOT_FOUND.test(text)) return make("not_found");

@@ -1,0 +1,120 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import {
+  findOrganizationById,
+  findOrganizationByLitellmId,
+  findOrganizationByName,
+  insertOrganization,
+  listOrganizations as listOrganizationRows,
+  updateOrganizationRow,
+  type OrganizationRow,
+} from "../../db/queries/organizations.ts";
+import { db, transaction } from "~/lib/db.server";
+import { AppError } from "~/lib/errors";
+import { parseInput } from "~/lib/validation";
+import { requireRole, type Actor } from "./actor.server.ts";
+import { recordAudit } from "./audit.server.ts";
+
+const name = z
+  .string({ required_error: "Give the organization a name", invalid_type_error: "name must be text" })
+  .trim()
+  .min(1, "Give the organization a name")
+  .max(100, "Use at most 100 characters");
+const litellmOrganizationId = z
+  .string({ required_error: "Give the LiteLLM organization id, e.g. acme-corp", invalid_type_error: "litellm_organization_id must be text" })
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "Use 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. acme-corp)");
+const description = z.string({ invalid_type_error: "description must be text" }).trim().max(500, "Use at most 500 characters").nullish();
+
+export const createOrganizationSchema = z.object({ name, litellm_organization_id: litellmOrganizationId, description });
+export const updateOrganizationSchema = z.object({
+  organization_id: z.string({ required_error: "Say which organization (organization_id)" }).min(1),
+  name: name.optional(),
+  litellm_organization_id: litellmOrganizationId.optional(),
+  description,
+});
+export const organizationIdSchema = z.object({ organization_id: z.string({ required_error: "Say which organization (organization_id)" }).min(1) });
+
+export type Organization = {
+  organization_id: string;
+  name: string;
+  litellm_organization_id: string;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+function view(row: OrganizationRow): Organization {
+  return {
+    organization_id: row.id,
+    name: row.name,
+    litellm_organization_id: row.litellmOrganizationId,
+    description: row.description,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+async function assertUnique(tx: Parameters<typeof findOrganizationByName>[0], values: { name?: string; litellmId?: string }, exceptId?: string) {
+  if (values.name) {
+    const same = await findOrganizationByName(tx, values.name);
+    if (same && same.id !== exceptId) {
+      throw new AppError("CONFLICT", `An organization named ${values.name} already exists.`, { fieldErrors: { name: ["An organization with this name already exists"] } });
+    }
+  }
+  if (values.litellmId) {
+    const same = await findOrganizationByLitellmId(tx, values.litellmId);
+    if (same && same.id !== exceptId) {
+      throw new AppError("CONFLICT", `The LiteLLM organization id ${values.litellmId} is already used by ${same.name}.`, {
+        fieldErrors: { litellm_organization_id: ["Already used by another organization"] },
+      });
+    }
+  }
+}
+
+export async function createOrganization(actor: Actor, input: unknown): Promise<Organization> {
+  requireRole(actor, "admin", "create organizations");
+  const values = parseInput(createOrganizationSchema, input);
+  return transaction(async ({ tx }) => {
+    await assertUnique(tx, { name: values.name, litellmId: values.litellm_organization_id });
+    const row = await insertOrganization(tx, {
+      id: randomUUID(),
+      name: values.name,
+      litellmOrganizationId: values.litellm_organization_id,
+      description: values.description ?? null,
+    });
+    if (!row) throw new AppError("CONFLICT", "That organization was just created by someone else; reload and check.");
+    await recordAudit(tx, actor, "organization.create", row.id, { after: view(row) });
+    return view(row);
+  });
+}
+
+export async function listOrganizations(actor: Actor): Promise<Organization[]> {
+  requireRole(actor, "viewer", "see organizations");
+  return (await listOrganizationRows(db())).map(view);
+}
+
+export async function getOrganization(actor: Actor, input: unknown): Promise<Organization> {
+  requireRole(actor, "viewer", "see organizations");
+  const { organization_id } = parseInput(organizationIdSchema, input);
+  const row = await findOrganizationById(db(), organization_id);
+  if (!row) throw new AppError("NOT_FOUND", `No organization has the id ${organization_id}.`);
+  return view(row);
+}
+
+export async function updateOrganization(actor: Actor, input: unknown): Promise<Organization> {
+  requireRole(actor, "admin", "change organizations");
+  const values = parseInput(updateOrganizationSchema, input);
+  return transaction(async ({ tx }) => {
+    const before = await findOrganizationById(tx, values.organization_id);
+    if (!before) throw new AppError("NOT_FOUND", `No organization has the id ${values.organization_id}.`);
+    await assertUnique(tx, { name: values.name, litellmId: values.litellm_organization_id }, before.id);
+    const row = await updateOrganizationRow(tx, before.id, {
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values.litellm_organization_id !== undefined ? { litellmOrganizationId: values.litellm_organization_id } : {}),
+      ...(values.description !== undefined ? { description: values.description } : {}),
+    });
+    await recordAudit(tx, actor, "organization.update", before.id, { before: view(before), after: view(row!) });
+    return view(row!);
+  });
+}

@@ -1,0 +1,201 @@
+import { findOrganizationById } from "../../db/queries/organizations.ts";
+import {
+  findTeamById,
+  insertTeamKey,
+  keysOfTeam,
+  modelGroupsOfTeams,
+  setTeamKeyStatus,
+  teamsDueForSync,
+  teamsInSync,
+  updateTeamRow,
+  type TeamKeyRow,
+  type TeamRow,
+} from "../../db/queries/teams.ts";
+import { hashKey, litellm, newVirtualKey, type TeamFields } from "~/integrations/litellm/client.server";
+import { isLiteLLMError } from "~/integrations/litellm/errors";
+import type { LiteLLMTeam } from "~/integrations/litellm/schemas";
+import { sendJob } from "~/jobs/boss.server";
+import { decryptSecret, encryptSecret } from "~/lib/crypto.server";
+import { db } from "~/lib/db.server";
+import { logger } from "~/lib/logger.server";
+import { recordAudit, systemActor } from "./audit.server.ts";
+import { reverifyModelGroups } from "./model-groups.server.ts";
+import { desiredModels } from "./teams.server.ts";
+
+/**
+ * The worker's side of provisioning: make LiteLLM hold exactly what our database says for a team
+ * (a LiteLLM team with our id, its models, limits, budget and blocked flag; one live virtual key),
+ * idempotently. Running it twice, concurrently, or after a lost answer leaves one LiteLLM team and
+ * one live key: the team id and the key's secret are ours, chosen before LiteLLM is asked.
+ */
+
+type Desired = Required<Pick<TeamFields, "team_alias" | "models" | "max_budget" | "rpm_limit" | "tpm_limit">> & {
+  blocked: boolean;
+  metadata: Record<string, unknown>;
+};
+
+/** The retry delay after `attempts` failures in a row: 5 s, 10 s, 20 s … up to 5 minutes. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(5 * 60_000, 5000 * 2 ** Math.max(0, attempts - 1));
+}
+
+function desiredState(team: TeamRow, models: string[], litellmOrganizationId: string | undefined): Desired {
+  return {
+    team_alias: team.name,
+    models,
+    // Hard mode: LiteLLM refuses requests past the budget. Soft mode: LiteLLM never refuses for budget.
+    // (The money issue replaces this with the allowance-plus-credits figure; the app owns periods.)
+    max_budget: team.budgetMode === "hard" && team.maxBudget !== null ? Number(team.maxBudget) : null,
+    rpm_limit: team.rpmLimit,
+    tpm_limit: team.tpmLimit,
+    blocked: team.status === "suspended",
+    // LiteLLM's open-source proxy may refuse organizations, so the organization travels as metadata.
+    metadata: { saas_team_id: team.id, ...(litellmOrganizationId ? { saas_organization: litellmOrganizationId } : {}) },
+  };
+}
+
+/** What differs between LiteLLM's team and ours, field by field (for the update and the audit log). */
+export function teamDrift(remote: LiteLLMTeam, desired: Desired): Record<string, { litellm: unknown; ours: unknown }> {
+  const drift: Record<string, { litellm: unknown; ours: unknown }> = {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const checks: Array<[string, unknown, unknown]> = [
+    ["team_alias", remote.team_alias, desired.team_alias],
+    ["models", [...remote.models].sort(), desired.models],
+    ["max_budget", remote.max_budget, desired.max_budget],
+    ["rpm_limit", remote.rpm_limit, desired.rpm_limit],
+    ["tpm_limit", remote.tpm_limit, desired.tpm_limit],
+    ["blocked", remote.blocked, desired.blocked],
+  ];
+  for (const [field, theirs, ours] of checks) if (!same(theirs, ours)) drift[field] = { litellm: theirs, ours };
+  return drift;
+}
+
+async function ensureLiteLLMTeam(team: TeamRow, desired: Desired): Promise<{ created: boolean; drift: ReturnType<typeof teamDrift> }> {
+  const client = litellm();
+  const { blocked, ...fields } = desired;
+  let remote = (await client.teamInfoOrUndefined(team.id))?.team_info;
+  if (!remote) {
+    try {
+      remote = await client.createTeam(team.id, fields);
+    } catch (error) {
+      // Another sync of the same team got there first.
+      if (!isLiteLLMError(error, "conflict")) throw error;
+      remote = (await client.teamInfo(team.id)).team_info;
+    }
+    if (blocked) await client.blockTeam(team.id);
+    return { created: true, drift: {} };
+  }
+  const drift = teamDrift(remote, desired);
+  const { blocked: blockedDrift, ...fieldDrift } = drift;
+  if (Object.keys(fieldDrift).length) await client.updateTeam(team.id, fields);
+  if (blockedDrift) await (blocked ? client.blockTeam(team.id) : client.unblockTeam(team.id));
+  return { created: false, drift };
+}
+
+/** Makes the team's pending key live in LiteLLM, and revokes keys being retired. */
+async function ensureKeys(team: TeamRow): Promise<void> {
+  const client = litellm();
+  let keys = await keysOfTeam(db(), team.id);
+  if (!keys.some((k) => k.status === "pending" || k.status === "live")) {
+    // A team that lost its key (e.g. removed in LiteLLM's UI and found by the drift check) gets a new one.
+    const raw = newVirtualKey();
+    await insertTeamKey(db(), {
+      id: crypto.randomUUID(),
+      teamId: team.id,
+      keyHash: hashKey(raw),
+      keyEncrypted: encryptSecret(raw),
+      keyAlias: `saas-${team.id}-${Date.now().toString(36)}`,
+      status: "pending",
+    });
+    keys = await keysOfTeam(db(), team.id);
+  }
+  for (const key of keys.filter((k) => k.status === "pending" || k.status === "live")) {
+    const info = await client.keyInfoOrUndefined(key.keyHash);
+    if (!info) {
+      await client.generateKey({ key: decryptSecret(key.keyEncrypted), team_id: team.id, key_alias: key.keyAlias, metadata: { saas_team_id: team.id } });
+    } else if (info.info.team_id !== team.id) {
+      await client.updateKey(key.keyHash, { team_id: team.id });
+    }
+    if (key.status === "pending") await setTeamKeyStatus(db(), key.id, "live");
+  }
+  for (const key of keys.filter((k: TeamKeyRow) => k.status === "retiring")) {
+    try {
+      await client.deleteKeys([key.keyHash]);
+    } catch (error) {
+      if (!isLiteLLMError(error, "not_found")) throw error;
+    }
+    await setTeamKeyStatus(db(), key.id, "revoked");
+  }
+}
+
+async function removeFromLiteLLM(team: TeamRow): Promise<void> {
+  try {
+    await litellm().deleteTeams([team.id]);
+  } catch (error) {
+    if (!isLiteLLMError(error, "not_found")) throw error;
+  }
+  for (const key of await keysOfTeam(db(), team.id)) if (key.status !== "revoked") await setTeamKeyStatus(db(), key.id, "revoked");
+}
+
+export type SyncOutcome = { state: "in_sync" | "pending" | "failing" | "gone"; drift: Record<string, unknown> };
+
+/** One sync of one team (the `sync-team` job). Never throws for LiteLLM trouble: it records it and schedules a retry. */
+export async function syncTeam(teamId: string, reason: "change" | "retry" | "reconcile" = "change"): Promise<SyncOutcome> {
+  const team = await findTeamById(db(), teamId);
+  if (!team) return { state: "gone", drift: {} };
+  const version = team.desiredVersion;
+  let drift: Record<string, unknown> = {};
+  try {
+    if (team.status === "deleted") {
+      await removeFromLiteLLM(team);
+    } else {
+      const [groups, org] = await Promise.all([modelGroupsOfTeams(db(), [teamId]), findOrganizationById(db(), team.organizationId)]);
+      const desired = desiredState(team, desiredModels(groups), org?.litellmOrganizationId);
+      const result = await ensureLiteLLMTeam(team, desired);
+      drift = result.drift;
+      await ensureKeys(team);
+      if (reason === "reconcile" && (result.created || Object.keys(drift).length)) {
+        await recordAudit(db(), systemActor, "team.drift-repaired", teamId, {
+          reason: result.created ? "The team was missing in LiteLLM (deleted there?); it was created again with its key." : "LiteLLM's team differed from ours (edited in LiteLLM's UI?); ours was put back.",
+          before: Object.fromEntries(Object.entries(drift).map(([k, v]) => [k, (v as { litellm: unknown }).litellm])),
+          after: Object.fromEntries(Object.entries(drift).map(([k, v]) => [k, (v as { ours: unknown }).ours])),
+        });
+        logger().warn({ teamId, drift }, "repaired drift in LiteLLM");
+      }
+    }
+  } catch (error) {
+    if (!isLiteLLMError(error)) throw error;
+    const attempts = team.syncAttempts + 1;
+    const nextSyncAt = new Date(Date.now() + retryDelayMs(attempts));
+    await updateTeamRow(db(), teamId, { syncState: "failing", syncError: error.message, syncAttempts: attempts, nextSyncAt });
+    logger().warn({ teamId, type: error.type, attempts, nextSyncAt }, "team sync failed; will retry");
+    return { state: "failing", drift };
+  }
+  // Done up to `version`; a change made meanwhile leaves the team pending for the next run.
+  const fresh = await findTeamById(db(), teamId);
+  const caughtUp = fresh!.desiredVersion === version;
+  await updateTeamRow(db(), teamId, {
+    syncedVersion: version,
+    syncState: caughtUp ? "in_sync" : "pending",
+    syncError: null,
+    syncAttempts: 0,
+    nextSyncAt: null,
+    syncedAt: new Date(),
+  });
+  if (!caughtUp) await sendJob("sync-team", { teamId, reason: "change" }, { singletonKey: teamId });
+  return { state: caughtUp ? "in_sync" : "pending", drift };
+}
+
+/**
+ * The scheduled reconcile: re-sends syncs that are due (teams waiting for LiteLLM to come back, with
+ * backoff), checks every in-sync team against LiteLLM and puts drift back, and re-checks model
+ * groups saved while LiteLLM was unreachable.
+ */
+export async function reconcile(now = new Date()): Promise<{ retried: number; checked: number }> {
+  const due = await teamsDueForSync(db(), now);
+  for (const { id } of due) await sendJob("sync-team", { teamId: id, reason: "retry" }, { singletonKey: id });
+  const inSync = await teamsInSync(db());
+  for (const { id } of inSync) await sendJob("sync-team", { teamId: id, reason: "reconcile" }, { singletonKey: id });
+  await reverifyModelGroups().catch((error: unknown) => logger().warn({ err: error }, "could not re-verify model groups"));
+  return { retried: due.length, checked: inSync.length };
+}
