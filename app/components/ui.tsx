@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 
 /** Small shared components: one look for buttons, fields, cards, badges, empty states and toasts. */
 
@@ -66,11 +66,18 @@ export function Field({
 }
 
 export function Card({ title, children, actions }: { title?: string; children: React.ReactNode; actions?: React.ReactNode }) {
+  const headingId = useId();
   return (
-    <section className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200">
+    <section className="rounded-lg bg-white p-5 shadow-sm ring-1 ring-slate-200" aria-labelledby={title ? headingId : undefined}>
       {title || actions ? (
         <div className="mb-4 flex items-center justify-between gap-4">
-          {title ? <h2 className="text-base font-semibold">{title}</h2> : <span />}
+          {title ? (
+            <h2 id={headingId} className="text-base font-semibold">
+              {title}
+            </h2>
+          ) : (
+            <span />
+          )}
           {actions}
         </div>
       ) : null}
@@ -162,4 +169,162 @@ export function Alert({ tone = "bad", children }: { tone?: "bad" | "warn"; child
       {children}
     </div>
   );
+}
+
+const controlClass = (invalid: boolean) =>
+  cx(
+    "mt-1 block w-full rounded-md border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset focus:ring-2 focus:ring-indigo-600 focus:outline-none",
+    invalid ? "ring-red-500" : "ring-slate-300",
+  );
+
+function FieldMessages({ id, hint, errors }: { id: string; hint?: React.ReactNode; errors?: string[] | null }) {
+  return (
+    <>
+      {hint ? (
+        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-600">
+          {hint}
+        </p>
+      ) : null}
+      {errors?.length ? (
+        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
+          {errors.join(". ")}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function describedBy(id: string, hint: unknown, errors?: string[] | null) {
+  return cx(Boolean(errors?.length) && `${id}-error`, Boolean(hint) && `${id}-hint`) || undefined;
+}
+
+export function TextAreaField({
+  label,
+  name,
+  errors,
+  hint,
+  ...textarea
+}: React.TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; name: string; errors?: string[] | null; hint?: React.ReactNode }) {
+  const id = textarea.id ?? `field-${name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <textarea
+        id={id}
+        name={name}
+        rows={3}
+        aria-invalid={errors?.length ? true : undefined}
+        aria-describedby={describedBy(id, hint, errors)}
+        className={controlClass(Boolean(errors?.length))}
+        {...textarea}
+      />
+      <FieldMessages id={id} hint={hint} errors={errors} />
+    </div>
+  );
+}
+
+export function SelectField({
+  label,
+  name,
+  errors,
+  hint,
+  options,
+  ...select
+}: React.SelectHTMLAttributes<HTMLSelectElement> & {
+  label: string;
+  name: string;
+  errors?: string[] | null;
+  hint?: React.ReactNode;
+  options: Array<{ value: string; label: string }>;
+}) {
+  const id = select.id ?? `field-${name}`;
+  return (
+    <div>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-800">
+        {label}
+      </label>
+      <select
+        id={id}
+        name={name}
+        aria-invalid={errors?.length ? true : undefined}
+        aria-describedby={describedBy(id, hint, errors)}
+        className={controlClass(Boolean(errors?.length))}
+        {...select}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <FieldMessages id={id} hint={hint} errors={errors} />
+    </div>
+  );
+}
+
+/** A fieldset of checkboxes or radios sharing one name, with a legend, per-option descriptions and the group's errors. */
+export function ChoiceGroup({
+  legend,
+  name,
+  type,
+  options,
+  defaultValue,
+  errors,
+  hint,
+  idPrefix,
+  columns = false,
+}: {
+  legend: string;
+  name: string;
+  type: "checkbox" | "radio";
+  options: Array<{ value: string; label: React.ReactNode; description?: React.ReactNode }>;
+  defaultValue?: string[];
+  errors?: string[] | null;
+  hint?: React.ReactNode;
+  idPrefix?: string;
+  columns?: boolean;
+}) {
+  const id = `${idPrefix ?? "field"}-${name}`;
+  const selected = new Set(defaultValue ?? []);
+  return (
+    <fieldset aria-describedby={describedBy(id, hint, errors)} aria-invalid={errors?.length ? true : undefined}>
+      <legend className="text-sm font-medium text-slate-800">{legend}</legend>
+      <div className={cx("mt-2 gap-2", columns ? "grid sm:grid-cols-2" : "space-y-2")}>
+        {options.map((o) => {
+          const optionId = `${id}-${o.value.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+          return (
+            <div key={o.value} className="flex items-start gap-2">
+              <input
+                id={optionId}
+                type={type}
+                name={name}
+                value={o.value}
+                defaultChecked={selected.has(o.value)}
+                aria-describedby={o.description ? `${optionId}-desc` : undefined}
+                className="mt-0.5 h-4 w-4 shrink-0 accent-indigo-700"
+              />
+              <div className="min-w-0 text-sm">
+                <label htmlFor={optionId} className="break-words text-slate-900">
+                  {o.label}
+                </label>
+                {o.description ? (
+                  <p id={`${optionId}-desc`} className="text-xs text-slate-600">
+                    {o.description}
+                  </p>
+                ) : null}
+              </div>
+            </div>
+          );
+        })}
+      </div>
+      <FieldMessages id={id} hint={hint} errors={errors} />
+    </fieldset>
+  );
+}
+
+/** A small pill for names in a list (models, model groups). */
+export function Chip({ children }: { children: React.ReactNode }) {
+  return <span className="inline-block rounded bg-slate-100 px-1.5 whitespace-nowrap py-0.5 font-mono text-xs text-slate-800 ring-1 ring-slate-200">{children}</span>;
 }

@@ -36,7 +36,9 @@ describe("structured logs", () => {
       `created key ${virtualKey}`,
     );
     logger.error({ err: new Error(`LiteLLM refused ${virtualKey}`) }, "failed");
+    logger.warn(`script used sla_Ab3dEfGhIjKlMnOpQrStUvWxYz012345`);
     const text = lines.join("\n");
+    expect(text).not.toContain("EfGhIjKlMnOp");
     expect(text).not.toContain("hunter2");
     expect(text).not.toContain("0123456789abcdef");
     expect(text).not.toContain(virtualKey);

@@ -6,7 +6,8 @@ import { parseEnv, rawEnv } from "./env.server.ts";
 /**
  * Structured JSON logs. Every line written while handling a request carries its request id
  * (taken from AsyncLocalStorage), and no line may carry a secret: known secret fields are
- * redacted by path, and anything that looks like a LiteLLM key (`sk-...`) is masked wherever it appears.
+ * redacted by path, and anything that looks like a LiteLLM key (`sk-...`) or an admin API token (`sla_...`) is
+ * masked wherever it appears.
  */
 
 type LogContext = { requestId: string };
@@ -59,8 +60,8 @@ export const REDACT_PATHS = [
   ...SECRET_KEYS.map((k) => `req.headers["${k.toLowerCase()}"]`),
 ];
 
-// sk-... keys (LiteLLM master and virtual keys) and bearer tokens, wherever they appear in a string.
-const KEY_PATTERN = /\b(sk-[A-Za-z0-9_-]{2})[A-Za-z0-9_-]{6,}/g;
+// sk-... keys (LiteLLM master and virtual keys), sla_... admin API tokens and bearer tokens, wherever they appear in a string.
+const KEY_PATTERN = /\b(sk-[A-Za-z0-9_-]{2}|sla_[A-Za-z0-9_-]{2})[A-Za-z0-9_-]{6,}/g;
 const BEARER_PATTERN = /(Bearer\s+)[^\s"']+/gi;
 
 export function maskSecrets(text: string): string {

@@ -1,12 +1,119 @@
-import type { MetaFunction } from "@remix-run/node";
-import { EmptySectionPage } from "~/components/section-page";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireAdmin } from "~/auth/request.server";
+import { ModelChips, ModelsInput, VerificationBadge } from "~/components/model-group-form";
+import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { isAppError } from "~/lib/errors";
+import { setFlash } from "~/lib/flash.server";
+import { formError, formList, formText, formValues, splitNames } from "~/lib/forms.server";
+import { can, type Actor } from "~/services/actor.server";
+import { createModelGroup, listModelGroups } from "~/services/model-groups.server";
+import { listServedModels } from "~/services/models.server";
 
 export const meta: MetaFunction = () => [{ title: "Model groups · SaaS LiteLLM" }];
 
-export default function Page() {
+/** The names LiteLLM serves, or null with the reason when it cannot be asked (the form then takes typed names only). */
+async function servedModelNames(actor: Actor): Promise<{ served: string[] | null; servedProblem: string | null }> {
+  try {
+    return { served: (await listServedModels(actor)).map((m) => m.name), servedProblem: null };
+  } catch (error) {
+    if (!isAppError(error) || error.code !== "UNAVAILABLE") throw error;
+    return { served: null, servedProblem: error.userMessage };
+  }
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { actor, headers } = await requireAdmin(request);
+  const canWrite = can(actor, "admin");
+  const [groups, served] = await Promise.all([listModelGroups(actor), canWrite ? servedModelNames(actor) : { served: null, servedProblem: null }]);
+  return json({ groups, ...served, canWrite }, { headers });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { actor } = await requireAdmin(request);
+  const form = await request.formData();
+  try {
+    const group = await createModelGroup(actor, {
+      name: String(form.get("name") ?? ""),
+      models: [...formList(form, "models"), ...splitNames(form.get("models_text"))],
+      description: formText(form.get("description")),
+    });
+    const note = group.verification === "verified" ? "" : " It is unverified until LiteLLM can be asked.";
+    return redirect("/admin/model-groups", {
+      headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Model group ${group.name} created.${note}` }) },
+    });
+  } catch (error) {
+    return formError("create", error, formValues(form));
+  }
+}
+
+export default function ModelGroups() {
+  const { groups, served, servedProblem, canWrite } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
   return (
-    <EmptySectionPage title="Model groups" description="Named sets of LiteLLM models that teams may call." emptyTitle="No model groups yet">
-      Model groups you create appear here. Their model names must match LiteLLM's exactly.
-    </EmptySectionPage>
+    <>
+      <PageHeader
+        title="Model groups"
+        description="Named sets of LiteLLM models that teams may call. Model names must match LiteLLM's exactly (case-sensitive)."
+      />
+      <div className="space-y-6">
+        {groups.length === 0 ? (
+          <EmptyState title="No model groups yet">
+            {canWrite ? "Create one below, for example basic-models with gpt-3.5-turbo." : "Model groups an admin creates appear here."}
+          </EmptyState>
+        ) : (
+          <Card>
+            <div className="overflow-x-auto">
+              <table className="min-w-full text-left text-sm">
+                <caption className="sr-only">Model groups</caption>
+                <thead className="text-slate-600">
+                  <tr>
+                    <th scope="col" className="py-2 pr-4 font-medium">Name</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Models</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Checked against LiteLLM</th>
+                    <th scope="col" className="py-2 font-medium">Description</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {groups.map((g) => (
+                    <tr key={g.model_group_id} className="align-top">
+                      <th scope="row" className="py-2 pr-4 font-medium">
+                        <Link to={`/admin/model-groups/${g.model_group_id}`} className="font-mono text-indigo-700 underline">
+                          {g.name}
+                        </Link>
+                      </th>
+                      <td className="py-2 pr-4">
+                        <ModelChips models={g.models} />
+                      </td>
+                      <td className="py-2 pr-4">
+                        <VerificationBadge verification={g.verification} error={g.verification_error} />
+                      </td>
+                      <td className="py-2 text-slate-700">{g.description || "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </Card>
+        )}
+
+        {canWrite ? (
+          <Card title="Create a model group">
+            {/* Keyed by the number of groups: a successful create (the redirect back here) starts an empty form. */}
+            <Form key={groups.length} method="post" className="grid gap-4" aria-label="Create a model group">
+              {data?.message ? <Alert>{data.message}</Alert> : null}
+              <Field label="Name" name="name" required placeholder="basic-models" hint="Letters, digits, dots, dashes or underscores." defaultValue={data?.values?.name?.[0]} errors={data?.fieldErrors?.name} />
+              <ModelsInput served={served} servedProblem={servedProblem} selected={data?.values?.models ?? []} typed={data?.values?.models_text?.[0]} errors={data?.fieldErrors?.models} />
+              <TextAreaField label="Description" name="description" maxLength={500} defaultValue={data?.values?.description?.[0]} errors={data?.fieldErrors?.description} />
+              <div>
+                <Button type="submit" disabled={busy}>Create model group</Button>
+              </div>
+            </Form>
+          </Card>
+        ) : null}
+      </div>
+    </>
   );
 }

@@ -1,12 +1,185 @@
-import type { MetaFunction } from "@remix-run/node";
-import { EmptySectionPage } from "~/components/section-page";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireAdmin } from "~/auth/request.server";
+import { formatCount, formatUsd } from "~/components/format";
+import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
+import { TeamLimitsFields } from "~/components/team-form";
+import { Alert, Button, Card, Chip, EmptyState, Field, PageHeader, SelectField } from "~/components/ui";
+import { setFlash } from "~/lib/flash.server";
+import { formError, formList, formNumber, formText, formValues } from "~/lib/forms.server";
+import { can } from "~/services/actor.server";
+import { listModelGroups } from "~/services/model-groups.server";
+import { listOrganizations } from "~/services/organizations.server";
+import { createTeam, listTeams } from "~/services/teams.server";
 
 export const meta: MetaFunction = () => [{ title: "Teams · SaaS LiteLLM" }];
 
-export default function Page() {
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { actor, headers } = await requireAdmin(request);
+  const canWrite = can(actor, "admin");
+  const [teams, organizations, groups] = await Promise.all([
+    listTeams(actor),
+    canWrite ? listOrganizations(actor) : [],
+    canWrite ? listModelGroups(actor) : [],
+  ]);
+  const preselect = new URL(request.url).searchParams.get("organization") ?? "";
+  return json(
+    {
+      teams,
+      organizations: organizations.map((o) => ({ id: o.organization_id, name: o.name })),
+      groups: groups.map((g) => ({ name: g.name, models: g.models })),
+      preselect,
+      canWrite,
+    },
+    { headers },
+  );
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { actor } = await requireAdmin(request);
+  const form = await request.formData();
+  try {
+    const team = await createTeam(actor, {
+      name: String(form.get("name") ?? ""),
+      organization_id: String(form.get("organization_id") ?? ""),
+      model_groups: formList(form, "model_groups"),
+      max_budget: formNumber(form.get("max_budget")),
+      budget_duration: formText(form.get("budget_duration")),
+      budget_mode: String(form.get("budget_mode") ?? "hard"),
+      rpm_limit: formNumber(form.get("rpm_limit")),
+      tpm_limit: formNumber(form.get("tpm_limit")),
+    });
+    const message = team.provisioning
+      ? `Team ${team.name} created. LiteLLM is being set up; the key appears here when it is ready.`
+      : `Team ${team.name} created with its virtual key.`;
+    return redirect(`/admin/teams/${team.team_id}`, { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
+  } catch (error) {
+    return formError("create", error, formValues(form));
+  }
+}
+
+function limits(rpm: number | null, tpm: number | null) {
+  if (rpm == null && tpm == null) return "none";
+  return [rpm != null ? `${formatCount(rpm)} RPM` : null, tpm != null ? `${formatCount(tpm)} TPM` : null].filter(Boolean).join(" · ");
+}
+
+export default function Teams() {
+  const { teams, organizations, groups, preselect, canWrite } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const v = (name: string) => data?.values?.[name]?.[0] ?? "";
   return (
-    <EmptySectionPage title="Teams" description="Teams, their virtual keys, budgets and rate limits." emptyTitle="No teams yet">
-      Teams you create appear here, each with its LiteLLM virtual key and sync state.
-    </EmptySectionPage>
+    <>
+      <PageHeader title="Teams" description="Teams, their virtual keys, budgets and rate limits. LiteLLM enforces them on every request." />
+      <div className="space-y-6">
+        {teams.length === 0 ? (
+          <EmptyState title="No teams yet">
+            {canWrite ? "Create one below; it gets a LiteLLM virtual key for the customer's application." : "Teams an admin creates appear here."}
+          </EmptyState>
+        ) : (
+          <Card>
+            <div className="overflow-x-auto">
+              <table className="min-w-full text-left text-sm">
+                <caption className="sr-only">Teams</caption>
+                <thead className="text-slate-600">
+                  <tr>
+                    <th scope="col" className="py-2 pr-4 font-medium">Name</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Organization</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Model groups</th>
+                    <th scope="col" className="py-2 pr-4 text-right font-medium">Budget</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Mode</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Limits</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Status</th>
+                    <th scope="col" className="py-2 font-medium">LiteLLM sync</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {teams.map((t) => (
+                    <tr key={t.team_id} className="align-top">
+                      <th scope="row" className="min-w-40 py-2 pr-4 font-medium">
+                        <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline">
+                          {t.name}
+                        </Link>
+                      </th>
+                      <td className="min-w-36 py-2 pr-4">
+                        <Link to={`/admin/organizations/${t.organization_id}`} className="underline decoration-slate-300 hover:text-indigo-700">
+                          {t.organization_name}
+                        </Link>
+                      </td>
+                      <td className="py-2 pr-4">
+                        <ul className="flex flex-wrap gap-1">
+                          {t.model_groups.map((g) => (
+                            <li key={g}>
+                              <Chip>{g}</Chip>
+                            </li>
+                          ))}
+                        </ul>
+                      </td>
+                      <td className="py-2 pr-4 text-right whitespace-nowrap tabular-nums">
+                        {formatUsd(t.max_budget)}
+                        {t.max_budget != null && t.budget_duration ? ` / ${t.budget_duration}` : ""}
+                      </td>
+                      <td className="py-2 pr-4">{t.budget_mode}</td>
+                      <td className="py-2 pr-4 whitespace-nowrap tabular-nums">{limits(t.rpm_limit, t.tpm_limit)}</td>
+                      <td className="py-2 pr-4">
+                        <TeamStatusBadge status={t.status} />
+                      </td>
+                      <td className="min-w-48 py-2">
+                        <SyncBadge sync={t.sync} provisioning={t.provisioning} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </Card>
+        )}
+
+        {canWrite ? (
+          <Card title="Create a team">
+            {organizations.length === 0 ? (
+              <p className="text-sm text-amber-900">
+                Create an <Link className="underline" to="/admin/organizations">organization</Link> first: every team belongs to one.
+              </p>
+            ) : (
+              <Form method="post" id="create-team" className="grid gap-4 sm:grid-cols-2" aria-label="Create a team">
+                {data?.message ? (
+                  <div className="sm:col-span-2">
+                    <Alert>{data.message}</Alert>
+                  </div>
+                ) : null}
+                <Field label="Name" name="name" required maxLength={100} placeholder="Acme Dev Team" defaultValue={v("name")} errors={data?.fieldErrors?.name} />
+                <SelectField
+                  label="Organization"
+                  name="organization_id"
+                  required
+                  defaultValue={v("organization_id") || preselect || (organizations.length === 1 ? organizations[0].id : "")}
+                  options={[{ value: "", label: "Choose an organization" }, ...organizations.map((o) => ({ value: o.id, label: o.name }))]}
+                  errors={data?.fieldErrors?.organization_id}
+                />
+                <TeamLimitsFields
+                  groups={groups}
+                  values={{
+                    model_groups: data?.values?.model_groups ?? [],
+                    max_budget: v("max_budget"),
+                    budget_duration: v("budget_duration"),
+                    budget_mode: v("budget_mode") || "hard",
+                    rpm_limit: v("rpm_limit"),
+                    tpm_limit: v("tpm_limit"),
+                  }}
+                  errors={data?.fieldErrors}
+                />
+                <div className="sm:col-span-2">
+                  <Button type="submit" disabled={busy}>
+                    {busy ? "Creating…" : "Create team"}
+                  </Button>
+                </div>
+              </Form>
+            )}
+          </Card>
+        ) : null}
+      </div>
+    </>
   );
 }

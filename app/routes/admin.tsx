@@ -20,6 +20,7 @@ const NAV = [
   { to: "/admin/model-groups", label: "Model groups" },
   { to: "/admin/teams", label: "Teams" },
   { to: "/admin/usage", label: "Usage" },
+  { to: "/admin/audit", label: "Audit log" },
   { to: "/admin/settings", label: "Settings" },
 ];
 

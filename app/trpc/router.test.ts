@@ -4,6 +4,7 @@ import { clientAddress, masterActor, uniqueEmail } from "../../test/factories.ts
 import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { startSession } from "~/auth/lucia.server";
 import { createAdminAccount } from "~/services/admin-accounts.server";
+import { createApiToken } from "~/services/api-tokens.server";
 import { THROTTLE } from "~/services/sign-in.server";
 import { createContext } from "./init.ts";
 import { appRouter } from "./router.ts";
@@ -49,6 +50,18 @@ describe("tRPC API", () => {
     expect(locked.status).toBe(429);
     expect(locked.body.error?.message).toContain("Too many failed sign-ins from your network address");
     expect((await call("system.me", { headers: { "x-admin-key": TEST_MASTER_KEY } })).status).toBe(200);
+  });
+
+  it("accepts an API token as Authorization: Bearer, and refuses an unknown one with 401", async () => {
+    const { token } = await createApiToken(masterActor, { name: "trpc script", role: "viewer" });
+    const me = await call("system.me", { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(me.body.result?.data).toMatchObject({ id: "master", role: "viewer" });
+    const write = await call("system.checkWorker", { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    expect(write.status).toBe(403);
+    const unknown = await call("system.me", { headers: { authorization: `Bearer sla_${"x".repeat(32)}` } });
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.error?.message).toMatch(/not known to this server/);
   });
 
   it("refuses a call with no credentials with 401", async () => {

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from "./init.ts";
 import { adminsRouter } from "./routers/admins.ts";
+import { auditRouter } from "./routers/audit.ts";
 import { apiTokensRouter } from "./routers/api-tokens.ts";
 import { modelGroupsRouter } from "./routers/model-groups.ts";
 import { modelsRouter } from "./routers/models.ts";
@@ -15,6 +16,7 @@ export const appRouter = router({
   organizations: organizationsRouter,
   modelGroups: modelGroupsRouter,
   teams: teamsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

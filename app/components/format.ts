@@ -1,0 +1,13 @@
+/** Display formats shared by the admin pages. Times are shown in UTC, like the audit log. */
+
+export function formatTime(iso: string | null | undefined): string {
+  return iso ? new Date(iso).toLocaleString("en-GB", { timeZone: "UTC", dateStyle: "medium", timeStyle: "medium" }) + " UTC" : "—";
+}
+
+export function formatUsd(value: number | null | undefined): string {
+  return value == null ? "—" : value.toLocaleString("en-US", { style: "currency", currency: "USD" });
+}
+
+export function formatCount(value: number | null | undefined): string {
+  return value == null ? "—" : value.toLocaleString("en-US");
+}

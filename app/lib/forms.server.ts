@@ -1,0 +1,62 @@
+import { json } from "@remix-run/node";
+import { isAppError, type FieldErrors } from "./errors.ts";
+
+/**
+ * Transport helpers for Remix routes: turn form strings into the values a service's schema reads,
+ * and an AppError into what a page shows. No business rules: the services validate everything.
+ */
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+
+/** "" → null, "12.5" → 12.5; anything else goes through as typed, so the service says "must be a number". */
+export function formNumber(value: FormDataEntryValue | null): number | string | null {
+  if (value === null) return null;
+  const text = String(value).trim();
+  if (text === "") return null;
+  return NUMERIC.test(text) ? Number(text) : text;
+}
+
+/** "" (or absent) → null, otherwise the text as typed. */
+export function formText(value: FormDataEntryValue | null): string | null {
+  if (value === null) return null;
+  const text = String(value);
+  return text.trim() === "" ? null : text;
+}
+
+/** Every value of a repeated field (checkboxes), as strings. */
+export function formList(form: FormData, name: string): string[] {
+  return form.getAll(name).map(String);
+}
+
+/** Names typed in a text box, separated by commas or new lines. */
+export function splitNames(value: FormDataEntryValue | null): string[] {
+  return String(value ?? "")
+    .split(/[,\n\r]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** What the user typed (for re-filling the form after a refusal), secrets excluded. */
+export type FormValues = Record<string, string[]>;
+export function formValues(form: FormData, omit: string[] = ["password"]): FormValues {
+  const values: FormValues = {};
+  for (const [key, value] of form.entries()) {
+    if (omit.includes(key) || typeof value !== "string") continue;
+    (values[key] ??= []).push(value);
+  }
+  return values;
+}
+
+export type FormActionData = { intent: string; message: string; fieldErrors?: FieldErrors; values?: FormValues };
+
+/** An AppError from a service as the action's answer (message + field errors, with its status); anything else is rethrown. */
+export function formError(intent: string, error: unknown, values?: FormValues) {
+  if (!isAppError(error)) throw error;
+  return json<FormActionData>({ intent, message: error.userMessage, fieldErrors: error.fieldErrors, values }, { status: error.status });
+}
+
+/** For loaders: an AppError becomes an error response the route's ErrorBoundary shows (404 for NOT_FOUND, …). */
+export function throwAsResponse(error: unknown): never {
+  if (isAppError(error)) throw json({ message: error.userMessage }, { status: error.status });
+  throw error;
+}

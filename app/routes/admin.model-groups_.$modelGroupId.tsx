@@ -1,0 +1,162 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireAdmin } from "~/auth/request.server";
+import { formatTime } from "~/components/format";
+import { ModelChips, ModelsInput, VerificationBadge } from "~/components/model-group-form";
+import { AdminRouteError } from "~/components/route-error";
+import { Alert, Button, Card, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { isAppError } from "~/lib/errors";
+import { setFlash } from "~/lib/flash.server";
+import { formError, formList, formText, formValues, splitNames, throwAsResponse, type FormActionData } from "~/lib/forms.server";
+import { can, type Actor } from "~/services/actor.server";
+import { deleteModelGroup, getModelGroup, updateModelGroup } from "~/services/model-groups.server";
+import { listServedModels } from "~/services/models.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.group.name ?? "Model group"} · SaaS LiteLLM` }];
+
+/** The names LiteLLM serves, or null with the reason when it cannot be asked (the form then takes typed names only). */
+async function servedModelNames(actor: Actor): Promise<{ served: string[] | null; servedProblem: string | null }> {
+  try {
+    return { served: (await listServedModels(actor)).map((m) => m.name), servedProblem: null };
+  } catch (error) {
+    if (!isAppError(error) || error.code !== "UNAVAILABLE") throw error;
+    return { served: null, servedProblem: error.userMessage };
+  }
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { actor, headers } = await requireAdmin(request);
+  const canWrite = can(actor, "admin");
+  const [group, served] = await Promise.all([
+    getModelGroup(actor, { model_group_id: params.modelGroupId }),
+    canWrite ? servedModelNames(actor) : { served: null, servedProblem: null },
+  ]).catch(throwAsResponse);
+  return json({ group, ...served, canWrite }, { headers });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { actor } = await requireAdmin(request);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  try {
+    if (intent === "delete") {
+      await deleteModelGroup(actor, { model_group_id: params.modelGroupId });
+      return redirect("/admin/model-groups", { headers: { "Set-Cookie": await setFlash({ kind: "success", message: "Model group deleted." }) } });
+    }
+    if (intent === "update") {
+      const group = await updateModelGroup(actor, {
+        model_group_id: params.modelGroupId,
+        name: String(form.get("name") ?? ""),
+        models: [...formList(form, "models"), ...splitNames(form.get("models_text"))],
+        description: formText(form.get("description")),
+      });
+      return redirect(`/admin/model-groups/${group.model_group_id}`, {
+        headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Model group ${group.name} saved; teams using it follow within seconds.` }) },
+      });
+    }
+    return json<FormActionData>({ intent, message: "Unknown action; reload the page and try again." }, { status: 400 });
+  } catch (error) {
+    return formError(intent, error, formValues(form));
+  }
+}
+
+export default function ModelGroupPage() {
+  const { group, served, servedProblem, canWrite } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const edit = data?.intent === "update" ? data : undefined;
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link to="/admin/model-groups" className="text-indigo-700 underline">
+          ← Model groups
+        </Link>
+      </p>
+      <PageHeader title={group.name} description={group.description ?? undefined} />
+      <div className="space-y-6">
+        <Card title="Models">
+          <ModelChips models={group.models} />
+          <div className="mt-3 text-sm">
+            <VerificationBadge verification={group.verification} error={group.verification_error} />
+            {group.verified_at ? <p className="mt-1 text-xs text-slate-600">Checked {formatTime(group.verified_at)}</p> : null}
+          </div>
+        </Card>
+
+        <Card title="Teams using it">
+          {group.teams.length === 0 ? (
+            <p className="text-sm text-slate-600">No team uses this group.</p>
+          ) : (
+            <ul className="list-inside list-disc text-sm">
+              {group.teams.map((t) => (
+                <li key={t.team_id}>
+                  <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline">
+                    {t.name}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+
+        {canWrite ? (
+          <>
+            <Card title="Edit">
+              <Form key={group.updated_at} method="post" className="grid gap-4" aria-label="Edit model group">
+                <input type="hidden" name="intent" value="update" />
+                {edit?.message ? <Alert>{edit.message}</Alert> : null}
+                <Field label="Name" name="name" required defaultValue={edit?.values?.name?.[0] ?? group.name} errors={edit?.fieldErrors?.name} />
+                <ModelsInput
+                  served={served}
+                  servedProblem={servedProblem}
+                  selected={edit ? (edit.values?.models ?? []) : group.models}
+                  typed={edit?.values?.models_text?.[0]}
+                  errors={edit?.fieldErrors?.models}
+                />
+                <TextAreaField
+                  label="Description"
+                  name="description"
+                  maxLength={500}
+                  defaultValue={edit?.values?.description?.[0] ?? group.description ?? ""}
+                  errors={edit?.fieldErrors?.description}
+                />
+                {group.teams.length ? (
+                  <p className="text-sm text-slate-600">
+                    Changing the models changes what {group.teams.length === 1 ? "1 team" : `${group.teams.length} teams`} may call; their keys stay the same.
+                  </p>
+                ) : null}
+                <div>
+                  <Button type="submit" disabled={busy}>Save changes</Button>
+                </div>
+              </Form>
+            </Card>
+
+            <Card title="Delete">
+              {data?.intent === "delete" && data.message ? (
+                <div className="mb-3">
+                  <Alert>{data.message}</Alert>
+                </div>
+              ) : null}
+              <p className="mb-3 text-sm text-slate-600">A model group can be deleted once no team uses it.</p>
+              <Form
+                method="post"
+                onSubmit={(e) => {
+                  if (!confirm(`Delete the model group ${group.name}? This cannot be undone.`)) e.preventDefault();
+                }}
+              >
+                <input type="hidden" name="intent" value="delete" />
+                <Button type="submit" variant="danger" disabled={busy}>
+                  Delete model group<span className="sr-only"> {group.name}</span>
+                </Button>
+              </Form>
+            </Card>
+          </>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <AdminRouteError backTo="/admin/model-groups" backLabel="Back to model groups" />;
+}

@@ -1,0 +1,151 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireAdmin } from "~/auth/request.server";
+import { formatUsd } from "~/components/format";
+import { AdminRouteError } from "~/components/route-error";
+import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
+import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { setFlash } from "~/lib/flash.server";
+import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
+import { can } from "~/services/actor.server";
+import { getOrganization, updateOrganization } from "~/services/organizations.server";
+import { listTeams } from "~/services/teams.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.organization.name ?? "Organization"} · SaaS LiteLLM` }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { actor, headers } = await requireAdmin(request);
+  const organization_id = params.organizationId!;
+  const [organization, teams] = await Promise.all([getOrganization(actor, { organization_id }), listTeams(actor, { organization_id })]).catch(throwAsResponse);
+  return json({ organization, teams, canWrite: can(actor, "admin") }, { headers });
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { actor } = await requireAdmin(request);
+  const form = await request.formData();
+  try {
+    const org = await updateOrganization(actor, {
+      organization_id: params.organizationId,
+      name: String(form.get("name") ?? ""),
+      litellm_organization_id: String(form.get("litellm_organization_id") ?? ""),
+      description: formText(form.get("description")),
+    });
+    return redirect(`/admin/organizations/${org.organization_id}`, {
+      headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Organization ${org.name} saved.` }) },
+    });
+  } catch (error) {
+    return formError("update", error, formValues(form));
+  }
+}
+
+export default function OrganizationPage() {
+  const { organization: org, teams, canWrite } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const value = (name: "name" | "litellm_organization_id" | "description") => data?.values?.[name]?.[0] ?? org[name] ?? "";
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link to="/admin/organizations" className="text-indigo-700 underline">
+          ← Organizations
+        </Link>
+      </p>
+      <PageHeader title={org.name} description={org.description ?? undefined} />
+      <div className="space-y-6">
+        <Card
+          title="Teams"
+          actions={
+            canWrite ? (
+              <Link to={`/admin/teams?organization=${encodeURIComponent(org.organization_id)}#create-team`} className="text-sm font-medium text-indigo-700 underline">
+                Create a team<span className="sr-only"> in {org.name}</span>
+              </Link>
+            ) : null
+          }
+        >
+          {teams.length === 0 ? (
+            <EmptyState title="No teams yet">This organization has no teams. Each team gets its own virtual key, budget and limits.</EmptyState>
+          ) : (
+            <div className="overflow-x-auto">
+              <table className="min-w-full text-left text-sm">
+                <caption className="sr-only">Teams of {org.name}</caption>
+                <thead className="text-slate-600">
+                  <tr>
+                    <th scope="col" className="py-2 pr-4 font-medium">Name</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Model groups</th>
+                    <th scope="col" className="py-2 pr-4 text-right font-medium">Budget</th>
+                    <th scope="col" className="py-2 pr-4 font-medium">Status</th>
+                    <th scope="col" className="py-2 font-medium">Sync</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {teams.map((t) => (
+                    <tr key={t.team_id}>
+                      <th scope="row" className="py-2 pr-4 font-medium">
+                        <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline">
+                          {t.name}
+                        </Link>
+                      </th>
+                      <td className="py-2 pr-4 font-mono text-xs">{t.model_groups.join(", ")}</td>
+                      <td className="py-2 pr-4 text-right tabular-nums">
+                        {formatUsd(t.max_budget)}
+                        {t.budget_duration ? ` / ${t.budget_duration}` : ""}
+                      </td>
+                      <td className="py-2 pr-4">
+                        <TeamStatusBadge status={t.status} />
+                      </td>
+                      <td className="py-2">
+                        <SyncBadge sync={t.sync} provisioning={t.provisioning} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+
+        <Card title="Details">
+          {canWrite ? (
+            <Form method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Edit organization">
+              {data?.message ? (
+                <div className="sm:col-span-2">
+                  <Alert>{data.message}</Alert>
+                </div>
+              ) : null}
+              <Field label="Name" name="name" required maxLength={100} defaultValue={value("name")} errors={data?.fieldErrors?.name} />
+              <Field
+                label="LiteLLM organization id"
+                name="litellm_organization_id"
+                required
+                defaultValue={value("litellm_organization_id")}
+                errors={data?.fieldErrors?.litellm_organization_id}
+              />
+              <div className="sm:col-span-2">
+                <TextAreaField label="Description" name="description" maxLength={500} defaultValue={value("description")} errors={data?.fieldErrors?.description} />
+              </div>
+              <div className="sm:col-span-2">
+                <Button type="submit" disabled={busy}>Save changes</Button>
+              </div>
+            </Form>
+          ) : (
+            <dl className="grid gap-3 text-sm sm:grid-cols-2">
+              <div>
+                <dt className="text-slate-600">LiteLLM organization id</dt>
+                <dd className="font-mono">{org.litellm_organization_id}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Description</dt>
+                <dd>{org.description || "—"}</dd>
+              </div>
+            </dl>
+          )}
+        </Card>
+      </div>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <AdminRouteError backTo="/admin/organizations" backLabel="Back to organizations" />;
+}

@@ -1,0 +1,410 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { useEffect, useRef, useState } from "react";
+import { requireAdmin } from "~/auth/request.server";
+import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { AdminRouteError } from "~/components/route-error";
+import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
+import { TeamLimitsFields } from "~/components/team-form";
+import { Alert, Button, Card, Chip, Field, PageHeader } from "~/components/ui";
+import { env } from "~/lib/env.server";
+import { setFlash } from "~/lib/flash.server";
+import { formError, formList, formNumber, formText, formValues, throwAsResponse, type FormActionData } from "~/lib/forms.server";
+import { can } from "~/services/actor.server";
+import { listModelGroups } from "~/services/model-groups.server";
+import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "~/services/teams.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.team.name ?? "Team"} · SaaS LiteLLM` }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { actor, headers } = await requireAdmin(request);
+  const canWrite = can(actor, "admin");
+  const [team, groups] = await Promise.all([getTeam(actor, { team_id: params.teamId }), canWrite ? listModelGroups(actor) : []]).catch(throwAsResponse);
+  return json(
+    {
+      team,
+      groups: groups.map((g) => ({ name: g.name, models: g.models })),
+      canWrite,
+      // Where the customer's application sends its requests (LiteLLM itself, not this app).
+      proxyUrl: env().LITELLM_PROXY_URL,
+    },
+    { headers },
+  );
+}
+
+type TeamActionData = FormActionData | { intent: "reveal"; key: string; masked: string | null };
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { actor } = await requireAdmin(request);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  const team_id = params.teamId;
+  const done = async (message: string, to = `/admin/teams/${team_id}`) =>
+    redirect(to, { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
+  try {
+    switch (intent) {
+      case "reveal": {
+        // Every reveal is recorded in the audit log by the service.
+        const team = await getTeam(actor, { team_id }, { revealKey: true });
+        if (!team.virtual_key) {
+          return json<TeamActionData>(
+            { intent, message: team.provisioning ? "The key is not ready yet: LiteLLM is still being set up. This page refreshes until it is." : "There is no key to show." },
+            { status: 409 },
+          );
+        }
+        return json<TeamActionData>({ intent: "reveal", key: team.virtual_key, masked: team.virtual_key_masked }, { headers: { "Cache-Control": "no-store" } });
+      }
+      case "update": {
+        const team = await updateTeam(actor, {
+          team_id,
+          name: String(form.get("name") ?? ""),
+          model_groups: formList(form, "model_groups"),
+          max_budget: formNumber(form.get("max_budget")),
+          budget_duration: formText(form.get("budget_duration")),
+          budget_mode: String(form.get("budget_mode") ?? "hard"),
+          rpm_limit: formNumber(form.get("rpm_limit")),
+          tpm_limit: formNumber(form.get("tpm_limit")),
+        });
+        return done(`Team ${team.name} saved. LiteLLM follows within seconds; the key stays the same.`);
+      }
+      case "suspend": {
+        const team = await suspendTeam(actor, { team_id });
+        return done(`Team ${team.name} suspended: LiteLLM refuses its key until you resume it.`);
+      }
+      case "resume": {
+        const team = await resumeTeam(actor, { team_id });
+        return done(`Team ${team.name} resumed: its key works again.`);
+      }
+      case "rotate": {
+        const team = await rotateTeamKey(actor, { team_id });
+        return done(
+          team.provisioning
+            ? `A new key is being made for ${team.name}; the old key is revoked.`
+            : `New key made for ${team.name}; the old key is revoked. Reveal the new one to copy it.`,
+        );
+      }
+      case "delete": {
+        await deleteTeam(actor, { team_id });
+        return done("Team deleted; its key no longer works.", "/admin/teams");
+      }
+      default:
+        return json<TeamActionData>({ intent, message: "Unknown action; reload the page and try again." }, { status: 400 });
+    }
+  } catch (error) {
+    return formError(intent, error, formValues(form));
+  }
+}
+
+/** Refreshes the page every 2 s while LiteLLM is not yet in step with the team. */
+function useRefreshWhile(active: boolean) {
+  const revalidator = useRevalidator();
+  const navigation = useNavigation();
+  const latest = useRef({ revalidator, navigation });
+  latest.current = { revalidator, navigation };
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => {
+      const { revalidator: r, navigation: n } = latest.current;
+      if (r.state === "idle" && n.state === "idle" && document.visibilityState === "visible") r.revalidate();
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [active]);
+}
+
+function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { masked: string | null; provisioning: boolean; canWrite: boolean; revealedKey: string | null; onHide: () => void }) {
+  const busy = useNavigation().state !== "idle";
+  const input = useRef<HTMLInputElement>(null);
+  const [feedback, setFeedback] = useState("");
+  useEffect(() => {
+    if (!feedback) return;
+    const timer = setTimeout(() => setFeedback(""), 4000);
+    return () => clearTimeout(timer);
+  }, [feedback]);
+
+  async function copy() {
+    if (!revealedKey) return;
+    try {
+      await navigator.clipboard.writeText(revealedKey);
+      setFeedback("Copied");
+    } catch {
+      // No Clipboard API (e.g. plain http on another host): select the text and use the old command.
+      input.current?.select();
+      setFeedback(document.execCommand("copy") ? "Copied" : "Could not copy: the key is selected, copy it with your keyboard.");
+    }
+  }
+
+  if (provisioning || !masked) {
+    return <p className="text-sm text-slate-700">The key appears here once LiteLLM has it (usually within seconds).</p>;
+  }
+  return (
+    <div className="space-y-3">
+      {revealedKey ? (
+        <>
+          <label htmlFor="virtual-key" className="block text-sm font-medium text-slate-800">
+            Virtual key
+          </label>
+          <div className="flex flex-wrap items-center gap-2">
+            <input
+              ref={input}
+              id="virtual-key"
+              readOnly
+              value={revealedKey}
+              onFocus={(e) => e.currentTarget.select()}
+              className="min-w-0 flex-1 rounded-md border-0 bg-slate-50 px-3 py-2 font-mono text-sm ring-1 ring-slate-300 ring-inset"
+            />
+            <Button type="button" onClick={copy}>
+              Copy<span className="sr-only"> the virtual key</span>
+            </Button>
+            <Button type="button" variant="secondary" onClick={onHide}>
+              Hide<span className="sr-only"> the virtual key</span>
+            </Button>
+          </div>
+          <p className="text-xs text-slate-600">Shown once: it disappears when you leave this page. Give it to the customer over a safe channel.</p>
+        </>
+      ) : (
+        <div className="flex flex-wrap items-center gap-3">
+          <p className="text-sm">
+            <span className="sr-only">Virtual key (masked): </span>
+            <code className="rounded bg-slate-100 px-2 py-1 font-mono" data-testid="masked-key">
+              {masked}
+            </code>
+          </p>
+          {canWrite ? (
+            <Form method="post">
+              <input type="hidden" name="intent" value="reveal" />
+              <Button type="submit" variant="secondary" disabled={busy}>
+                Reveal<span className="sr-only"> the virtual key</span>
+              </Button>
+            </Form>
+          ) : null}
+        </div>
+      )}
+      {canWrite && !revealedKey ? <p className="text-xs text-slate-600">Revealing the key is recorded in the audit log.</p> : null}
+      <p aria-live="polite" className="text-sm font-medium text-emerald-800">
+        {feedback}
+      </p>
+    </div>
+  );
+}
+
+export default function TeamPage() {
+  const { team, groups, canWrite, proxyUrl } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>() as TeamActionData | undefined;
+  const busy = useNavigation().state !== "idle";
+  const unsettled = team.provisioning || team.sync.state !== "in_sync";
+  useRefreshWhile(unsettled);
+
+  // The revealed key lives in the page's state: refreshes (which clear action data) keep it; a new key drops it.
+  const [revealed, setRevealed] = useState<{ key: string; masked: string | null } | null>(null);
+  useEffect(() => {
+    if (data && "key" in data) setRevealed({ key: data.key, masked: data.masked });
+  }, [data]);
+  useEffect(() => {
+    setRevealed((r) => (r && r.masked !== team.virtual_key_masked ? null : r));
+  }, [team.virtual_key_masked]);
+
+  const failure = data && "message" in data ? data : undefined;
+  const edit = failure?.intent === "update" ? failure : undefined;
+  const other = failure && failure.intent !== "update" ? failure : undefined;
+  const v = (name: string, fallback: string) => edit?.values?.[name]?.[0] ?? fallback;
+  const exampleModel = team.models[0] ?? "gpt-3.5-turbo";
+
+  return (
+    <>
+      <p className="mb-2 text-sm">
+        <Link to="/admin/teams" className="text-indigo-700 underline">
+          ← Teams
+        </Link>
+      </p>
+      <PageHeader
+        title={team.name}
+        description={`${team.organization_name} · ${team.team_id}`}
+        actions={
+          <div className="flex items-center gap-2">
+            <TeamStatusBadge status={team.status} />
+          </div>
+        }
+      />
+      <div className="space-y-6">
+        {other ? <Alert>{other.message}</Alert> : null}
+
+        <div className="grid gap-6 lg:grid-cols-2">
+          <Card title="Virtual key">
+            <KeyPanel masked={team.virtual_key_masked} provisioning={team.provisioning} canWrite={canWrite} revealedKey={revealed?.key ?? null} onHide={() => setRevealed(null)} />
+          </Card>
+
+          <Card title="LiteLLM sync">
+            <div data-testid="sync-state">
+              <SyncBadge sync={team.sync} provisioning={team.provisioning} withError={false} />
+            </div>
+            <dl className="mt-3 grid gap-2 text-sm sm:grid-cols-2">
+              <div>
+                <dt className="text-slate-600">Last in sync</dt>
+                <dd>{formatTime(team.sync.synced_at)}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Next retry</dt>
+                <dd>{formatTime(team.sync.next_retry_at)}</dd>
+              </div>
+              {team.sync.last_error ? (
+                <div className="sm:col-span-2">
+                  <dt className="text-slate-600">Last error</dt>
+                  <dd className="break-words text-red-800">{team.sync.last_error}</dd>
+                </div>
+              ) : null}
+            </dl>
+            {unsettled ? (
+              <p className="mt-3 text-xs text-slate-600">This page refreshes every 2 seconds until LiteLLM is in step.</p>
+            ) : null}
+          </Card>
+        </div>
+
+        <Card title="Details">
+          <dl className="grid gap-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
+            <div>
+              <dt className="text-slate-600">Organization</dt>
+              <dd>
+                <Link to={`/admin/organizations/${team.organization_id}`} className="text-indigo-700 underline">
+                  {team.organization_name}
+                </Link>
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-600">Model groups</dt>
+              <dd className="flex flex-wrap gap-1">
+                {team.model_groups.map((g) => (
+                  <Chip key={g}>{g}</Chip>
+                ))}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-600">Models it may call</dt>
+              <dd className="flex flex-wrap gap-1">
+                {team.models.map((m) => (
+                  <Chip key={m}>{m}</Chip>
+                ))}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-600">Max budget</dt>
+              <dd className="tabular-nums">
+                {formatUsd(team.max_budget)}
+                {team.max_budget != null ? (team.budget_duration ? `, resets every ${team.budget_duration}` : ", one-off") : ""}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-600">Budget mode</dt>
+              <dd>{team.budget_mode === "hard" ? "hard: refused past the budget" : "soft: served past the budget"}</dd>
+            </div>
+            <div>
+              <dt className="text-slate-600">Rate limits</dt>
+              <dd className="tabular-nums">
+                {team.rpm_limit != null ? `${formatCount(team.rpm_limit)} RPM` : "no RPM limit"} · {team.tpm_limit != null ? `${formatCount(team.tpm_limit)} TPM` : "no TPM limit"}
+              </dd>
+            </div>
+            <div>
+              <dt className="text-slate-600">Created</dt>
+              <dd>{formatTime(team.created_at)}</dd>
+            </div>
+            <div>
+              <dt className="text-slate-600">Updated</dt>
+              <dd>{formatTime(team.updated_at)}</dd>
+            </div>
+          </dl>
+        </Card>
+
+        <Card title="How to call the API">
+          <p className="text-sm text-slate-700">
+            The customer's application calls the LiteLLM proxy at <code className="font-mono break-all">{proxyUrl}</code> with the team's key, for any of the
+            models above.
+          </p>
+          <pre className="mt-3 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">
+            <code>{`curl ${proxyUrl}/chat/completions \\
+  -H "Authorization: Bearer ${team.virtual_key_masked ?? "<virtual key>"}" \\
+  -H "Content-Type: application/json" \\
+  -d '{"model": "${exampleModel}", "messages": [{"role": "user", "content": "Hello"}]}'`}</code>
+          </pre>
+          <p className="mt-2 text-xs text-slate-600">The key is masked here: put the revealed key in its place.</p>
+        </Card>
+
+        {canWrite ? (
+          <>
+            <Card title="Edit">
+              <Form method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Edit team">
+                <input type="hidden" name="intent" value="update" />
+                {edit?.message ? (
+                  <div className="sm:col-span-2">
+                    <Alert>{edit.message}</Alert>
+                  </div>
+                ) : null}
+                <div className="sm:col-span-2">
+                  <Field id="edit-name" label="Name" name="name" required maxLength={100} defaultValue={v("name", team.name)} errors={edit?.fieldErrors?.name} />
+                </div>
+                <TeamLimitsFields
+                  idPrefix="edit"
+                  groups={groups}
+                  values={{
+                    model_groups: edit ? (edit.values?.model_groups ?? []) : team.model_groups,
+                    max_budget: v("max_budget", team.max_budget == null ? "" : String(team.max_budget)),
+                    budget_duration: v("budget_duration", team.budget_duration ?? ""),
+                    budget_mode: v("budget_mode", team.budget_mode),
+                    rpm_limit: v("rpm_limit", team.rpm_limit == null ? "" : String(team.rpm_limit)),
+                    tpm_limit: v("tpm_limit", team.tpm_limit == null ? "" : String(team.tpm_limit)),
+                  }}
+                  errors={edit?.fieldErrors}
+                />
+                <div className="sm:col-span-2">
+                  <Button type="submit" disabled={busy}>Save changes</Button>
+                </div>
+              </Form>
+            </Card>
+
+            <Card title="Actions">
+              <div className="flex flex-wrap gap-3">
+                {team.status === "active" ? (
+                  <Form
+                    method="post"
+                    onSubmit={(e) => {
+                      if (!confirm(`Suspend ${team.name}? LiteLLM refuses its key until you resume the team.`)) e.preventDefault();
+                    }}
+                  >
+                    <input type="hidden" name="intent" value="suspend" />
+                    <Button type="submit" variant="secondary" disabled={busy}>Suspend team</Button>
+                  </Form>
+                ) : (
+                  <Form method="post">
+                    <input type="hidden" name="intent" value="resume" />
+                    <Button type="submit" variant="secondary" disabled={busy}>Resume team</Button>
+                  </Form>
+                )}
+                <Form
+                  method="post"
+                  onSubmit={(e) => {
+                    if (!confirm(`Make a new key for ${team.name}? The current key stops working at once.`)) e.preventDefault();
+                  }}
+                >
+                  <input type="hidden" name="intent" value="rotate" />
+                  <Button type="submit" variant="secondary" disabled={busy || team.provisioning}>Rotate key</Button>
+                </Form>
+                <Form
+                  method="post"
+                  onSubmit={(e) => {
+                    if (!confirm(`Delete ${team.name}? Its key stops working at once. Usage history is kept.`)) e.preventDefault();
+                  }}
+                >
+                  <input type="hidden" name="intent" value="delete" />
+                  <Button type="submit" variant="danger" disabled={busy}>Delete team</Button>
+                </Form>
+              </div>
+            </Card>
+          </>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <AdminRouteError backTo="/admin/teams" backLabel="Back to teams" />;
+}

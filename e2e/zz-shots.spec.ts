@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import { expect, test } from "@playwright/test";
+import { LITELLM_MASTER_KEY, LITELLM_URL, signInAs } from "./fixtures.ts";
+
+test("shots", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const run = randomUUID().slice(0, 6);
+  await signInAs(page, "master-key");
+  await page.goto("/admin/organizations");
+  let form = page.getByRole("form", { name: "Create an organization" });
+  await form.getByLabel("Name", { exact: true }).fill(`Acme Corporation ${run}`);
+  await form.getByLabel("LiteLLM organization id").fill(`acme-${run}`);
+  await form.getByRole("button", { name: "Create organization" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+  await page.goto("/admin/model-groups");
+  form = page.getByRole("form", { name: "Create a model group" });
+  await form.getByLabel("Name", { exact: true }).fill(`basic-models-${run}`);
+  await form.getByRole("checkbox", { name: "gpt-3.5-turbo" }).check();
+  await form.getByRole("button", { name: "Create model group" }).click();
+  await expect(page.getByRole("status")).toBeVisible();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: "/tmp/shots/groups-desktop.png", fullPage: true });
+  const teamIds: string[] = [];
+  for (const name of ["Acme Dev Team", "Acme Prod Team with a rather long name"]) {
+    await page.goto("/admin/teams");
+    form = page.getByRole("form", { name: "Create a team" });
+    await form.getByLabel("Name", { exact: true }).fill(name);
+    await form.getByLabel("Organization").selectOption({ label: `Acme Corporation ${run}` });
+    await form.getByRole("checkbox", { name: `basic-models-${run}` }).check();
+    await form.getByLabel("Max budget (USD)").fill("100");
+    await form.getByLabel("Budget duration").selectOption("30d");
+    await form.getByLabel("RPM limit").fill("100");
+    await form.getByLabel("TPM limit").fill("50000");
+    await form.getByRole("button", { name: "Create team" }).click();
+    await expect(page).toHaveURL(/team-/);
+    teamIds.push(page.url().split("/").pop()!);
+  }
+  await expect(page.getByTestId("sync-state")).toHaveText("in sync", { timeout: 30_000 });
+  await page.getByRole("button", { name: "Reveal the virtual key" }).click();
+  await expect(page.getByRole("textbox", { name: "Virtual key" })).toBeVisible();
+  await page.screenshot({ path: "/tmp/shots/team-desktop.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "/tmp/shots/team-phone.png", fullPage: true });
+
+  // failing sync + polling
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const f = await request.post(`${LITELLM_URL}/_double/fault`, { headers: { Authorization: `Bearer ${LITELLM_MASTER_KEY}` }, data: { route: "/team/info", kind: "error500", count: 1000 } });
+  console.log("fault", f.status(), await f.text());
+  const f2 = await request.post(`${LITELLM_URL}/_double/fault`, { headers: { Authorization: `Bearer ${LITELLM_MASTER_KEY}` }, data: { route: "/team/update", kind: "error500", count: 1000 } });
+  console.log("fault2", f2.status());
+  let polls = 0;
+  page.on("request", (r) => { if (r.url().includes("_data=")) polls++; });
+  const edit = page.getByRole("form", { name: "Edit team" });
+  await edit.getByLabel("RPM limit").fill("abc");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(edit.getByRole("alert")).toBeVisible();
+  await page.screenshot({ path: "/tmp/shots/team-edit-error.png", fullPage: true });
+  await edit.getByLabel("RPM limit").fill("200");
+  await edit.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByRole("status")).toContainText("saved");
+  await expect(page.getByTestId("sync-state")).toContainText("failing", { timeout: 60_000 });
+  console.log("polls so far", polls);
+  await page.screenshot({ path: "/tmp/shots/team-failing.png", fullPage: true });
+  await page.goto("/admin/teams");
+  await page.screenshot({ path: "/tmp/shots/teams-desktop.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "/tmp/shots/teams-phone.png", fullPage: true });
+  await request.post(`${LITELLM_URL}/_double/clear-faults`, { headers: { Authorization: `Bearer ${LITELLM_MASTER_KEY}` } });
+  await page.goto("/admin/audit");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.locator("details").first().click();
+  await page.screenshot({ path: "/tmp/shots/audit-desktop.png", fullPage: true });
+  await page.goto("/admin/organizations");
+  await page.screenshot({ path: "/tmp/shots/orgs-desktop.png", fullPage: true });
+});
