@@ -31,16 +31,18 @@ export const listAuditEventsSchema = z
   })
   .default({});
 
-export type AuditEvent = {
-  id: string;
-  at: string;
-  actor_id: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  via: string;
-  details: Record<string, unknown> | null;
-};
+export const auditEventSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor_id: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  via: z.string(),
+  /** before / after and other context of the change. */
+  details: z.record(z.unknown()).nullable(),
+});
+export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 /** The audit log, newest first, filtered by action prefix, object, actor or front door. Everyone signed in may read it. */
 export async function listAuditEvents(actor: Actor, input: unknown = {}): Promise<AuditEvent[]> {

@@ -45,17 +45,20 @@ export const updateModelGroupSchema = z.object({
 });
 export const modelGroupIdSchema = z.object({ model_group_id: z.string({ required_error: "Say which model group (model_group_id)" }).min(1) });
 
-export type ModelGroup = {
-  model_group_id: string;
-  name: string;
-  models: string[];
-  description: string | null;
-  verification: "verified" | "unverified" | "invalid";
-  verification_error: string | null;
-  verified_at: string | null;
-  created_at: string;
-  updated_at: string;
-};
+export const modelGroupSchema = z.object({
+  model_group_id: z.string(),
+  name: z.string(),
+  models: z.array(z.string()),
+  description: z.string().nullable(),
+  /** `unverified`: saved while LiteLLM could not be asked; checked again by the reconcile job. */
+  verification: z.enum(["verified", "unverified", "invalid"]),
+  verification_error: z.string().nullable(),
+  verified_at: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type ModelGroup = z.infer<typeof modelGroupSchema>;
+export const modelGroupDetailSchema = modelGroupSchema.extend({ teams: z.array(z.object({ team_id: z.string(), name: z.string() })) });
 
 function view(row: ModelGroupRow): ModelGroup {
   return {
@@ -120,7 +123,7 @@ export async function listModelGroups(actor: Actor): Promise<ModelGroup[]> {
   return (await listModelGroupRows(db())).map(view);
 }
 
-export async function getModelGroup(actor: Actor, input: unknown): Promise<ModelGroup & { teams: Array<{ team_id: string; name: string }> }> {
+export async function getModelGroup(actor: Actor, input: unknown): Promise<z.infer<typeof modelGroupDetailSchema>> {
   requireRole(actor, "viewer", "see model groups");
   const { model_group_id } = parseInput(modelGroupIdSchema, input);
   const row = await findModelGroupById(db(), model_group_id);

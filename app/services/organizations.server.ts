@@ -35,14 +35,15 @@ export const updateOrganizationSchema = z.object({
 });
 export const organizationIdSchema = z.object({ organization_id: z.string({ required_error: "Say which organization (organization_id)" }).min(1) });
 
-export type Organization = {
-  organization_id: string;
-  name: string;
-  litellm_organization_id: string;
-  description: string | null;
-  created_at: string;
-  updated_at: string;
-};
+export const organizationSchema = z.object({
+  organization_id: z.string(),
+  name: z.string(),
+  litellm_organization_id: z.string(),
+  description: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Organization = z.infer<typeof organizationSchema>;
 
 function view(row: OrganizationRow): Organization {
   return {

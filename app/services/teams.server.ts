@@ -89,29 +89,36 @@ export const listTeamsSchema = z.object({ organization_id: z.string().trim().min
 
 // ── output ──────────────────────────────────────────────────────────────────────────────────────
 
-export type Team = {
-  team_id: string;
-  name: string;
-  organization_id: string;
-  organization_name: string;
-  model_groups: string[];
-  models: string[];
-  max_budget: number | null;
-  budget_duration: string | null;
-  budget_mode: "hard" | "soft";
-  rpm_limit: number | null;
-  tpm_limit: number | null;
-  status: "active" | "suspended" | "deleted";
-  /** `provisioning` until LiteLLM has the team and its key for the first time. */
-  provisioning: boolean;
-  sync: { state: "pending" | "in_sync" | "failing"; last_error: string | null; next_retry_at: string | null; synced_at: string | null };
-  /** The raw key (admins, on request: every reveal is audited), or null while provisioning / for viewers. */
-  virtual_key: string | null;
+export const teamSchema = z.object({
+  team_id: z.string(),
+  name: z.string(),
+  organization_id: z.string(),
+  organization_name: z.string(),
+  model_groups: z.array(z.string()),
+  /** The models the team may call: the union of its model groups' models. */
+  models: z.array(z.string()),
+  max_budget: z.number().nullable(),
+  budget_duration: z.string().nullable(),
+  budget_mode: z.enum(["hard", "soft"]),
+  rpm_limit: z.number().nullable(),
+  tpm_limit: z.number().nullable(),
+  status: z.enum(["active", "suspended", "deleted"]),
+  /** True until LiteLLM has the team and its key for the first time. */
+  provisioning: z.boolean(),
+  sync: z.object({
+    state: z.enum(["pending", "in_sync", "failing"]),
+    last_error: z.string().nullable(),
+    next_retry_at: z.string().nullable(),
+    synced_at: z.string().nullable(),
+  }),
+  /** The raw key: admins only, on request (every reveal is audited); null while provisioning and for viewers. */
+  virtual_key: z.string().nullable(),
   /** Always safe to show. */
-  virtual_key_masked: string | null;
-  created_at: string;
-  updated_at: string;
-};
+  virtual_key_masked: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type Team = z.infer<typeof teamSchema>;
 
 type Loaded = { team: TeamRow; organizationName: string; groups: Array<{ name: string; models: string[] }>; keys: TeamKeyRow[] };
 

@@ -3,26 +3,13 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { auditEvents } from "../../db/schema/index.ts";
 import { clientAddress, uniqueEmail } from "../../test/factories.ts";
+import { rest } from "../../test/rest.ts";
 import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { db } from "~/lib/db.server";
-import { action, loader } from "~/routes/api.$";
 import { adminProcedure, publicProcedure, router } from "./init.ts";
 import { createRestHandler, openApiDocument } from "./rest.server.ts";
 
 type ErrorBody = { error: { code: string; message: string; fieldErrors?: Record<string, string[]> } };
-type Call = { headers?: Record<string, string>; body?: unknown; rawBody?: string; from?: string };
-
-/** A real Request through the resource route (app/routes/api.$.ts), as Remix hands it over. */
-async function rest(method: string, path: string, init: Call = {}) {
-  const headers: Record<string, string> = { ...(init.body !== undefined ? { "content-type": "application/json" } : {}), ...init.headers };
-  const request = new Request(`http://localhost${path}`, { method, headers, body: init.body !== undefined ? JSON.stringify(init.body) : init.rawBody });
-  const args = { request, params: { "*": path.replace(/^\/api\//, "") }, context: { requestId: "test-request", clientAddress: init.from ?? clientAddress() } };
-  const response = await (method === "GET" ? loader(args) : action(args));
-  const text = await response.text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: response.status, headers: response.headers, text, body: (text ? JSON.parse(text) : undefined) as any };
-}
-
 const asMaster = { "x-admin-key": TEST_MASTER_KEY };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
