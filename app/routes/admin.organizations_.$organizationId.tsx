@@ -5,7 +5,7 @@ import { requireAdmin } from "~/auth/request.server";
 import { formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
-import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { Alert, Button, Card, Chip, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
@@ -81,13 +81,21 @@ export default function OrganizationPage() {
                 <tbody className="divide-y divide-slate-100">
                   {teams.map((t) => (
                     <tr key={t.team_id}>
-                      <th scope="row" className="py-2 pr-4 font-medium">
+                      <th scope="row" className="min-w-40 py-2 pr-4 font-medium">
                         <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline">
                           {t.name}
                         </Link>
                       </th>
-                      <td className="py-2 pr-4 font-mono text-xs">{t.model_groups.join(", ")}</td>
-                      <td className="py-2 pr-4 text-right tabular-nums">
+                      <td className="py-2 pr-4">
+                        <ul className="flex flex-wrap gap-1">
+                          {t.model_groups.map((g) => (
+                            <li key={g}>
+                              <Chip>{g}</Chip>
+                            </li>
+                          ))}
+                        </ul>
+                      </td>
+                      <td className="py-2 pr-4 text-right whitespace-nowrap tabular-nums">
                         {formatUsd(t.max_budget)}
                         {t.budget_duration ? ` / ${t.budget_duration}` : ""}
                       </td>

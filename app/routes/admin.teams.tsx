@@ -49,7 +49,7 @@ export async function action({ request }: ActionFunctionArgs) {
       budget_mode: String(form.get("budget_mode") ?? "hard"),
       rpm_limit: formNumber(form.get("rpm_limit")),
       tpm_limit: formNumber(form.get("tpm_limit")),
-    });
+    }, { revealKey: false });
     const message = team.provisioning
       ? `Team ${team.name} created. LiteLLM is being set up; the key appears here when it is ready.`
       : `Team ${team.name} created with its virtual key.`;

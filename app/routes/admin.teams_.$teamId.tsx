@@ -77,7 +77,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return done(`Team ${team.name} resumed: its key works again.`);
       }
       case "rotate": {
-        const team = await rotateTeamKey(actor, { team_id });
+        const team = await rotateTeamKey(actor, { team_id }, { revealKey: false });
         return done(
           team.provisioning
             ? `A new key is being made for ${team.name}; the old key is revoked.`
@@ -85,8 +85,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
         );
       }
       case "delete": {
-        await deleteTeam(actor, { team_id });
-        return done("Team deleted; its key no longer works.", "/admin/teams");
+        const deleted = await deleteTeam(actor, { team_id });
+        return done(`Team ${deleted.name} deleted; its key no longer works.`, "/admin/teams");
       }
       default:
         return json<TeamActionData>({ intent, message: "Unknown action; reload the page and try again." }, { status: 400 });

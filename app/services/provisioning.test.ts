@@ -207,13 +207,15 @@ describe("provisioning teams in LiteLLM", () => {
     expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(200);
   });
 
-  it("deletes a team from LiteLLM, keeping our history", async () => {
-    const team = await createTeam(admin, { name: `Delete ${suffix()}`, organization_id: orgId, model_groups: [basic] });
-    await deleteTeam(admin, { team_id: team.team_id });
+  it("deletes a team from LiteLLM, keeping our history; its model group can then be deleted", async () => {
+    const group = await createModelGroup(admin, { name: `gone-${suffix()}`, models: ["gpt-3.5-turbo"] });
+    const team = await createTeam(admin, { name: `Delete ${suffix()}`, organization_id: orgId, model_groups: [group.name] });
+    expect(await deleteTeam(admin, { team_id: team.team_id })).toEqual({ team_id: team.team_id, name: team.name, deleted: true });
     await waitFor("LiteLLM to lose the team", async () => litellmTeams(team.team_id).length === 0);
     expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(401);
     await waitFor("the key to be revoked", async () => (await keysOfTeam(db(), team.team_id)).every((k) => k.status === "revoked"));
     expect((await refusal(getTeam(admin, { team_id: team.team_id }))).code).toBe("NOT_FOUND");
+    await expect(deleteModelGroup(admin, { model_group_id: group.model_group_id })).resolves.toEqual({ deleted: true });
   });
 });
 

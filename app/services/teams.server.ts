@@ -224,7 +224,7 @@ async function auditReveal(actor: Actor, t: Team) {
  * Waits up to `waitMs` for the worker, so the answer usually carries the key; otherwise it says the
  * team is provisioning and the key appears when the worker succeeds.
  */
-export async function createTeam(actor: Actor, input: unknown, options: { waitMs?: number } = {}): Promise<Team> {
+export async function createTeam(actor: Actor, input: unknown, options: { waitMs?: number; revealKey?: boolean } = {}): Promise<Team> {
   requireRole(actor, "admin", "create teams");
   const values = parseInput(createTeamSchema, input);
   const id = `team-${randomUUID()}`;
@@ -255,7 +255,7 @@ export async function createTeam(actor: Actor, input: unknown, options: { waitMs
     await recordAudit(tx, actor, "team.create", id, { after: { ...values, model_groups: groups.map((g) => g.name) } });
   });
   await waitForLiveKey(id, options.waitMs ?? 5000);
-  const team = view(await load(db(), id), revealFor(actor, true));
+  const team = view(await load(db(), id), revealFor(actor, options.revealKey ?? true));
   await auditReveal(actor, team);
   return team;
 }
@@ -329,7 +329,7 @@ export const suspendTeam = (actor: Actor, input: unknown) => changeStatus(actor,
 export const resumeTeam = (actor: Actor, input: unknown) => changeStatus(actor, input, "active", "team.resume");
 
 /** A new key under the same team; the old one is revoked in LiteLLM and its hash kept, so its spend still matches. */
-export async function rotateTeamKey(actor: Actor, input: unknown, options: { waitMs?: number } = {}): Promise<Team> {
+export async function rotateTeamKey(actor: Actor, input: unknown, options: { waitMs?: number; revealKey?: boolean } = {}): Promise<Team> {
   requireRole(actor, "admin", "rotate keys");
   const { team_id } = parseInput(teamIdSchema, input);
   await transaction(async ({ tx }) => {
@@ -343,21 +343,22 @@ export async function rotateTeamKey(actor: Actor, input: unknown, options: { wai
     await recordAudit(tx, actor, "team.key.rotate", team_id, { before: { keys: keys.filter((k) => k.status === "live").map((k) => maskKey(decryptSecret(k.keyEncrypted))) } });
   });
   await waitForLiveKey(team_id, options.waitMs ?? 5000);
-  const team = view(await load(db(), team_id), true);
+  const team = view(await load(db(), team_id), revealFor(actor, options.revealKey ?? true));
   await auditReveal(actor, team);
   return team;
 }
 
 /** Removes the team and its keys from LiteLLM; our history (usage, audit, key hashes) stays. */
-export async function deleteTeam(actor: Actor, input: unknown): Promise<{ team_id: string; deleted: true }> {
+export async function deleteTeam(actor: Actor, input: unknown): Promise<{ team_id: string; name: string; deleted: true }> {
   requireRole(actor, "admin", "delete teams");
   const { team_id } = parseInput(teamIdSchema, input);
-  await transaction(async ({ tx }) => {
+  const name = await transaction(async ({ tx }) => {
     const locked = await lockTeam(tx, team_id);
     if (!locked || locked.status === "deleted") throw new AppError("NOT_FOUND", `No team has the id ${team_id}.`);
     await updateTeamRow(tx, team_id, { status: "deleted", deletedAt: new Date() });
     await enqueueSync(tx, team_id);
     await recordAudit(tx, actor, "team.delete", team_id, { before: { name: locked.name, status: locked.status } });
+    return locked.name;
   });
-  return { team_id, deleted: true };
+  return { team_id, name, deleted: true };
 }

@@ -44,7 +44,10 @@ export async function updateModelGroupRow(db: Db, id: string, values: Partial<ty
   return rows[0];
 }
 
+/** Deletes a group, first unlinking it from deleted teams (whose other history stays). */
 export async function deleteModelGroupRow(db: Db, id: string) {
+  const deletedTeams = db.select({ id: teams.id }).from(teams).where(eq(teams.status, "deleted"));
+  await db.delete(teamModelGroups).where(and(eq(teamModelGroups.modelGroupId, id), inArray(teamModelGroups.teamId, deletedTeams)));
   await db.delete(modelGroups).where(eq(modelGroups.id, id));
 }
 

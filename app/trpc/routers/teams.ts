@@ -73,6 +73,6 @@ export const teamsRouter = router({
   delete: adminProcedure
     .meta({ openapi: { method: "POST", path: "/api/teams/{team_id}/delete", tags, summary: "Remove the team and its keys from LiteLLM (our history stays)" } })
     .input(teamIdSchema)
-    .output(z.object({ team_id: z.string(), deleted: z.literal(true) }))
+    .output(z.object({ team_id: z.string(), name: z.string(), deleted: z.literal(true) }))
     .mutation(({ ctx, input }) => deleteTeam(ctx.actor, input)),
 });
