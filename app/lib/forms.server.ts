@@ -36,6 +36,19 @@ export function splitNames(value: FormDataEntryValue | null): string[] {
     .filter(Boolean);
 }
 
+/** The team form's fields (create and edit share them) as the teams service reads them. */
+export function teamFormInput(form: FormData) {
+  return {
+    name: String(form.get("name") ?? ""),
+    model_groups: formList(form, "model_groups"),
+    max_budget: formNumber(form.get("max_budget")),
+    budget_duration: formText(form.get("budget_duration")),
+    budget_mode: String(form.get("budget_mode") ?? "hard"),
+    rpm_limit: formNumber(form.get("rpm_limit")),
+    tpm_limit: formNumber(form.get("tpm_limit")),
+  };
+}
+
 /** What the user typed (for re-filling the form after a refusal), secrets excluded. */
 export type FormValues = Record<string, string[]>;
 export function formValues(form: FormData, omit: string[] = ["password"]): FormValues {

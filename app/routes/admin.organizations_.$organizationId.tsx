@@ -2,10 +2,9 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
-import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
-import { Alert, Button, Card, Chip, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { TeamsTable } from "~/components/teams-table";
+import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
@@ -66,50 +65,7 @@ export default function OrganizationPage() {
           {teams.length === 0 ? (
             <EmptyState title="No teams yet">This organization has no teams. Each team gets its own virtual key, budget and limits.</EmptyState>
           ) : (
-            <div className="overflow-x-auto">
-              <table className="min-w-full text-left text-sm">
-                <caption className="sr-only">Teams of {org.name}</caption>
-                <thead className="text-slate-600">
-                  <tr>
-                    <th scope="col" className="py-2 pr-4 font-medium">Name</th>
-                    <th scope="col" className="py-2 pr-4 font-medium">Model groups</th>
-                    <th scope="col" className="py-2 pr-4 text-right font-medium">Budget</th>
-                    <th scope="col" className="py-2 pr-4 font-medium">Status</th>
-                    <th scope="col" className="py-2 font-medium">Sync</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {teams.map((t) => (
-                    <tr key={t.team_id}>
-                      <th scope="row" className="min-w-40 py-2 pr-4 font-medium">
-                        <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline">
-                          {t.name}
-                        </Link>
-                      </th>
-                      <td className="py-2 pr-4">
-                        <ul className="flex flex-wrap gap-1">
-                          {t.model_groups.map((g) => (
-                            <li key={g}>
-                              <Chip>{g}</Chip>
-                            </li>
-                          ))}
-                        </ul>
-                      </td>
-                      <td className="py-2 pr-4 text-right whitespace-nowrap tabular-nums">
-                        {formatUsd(t.max_budget)}
-                        {t.budget_duration ? ` / ${t.budget_duration}` : ""}
-                      </td>
-                      <td className="py-2 pr-4">
-                        <TeamStatusBadge status={t.status} />
-                      </td>
-                      <td className="py-2">
-                        <SyncBadge sync={t.sync} provisioning={t.provisioning} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <TeamsTable teams={teams} caption={`Teams of ${org.name}`} compact />
           )}
         </Card>
 

@@ -2,12 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { formatCount, formatUsd } from "~/components/format";
-import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
+import { TeamsTable } from "~/components/teams-table";
 import { TeamLimitsFields } from "~/components/team-form";
-import { Alert, Button, Card, Chip, EmptyState, Field, PageHeader, SelectField } from "~/components/ui";
+import { Alert, Button, Card, EmptyState, Field, PageHeader, SelectField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
-import { formError, formList, formNumber, formText, formValues } from "~/lib/forms.server";
+import { formError, formValues, teamFormInput } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
 import { listModelGroups } from "~/services/model-groups.server";
 import { listOrganizations } from "~/services/organizations.server";
@@ -40,16 +39,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
   const form = await request.formData();
   try {
-    const team = await createTeam(actor, {
-      name: String(form.get("name") ?? ""),
-      organization_id: String(form.get("organization_id") ?? ""),
-      model_groups: formList(form, "model_groups"),
-      max_budget: formNumber(form.get("max_budget")),
-      budget_duration: formText(form.get("budget_duration")),
-      budget_mode: String(form.get("budget_mode") ?? "hard"),
-      rpm_limit: formNumber(form.get("rpm_limit")),
-      tpm_limit: formNumber(form.get("tpm_limit")),
-    }, { revealKey: false });
+    const team = await createTeam(actor, { ...teamFormInput(form), organization_id: String(form.get("organization_id") ?? "") }, { revealKey: false });
     const message = team.provisioning
       ? `Team ${team.name} created. LiteLLM is being set up; the key appears here when it is ready.`
       : `Team ${team.name} created with its virtual key.`;
@@ -59,10 +49,6 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
-function limits(rpm: number | null, tpm: number | null) {
-  if (rpm == null && tpm == null) return "none";
-  return [rpm != null ? `${formatCount(rpm)} RPM` : null, tpm != null ? `${formatCount(tpm)} TPM` : null].filter(Boolean).join(" · ");
-}
 
 export default function Teams() {
   const { teams, organizations, groups, preselect, canWrite } = useLoaderData<typeof loader>();
@@ -79,60 +65,7 @@ export default function Teams() {
           </EmptyState>
         ) : (
           <Card>
-            <div className="overflow-x-auto">
-              <table className="min-w-full text-left text-sm">
-                <caption className="sr-only">Teams</caption>
-                <thead className="text-slate-600">
-                  <tr>
-                    <th scope="col" className="py-2 pr-4 font-medium">Name</th>
-                    <th scope="col" className="py-2 pr-4 font-medium">Organization</th>
-                    <th scope="col" className="py-2 pr-4 font-medium">Model groups</th>
-                    <th scope="col" className="py-2 pr-4 text-right font-medium">Budget</th>
-                    <th scope="col" className="py-2 pr-4 font-medium">Mode</th>
-                    <th scope="col" className="py-2 pr-4 font-medium">Limits</th>
-                    <th scope="col" className="py-2 pr-4 font-medium">Status</th>
-                    <th scope="col" className="py-2 font-medium">LiteLLM sync</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {teams.map((t) => (
-                    <tr key={t.team_id} className="align-top">
-                      <th scope="row" className="min-w-40 py-2 pr-4 font-medium">
-                        <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline">
-                          {t.name}
-                        </Link>
-                      </th>
-                      <td className="min-w-36 py-2 pr-4">
-                        <Link to={`/admin/organizations/${t.organization_id}`} className="underline decoration-slate-300 hover:text-indigo-700">
-                          {t.organization_name}
-                        </Link>
-                      </td>
-                      <td className="py-2 pr-4">
-                        <ul className="flex flex-wrap gap-1">
-                          {t.model_groups.map((g) => (
-                            <li key={g}>
-                              <Chip>{g}</Chip>
-                            </li>
-                          ))}
-                        </ul>
-                      </td>
-                      <td className="py-2 pr-4 text-right whitespace-nowrap tabular-nums">
-                        {formatUsd(t.max_budget)}
-                        {t.max_budget != null && t.budget_duration ? ` / ${t.budget_duration}` : ""}
-                      </td>
-                      <td className="py-2 pr-4">{t.budget_mode}</td>
-                      <td className="py-2 pr-4 whitespace-nowrap tabular-nums">{limits(t.rpm_limit, t.tpm_limit)}</td>
-                      <td className="py-2 pr-4">
-                        <TeamStatusBadge status={t.status} />
-                      </td>
-                      <td className="min-w-48 py-2">
-                        <SyncBadge sync={t.sync} provisioning={t.provisioning} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <TeamsTable teams={teams} caption="Teams" />
           </Card>
         )}
 

@@ -10,7 +10,7 @@ import { TeamLimitsFields } from "~/components/team-form";
 import { Alert, Button, Card, Chip, Field, PageHeader } from "~/components/ui";
 import { env } from "~/lib/env.server";
 import { setFlash } from "~/lib/flash.server";
-import { formError, formList, formNumber, formText, formValues, throwAsResponse, type FormActionData } from "~/lib/forms.server";
+import { formError, formValues, teamFormInput, throwAsResponse, type FormActionData } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
 import { listModelGroups } from "~/services/model-groups.server";
 import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "~/services/teams.server";
@@ -56,16 +56,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return json<TeamActionData>({ intent: "reveal", key: team.virtual_key, masked: team.virtual_key_masked }, { headers: { "Cache-Control": "no-store" } });
       }
       case "update": {
-        const team = await updateTeam(actor, {
-          team_id,
-          name: String(form.get("name") ?? ""),
-          model_groups: formList(form, "model_groups"),
-          max_budget: formNumber(form.get("max_budget")),
-          budget_duration: formText(form.get("budget_duration")),
-          budget_mode: String(form.get("budget_mode") ?? "hard"),
-          rpm_limit: formNumber(form.get("rpm_limit")),
-          tpm_limit: formNumber(form.get("tpm_limit")),
-        });
+        const team = await updateTeam(actor, { team_id, ...teamFormInput(form) });
         return done(`Team ${team.name} saved. LiteLLM follows within seconds; the key stays the same.`);
       }
       case "suspend": {
