@@ -10,7 +10,7 @@ import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import type { Actor } from "./actor.server.ts";
 import { createAdminAccount } from "./admin-accounts.server.ts";
-import { createModelGroup, deleteModelGroup, updateModelGroup } from "./model-groups.server.ts";
+import { createModelGroup, deleteModelGroup, getModelGroup, updateModelGroup } from "./model-groups.server.ts";
 import { createOrganization } from "./organizations.server.ts";
 import { reconcile, syncTeam } from "./team-sync.server.ts";
 import { createTeam, deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "./teams.server.ts";
@@ -233,6 +233,9 @@ describe("checks where the mistake is made", () => {
     liteLLMDouble().clearFaults();
     expect(group.verification).toBe("unverified");
     expect(group.verification_error).toContain("LiteLLM could not be asked");
+    // The scheduled reconcile checks it again once LiteLLM answers.
+    await reconcile();
+    expect((await getModelGroup(admin, { model_group_id: group.model_group_id })).verification).toBe("verified");
   });
 
   it("names each bad team field", async () => {
