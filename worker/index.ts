@@ -11,6 +11,7 @@ import { closeDatabase, db } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
 import { handleCheckWorker } from "./handlers/check-worker.ts";
+import { handleIngestUsage } from "./handlers/ingest-usage.ts";
 import { handleReconcile } from "./handlers/reconcile.ts";
 import { handleSyncTeam } from "./handlers/sync-team.ts";
 
@@ -19,10 +20,15 @@ const handlers: Handlers = {
   "check-worker": handleCheckWorker,
   "sync-team": handleSyncTeam,
   reconcile: handleReconcile,
+  "ingest-usage": handleIngestUsage,
 };
 
 /** Scheduled jobs (cron, UTC): pg-boss runs each once per tick across all workers. */
-const schedules: Array<[JobName, string]> = [["reconcile", "* * * * *"]];
+const schedules: Array<[JobName, string]> = [
+  ["reconcile", "* * * * *"],
+  // Each ingest-usage run sends the next one (USAGE_INGEST_INTERVAL_SECONDS); this only restarts a lost chain.
+  ["ingest-usage", "* * * * *"],
+];
 
 const settings = envOrExit();
 setLogger(createLogger({ name: "worker", level: settings.LOG_LEVEL }));

@@ -19,6 +19,15 @@ export const jobs = {
     schema: z.object({}).passthrough(),
     options: { retryLimit: 0, expireInSeconds: 300, policy: "singleton" },
   },
+  /**
+   * Pulls LiteLLM's spend logs into the usage tables, then sends itself again for the next run
+   * (USAGE_INGEST_INTERVAL_SECONDS); a per-minute schedule restarts the chain if it is lost.
+   * `stately`: one running and one waiting at most (docs/usage.md).
+   */
+  "ingest-usage": {
+    schema: z.object({}).passthrough(),
+    options: { retryLimit: 0, expireInSeconds: 300, policy: "stately" },
+  },
 } as const;
 
 export type JobName = keyof typeof jobs;

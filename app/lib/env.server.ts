@@ -84,6 +84,16 @@ const schema = z
         .default(12),
     ),
     TRUST_PROXY: bool(false),
+    // How often the worker pulls LiteLLM's spend logs into usage_requests (docs/usage.md).
+    USAGE_INGEST_INTERVAL_SECONDS: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number({ invalid_type_error: "must be a whole number of seconds between 5 and 3600, for example 15" })
+        .int("must be a whole number of seconds between 5 and 3600, for example 15")
+        .min(5, "must be at least 5 seconds")
+        .max(3600, "must be at most 3600 seconds (1 hour)")
+        .default(15),
+    ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
     PG_PORT: port(54329),
     // Set by `remix dev` for the app server it runs; its presence means live reload and development error pages.

@@ -2,6 +2,7 @@ import { findOrganizationById } from "../../db/queries/organizations.ts";
 import {
   findTeamById,
   insertTeamKey,
+  lockTeam,
   keysOfTeam,
   modelGroupsOfTeams,
   setTeamKeyStatus,
@@ -16,9 +17,11 @@ import { isLiteLLMError } from "~/integrations/litellm/errors";
 import type { LiteLLMTeam } from "~/integrations/litellm/schemas";
 import { sendJob } from "~/jobs/boss.server";
 import { decryptSecret, encryptSecret } from "~/lib/crypto.server";
-import { db } from "~/lib/db.server";
+import { db, transaction } from "~/lib/db.server";
+import { money } from "~/lib/money";
 import { logger } from "~/lib/logger.server";
 import { recordAudit, systemActor } from "./audit.server.ts";
+import { ensurePeriod, litellmMaxBudget } from "./budget.server.ts";
 import { reverifyModelGroups } from "./model-groups.server.ts";
 import { desiredModels } from "./teams.server.ts";
 
@@ -39,19 +42,34 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(5 * 60_000, 5000 * 2 ** Math.max(0, attempts - 1));
 }
 
-function desiredState(team: TeamRow, models: string[], litellmOrganizationId: string | undefined): Desired {
+function desiredState(team: TeamRow, models: string[], litellmOrganizationId: string | undefined, maxBudget: number | null): Desired {
   return {
     team_alias: team.name,
     models,
-    // Hard mode: LiteLLM refuses requests past the budget. Soft mode: LiteLLM never refuses for budget.
-    // (The money issue replaces this with the allowance-plus-credits figure; the app owns periods.)
-    max_budget: team.budgetMode === "hard" && team.maxBudget !== null ? Number(team.maxBudget) : null,
+    // Hard mode: LiteLLM refuses requests past the budget (its spend when our period opened + allowance
+    // + credits). Soft mode: LiteLLM never refuses for budget. No budget_duration: the app owns periods.
+    max_budget: team.budgetMode === "hard" && team.maxBudget !== null ? maxBudget : null,
     rpm_limit: team.rpmLimit,
     tpm_limit: team.tpmLimit,
     blocked: team.status === "suspended",
     // LiteLLM's open-source proxy may refuse organizations, so the organization travels as metadata.
     metadata: { saas_team_id: team.id, ...(litellmOrganizationId ? { saas_organization: litellmOrganizationId } : {}) },
   };
+}
+
+/**
+ * The team's open budget period (opening or rolling it over at LiteLLM's current spend), and the
+ * max_budget LiteLLM must hold for it. A rollover at the period's end is scheduled as a sync job.
+ */
+async function budgetFor(team: TeamRow, litellmSpend: number, now: Date): Promise<number> {
+  return transaction(async ({ tx }) => {
+    const locked = (await lockTeam(tx, team.id)) ?? team;
+    const period = await ensurePeriod(tx, locked, money(litellmSpend), now);
+    if (period.endsAt) {
+      await sendJob("sync-team", { teamId: team.id, reason: "change" }, { tx, startAfter: period.endsAt, singletonKey: `${team.id}:rollover:${period.endsAt.toISOString()}` });
+    }
+    return litellmMaxBudget(tx, period);
+  });
 }
 
 /** What differs between LiteLLM's team and ours, field by field (for the update and the audit log). */
@@ -70,10 +88,11 @@ export function teamDrift(remote: LiteLLMTeam, desired: Desired): Record<string,
   return drift;
 }
 
-async function ensureLiteLLMTeam(team: TeamRow, desired: Desired): Promise<{ created: boolean; drift: ReturnType<typeof teamDrift> }> {
+async function ensureLiteLLMTeam(team: TeamRow, models: string[], litellmOrganizationId: string | undefined, now: Date) {
   const client = litellm();
-  const { blocked, ...fields } = desired;
   let remote = (await client.teamInfoOrUndefined(team.id))?.team_info;
+  const desired = desiredState(team, models, litellmOrganizationId, await budgetFor(team, remote?.spend ?? 0, now));
+  const { blocked, ...fields } = desired;
   if (!remote) {
     try {
       remote = await client.createTeam(team.id, fields);
@@ -140,7 +159,7 @@ async function removeFromLiteLLM(team: TeamRow): Promise<void> {
 export type SyncOutcome = { state: "in_sync" | "pending" | "failing" | "gone"; drift: Record<string, unknown> };
 
 /** One sync of one team (the `sync-team` job). Never throws for LiteLLM trouble: it records it and schedules a retry. */
-export async function syncTeam(teamId: string, reason: "change" | "retry" | "reconcile" = "change"): Promise<SyncOutcome> {
+export async function syncTeam(teamId: string, reason: "change" | "retry" | "reconcile" = "change", now = new Date()): Promise<SyncOutcome> {
   const team = await findTeamById(db(), teamId);
   if (!team) return { state: "gone", drift: {} };
   const version = team.desiredVersion;
@@ -150,8 +169,7 @@ export async function syncTeam(teamId: string, reason: "change" | "retry" | "rec
       await removeFromLiteLLM(team);
     } else {
       const [groups, org] = await Promise.all([modelGroupsOfTeams(db(), [teamId]), findOrganizationById(db(), team.organizationId)]);
-      const desired = desiredState(team, desiredModels(groups), org?.litellmOrganizationId);
-      const result = await ensureLiteLLMTeam(team, desired);
+      const result = await ensureLiteLLMTeam(team, desiredModels(groups), org?.litellmOrganizationId, now);
       drift = result.drift;
       await ensureKeys(team);
       if (reason === "reconcile" && (result.created || Object.keys(drift).length)) {

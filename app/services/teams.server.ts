@@ -29,6 +29,7 @@ import { maskKey } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
 import { can, requireRole, type Actor } from "./actor.server.ts";
 import { recordAudit } from "./audit.server.ts";
+import { ensurePeriod } from "./budget.server.ts";
 
 // ── input ───────────────────────────────────────────────────────────────────────────────────────
 
@@ -239,7 +240,7 @@ export async function createTeam(actor: Actor, input: unknown, options: { waitMs
       throw new AppError("CONFLICT", `${org.name} already has a team named ${values.name}.`, { fieldErrors: { name: ["This organization already has a team with this name"] } });
     }
     const groups = await resolveModelGroups(tx, values.model_groups);
-    await insertTeam(tx, {
+    const inserted = await insertTeam(tx, {
       id,
       name: values.name,
       organizationId: org.id,
@@ -250,6 +251,9 @@ export async function createTeam(actor: Actor, input: unknown, options: { waitMs
       tpmLimit: values.tpm_limit ?? null,
     });
     await setTeamModelGroups(tx, id, groups.map((g) => g.id));
+    // The first budget period opens now (LiteLLM has spent nothing for this team yet), so credits added
+    // before the worker runs already belong to it.
+    await ensurePeriod(tx, inserted, 0n, inserted.budgetStartsAt);
     await addPendingKey(tx, id);
     await sendJob("sync-team", { teamId: id, reason: "change" }, { tx, singletonKey: id });
     await recordAudit(tx, actor, "team.create", id, { after: { ...values, model_groups: groups.map((g) => g.name) } });
@@ -298,7 +302,10 @@ export async function updateTeam(actor: Actor, input: unknown): Promise<Team> {
     await updateTeamRow(tx, locked.id, {
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values.max_budget !== undefined ? { maxBudget: values.max_budget === null ? null : values.max_budget.toFixed(2) } : {}),
-      ...(values.budget_duration !== undefined ? { budgetDuration: values.budget_duration } : {}),
+      // A new duration starts a new period now (the budget's anchor moves); a new amount applies to this period.
+      ...(values.budget_duration !== undefined && values.budget_duration !== locked.budgetDuration
+        ? { budgetDuration: values.budget_duration, budgetStartsAt: new Date() }
+        : {}),
       ...(values.budget_mode !== undefined ? { budgetMode: values.budget_mode } : {}),
       ...(values.rpm_limit !== undefined ? { rpmLimit: values.rpm_limit } : {}),
       ...(values.tpm_limit !== undefined ? { tpmLimit: values.tpm_limit } : {}),

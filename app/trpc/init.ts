@@ -18,6 +18,8 @@ export type TrpcContext = {
   requestId: string;
   clientAddress: string;
   responseHeaders: Headers;
+  /** The `Idempotency-Key` header, for operations that honour it (credits). */
+  idempotencyKey: string | null;
 };
 
 /** `via` says which front door the call came through (tRPC, or REST: app/trpc/rest.server.ts); audit events record it. */
@@ -27,11 +29,11 @@ export async function createContext(
 ): Promise<TrpcContext> {
   try {
     const { actor, headers } = await authenticate(request, extra.via ?? "trpc", extra.clientAddress);
-    return { actor, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: headers };
+    return { actor, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: headers, idempotencyKey: request.headers.get("idempotency-key") };
   } catch (error) {
     if (!isAppError(error)) throw error;
     // A wrong X-Admin-Key: public procedures still answer; protected ones report this error.
-    return { actor: null, authError: error, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: new Headers() };
+    return { actor: null, authError: error, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: new Headers(), idempotencyKey: null };
   }
 }
 

@@ -1,6 +1,7 @@
 import { createCallerFactory, router } from "./init.ts";
 import { adminsRouter } from "./routers/admins.ts";
 import { auditRouter } from "./routers/audit.ts";
+import { creditsRouter } from "./routers/credits.ts";
 import { apiTokensRouter } from "./routers/api-tokens.ts";
 import { modelGroupsRouter } from "./routers/model-groups.ts";
 import { modelsRouter } from "./routers/models.ts";
@@ -17,6 +18,7 @@ export const appRouter = router({
   modelGroups: modelGroupsRouter,
   teams: teamsRouter,
   audit: auditRouter,
+  credits: creditsRouter,
 });
 
 export type AppRouter = typeof appRouter;

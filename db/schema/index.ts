@@ -5,3 +5,5 @@ export * from "./model-groups.ts";
 export * from "./organizations.ts";
 export * from "./teams.ts";
 export * from "./worker.ts";
+export * from "./usage.ts";
+export * from "./ledger.ts";

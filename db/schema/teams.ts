@@ -19,6 +19,8 @@ export const teams = pgTable(
     maxBudget: numeric("max_budget", { precision: 14, scale: 2 }),
     budgetDuration: text("budget_duration"),
     budgetMode: text("budget_mode", { enum: ["hard", "soft"] }).notNull().default("hard"),
+    /** Where budget periods are anchored (UTC): the team's creation unless the budget changes. */
+    budgetStartsAt: timestamp("budget_starts_at", { withTimezone: true }).notNull().defaultNow(),
     rpmLimit: integer("rpm_limit"),
     tpmLimit: integer("tpm_limit"),
     status: text("status", { enum: ["active", "suspended", "deleted"] }).notNull().default("active"),

@@ -1,0 +1,201 @@
+import { randomUUID } from "node:crypto";
+import { addDays, addMonths, differenceInCalendarMonths } from "date-fns";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Db } from "../../db/queries/types.ts";
+import { budgetPeriods, ledgerEntries, teams, usageRequests } from "../../db/schema/index.ts";
+import { db } from "~/lib/db.server";
+import { AppError } from "~/lib/errors";
+import { parseInput } from "~/lib/validation";
+import { z } from "zod";
+import { requireRole, type Actor } from "./actor.server.ts";
+import { clampMoney, maxMoney, money, moneyNumber, moneyString, type Money } from "~/lib/money";
+
+/**
+ * Budget rules (docs/budgets.md):
+ * - Allowance: max_budget USD per budget_duration (1d, 7d, 30d, 1mo, … or none), restarting at each
+ *   period boundary anchored at the team's budget start, in UTC; unused allowance does not carry over.
+ *   Without a duration it is a one-off budget.
+ * - Credits: added by admins, kept across periods, spent only after the period's allowance.
+ * - remaining_budget = allowance left in this period + credit balance.
+ * - Hard mode: LiteLLM refuses the team once remaining_budget is used up. LiteLLM gets no
+ *   budget_duration; its team max_budget = its spend when our period opened + allowance + credits
+ *   available, recomputed on every credit, rollover and change (team-sync).
+ */
+
+type TeamBudgetFields = Pick<typeof teams.$inferSelect, "id" | "maxBudget" | "budgetDuration" | "budgetMode" | "budgetStartsAt" | "status">;
+export type PeriodRow = typeof budgetPeriods.$inferSelect;
+
+/** The period containing `now` for a budget anchored at `anchor` with `duration` (e.g. 30d, 1mo), in UTC. */
+export function periodBounds(anchor: Date, duration: string | null, now: Date): { start: Date; end: Date | null } {
+  if (!duration) return { start: anchor, end: null };
+  const match = /^(\d+)(d|mo)$/.exec(duration);
+  if (!match) throw new Error(`Unsupported budget_duration ${duration}`);
+  const n = Number(match[1]);
+  if (now < anchor) return { start: anchor, end: match[2] === "d" ? addDays(anchor, n) : addMonths(anchor, n) };
+  if (match[2] === "d") {
+    const span = n * 86_400_000;
+    const k = Math.floor((now.getTime() - anchor.getTime()) / span);
+    return { start: new Date(anchor.getTime() + k * span), end: new Date(anchor.getTime() + (k + 1) * span) };
+  }
+  // Months: the same day of the month as the anchor (clamped at month ends), every n months.
+  let k = Math.max(0, Math.floor(differenceInCalendarMonths(now, anchor) / n) - 1);
+  while (addMonths(anchor, (k + 1) * n) <= now) k++;
+  return { start: addMonths(anchor, k * n), end: addMonths(anchor, (k + 1) * n) };
+}
+
+export async function openPeriod(tx: Db, teamId: string) {
+  const rows = await tx
+    .select()
+    .from(budgetPeriods)
+    .where(and(eq(budgetPeriods.teamId, teamId), isNull(budgetPeriods.closedAt)))
+    .limit(1);
+  return rows[0];
+}
+
+/** Credits and adjustments added during a period. */
+async function creditsAddedIn(tx: Db, periodId: string): Promise<Money> {
+  const [row] = await tx
+    .select({ total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)::text` })
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.periodId, periodId), inArray(ledgerEntries.kind, ["credit", "adjustment"])));
+  return money(row?.total);
+}
+
+/** Spend of the team's requests (ingested from LiteLLM) since `from`. */
+async function usageSince(tx: Db, teamId: string, from: Date): Promise<Money> {
+  const [row] = await tx
+    .select({ total: sql<string>`coalesce(sum(${usageRequests.spend}), 0)::text` })
+    .from(usageRequests)
+    .where(and(eq(usageRequests.teamId, teamId), sql`${usageRequests.startTime} >= ${from.toISOString()}`));
+  return money(row?.total);
+}
+
+/**
+ * Makes sure the team has an open period for `now`: opens the first one, or closes an ended one
+ * (recording what it spent by LiteLLM's counter and the credits that used) and opens the next.
+ * `litellmSpend` is LiteLLM's team spend counter now. Returns the open period.
+ */
+export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend: Money, now: Date): Promise<PeriodRow> {
+  const bounds = periodBounds(team.budgetStartsAt, team.budgetDuration, now);
+  const allowance = team.maxBudget ?? "0";
+  let current = await openPeriod(tx, team.id);
+  if (current && current.startsAt.getTime() === bounds.start.getTime()) {
+    if (current.allowance !== allowance || (current.endsAt?.getTime() ?? null) !== (bounds.end?.getTime() ?? null)) {
+      // The budget changed within the period: same period, new allowance.
+      [current] = await tx.update(budgetPeriods).set({ allowance, endsAt: bounds.end }).where(eq(budgetPeriods.id, current.id)).returning();
+    }
+    return current!;
+  }
+  let creditsCarried = 0n;
+  if (current) {
+    const available = money(current.creditsAtStart) + (await creditsAddedIn(tx, current.id));
+    const spent = maxMoney(0n, litellmSpend - money(current.baselineSpend));
+    const consumed = clampMoney(spent - money(current.allowance), 0n, maxMoney(0n, available));
+    creditsCarried = available - consumed;
+    await tx
+      .update(budgetPeriods)
+      .set({ closedAt: now, spend: moneyString(spent), creditsConsumed: moneyString(consumed) })
+      .where(eq(budgetPeriods.id, current.id));
+    await tx.insert(ledgerEntries).values({
+      id: randomUUID(),
+      teamId: team.id,
+      kind: "rollover",
+      amount: moneyString(-consumed),
+      reason: `Period from ${current.startsAt.toISOString()} closed: spent ${moneyString(spent)} USD of a ${current.allowance} USD allowance; ${moneyString(consumed)} USD of credits used, ${moneyString(maxMoney(0n, money(current.allowance) - spent))} USD of allowance expired.`,
+      periodId: current.id,
+      actorId: "system",
+      via: "worker",
+    });
+  }
+  const id = randomUUID();
+  const [opened] = await tx
+    .insert(budgetPeriods)
+    .values({ id, teamId: team.id, startsAt: bounds.start, endsAt: bounds.end, allowance, baselineSpend: moneyString(litellmSpend), creditsAtStart: moneyString(creditsCarried) })
+    .returning();
+  await tx.insert(ledgerEntries).values({
+    id: randomUUID(),
+    teamId: team.id,
+    kind: "allowance",
+    amount: allowance,
+    reason: `Allowance for the period from ${bounds.start.toISOString()}${bounds.end ? ` to ${bounds.end.toISOString()}` : " (one-off)"}.`,
+    periodId: id,
+    actorId: "system",
+    via: "worker",
+  });
+  return opened!;
+}
+
+/** What LiteLLM should hold as the team's max_budget (hard mode): baseline + allowance + credits available. */
+export async function litellmMaxBudget(tx: Db, period: PeriodRow): Promise<number> {
+  const available = money(period.creditsAtStart) + (await creditsAddedIn(tx, period.id));
+  return moneyNumber(money(period.baselineSpend) + money(period.allowance) + maxMoney(0n, available));
+}
+
+export type TeamBudget = {
+  mode: "hard" | "soft";
+  period: { start: string; end: string | null; resets_at: string | null };
+  allowance: number;
+  spent_this_period: number;
+  allowance_left: number;
+  credit_balance: number;
+  remaining_budget: number;
+  /** Spend past allowance and credits (soft mode only: hard mode is refused first). */
+  overage: number;
+  /** Why LiteLLM refuses the team right now, or null. */
+  blocked: { limit: "budget" | "suspended"; message: string; spent: number; limit_amount: number | null; resets_at: string | null } | null;
+};
+
+/**
+ * The team's budget now: allowance, spend this period (from ingested usage), credits, what is left,
+ * and — when LiteLLM refuses the team — which limit stopped it, what was spent and when it resets.
+ */
+export async function getTeamBudget(teamId: string, now = new Date()): Promise<TeamBudget> {
+  const [team] = await db().select().from(teams).where(eq(teams.id, teamId)).limit(1);
+  if (!team) throw new AppError("NOT_FOUND", `No team has the id ${teamId}.`);
+  const period = await openPeriod(db(), teamId);
+  const bounds = periodBounds(team.budgetStartsAt, team.budgetDuration, now);
+  const start = period?.startsAt ?? bounds.start;
+  const end = period?.endsAt ?? bounds.end;
+  const allowance = money(team.maxBudget ?? "0");
+  const available = period ? money(period.creditsAtStart) + (await creditsAddedIn(db(), period.id)) : 0n;
+  const spent = await usageSince(db(), teamId, start);
+  const allowanceLeft = maxMoney(0n, allowance - spent);
+  const creditsUsed = clampMoney(spent - allowance, 0n, maxMoney(0n, available));
+  const creditBalance = available - creditsUsed;
+  const remaining = allowanceLeft + creditBalance;
+  const overage = maxMoney(0n, spent - allowance - maxMoney(0n, available));
+  const resetsAt = end?.toISOString() ?? null;
+  let blocked: TeamBudget["blocked"] = null;
+  if (team.status === "suspended") {
+    blocked = { limit: "suspended", message: "The team is suspended: an admin must resume it.", spent: moneyNumber(spent), limit_amount: null, resets_at: null };
+  } else if (team.budgetMode === "hard" && team.maxBudget !== null && remaining <= 0n) {
+    const limitAmount = allowance + maxMoney(0n, available);
+    blocked = {
+      limit: "budget",
+      message: `The team has spent ${moneyString(spent)} USD of its ${moneyString(limitAmount)} USD budget for this period (allowance ${moneyString(allowance)} + credits ${moneyString(maxMoney(0n, available))}). ${
+        resetsAt ? `The allowance restarts at ${resetsAt}; adding credits restores access within seconds.` : "It is a one-off budget: add credits to restore access."
+      }`,
+      spent: moneyNumber(spent),
+      limit_amount: moneyNumber(limitAmount),
+      resets_at: resetsAt,
+    };
+  }
+  return {
+    mode: team.budgetMode,
+    period: { start: start.toISOString(), end: end?.toISOString() ?? null, resets_at: resetsAt },
+    allowance: moneyNumber(allowance),
+    spent_this_period: moneyNumber(spent),
+    allowance_left: moneyNumber(allowanceLeft),
+    credit_balance: moneyNumber(creditBalance),
+    remaining_budget: moneyNumber(remaining),
+    overage: moneyNumber(overage),
+    blocked,
+  };
+}
+
+/** For the API: a team's budget, readable by every signed-in admin (viewers included). */
+export async function viewTeamBudget(actor: Actor, input: unknown): Promise<TeamBudget> {
+  requireRole(actor, "viewer", "see budgets");
+  const { team_id } = parseInput(z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1) }), input);
+  return getTeamBudget(team_id);
+}

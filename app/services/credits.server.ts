@@ -1,0 +1,146 @@
+import { createHash, randomUUID } from "node:crypto";
+import { and, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { bumpDesiredVersion, lockTeam } from "../../db/queries/teams.ts";
+import { ledgerEntries } from "../../db/schema/index.ts";
+import { sendJob } from "~/jobs/boss.server";
+import { db, transaction } from "~/lib/db.server";
+import { AppError } from "~/lib/errors";
+import { money, moneyNumber, moneyString } from "~/lib/money";
+import { parseInput } from "~/lib/validation";
+import { requireRole, type Actor } from "./actor.server.ts";
+import { recordAudit } from "./audit.server.ts";
+import { getTeamBudget, openPeriod, type TeamBudget } from "./budget.server.ts";
+
+export const MAX_CREDIT = 1_000_000;
+
+const amount = z
+  .number({ required_error: "Give the amount in USD, e.g. 100.0", invalid_type_error: "amount must be a number of USD, e.g. 100.0" })
+  .finite("amount must be a finite number")
+  .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, "amount can have at most two decimals (cents)")
+  .refine((v) => Math.abs(v) <= MAX_CREDIT, `amount must be at most ${MAX_CREDIT} USD per entry`);
+
+const idempotencyKey = z
+  .string({ invalid_type_error: "idempotency_key must be text" })
+  .trim()
+  .min(1)
+  .max(200, "idempotency_key must be at most 200 characters")
+  .optional();
+
+export const addCreditsSchema = z.object({
+  team_id: z.string({ required_error: "Say which team (team_id)" }).trim().min(1),
+  amount: amount.refine((v) => v > 0, "amount must be positive (to take credits away, use an adjustment with a reason)"),
+  reason: z.string({ invalid_type_error: "reason must be text" }).trim().max(500, "Use at most 500 characters").optional(),
+  idempotency_key: idempotencyKey,
+});
+
+export const adjustCreditsSchema = z.object({
+  team_id: z.string({ required_error: "Say which team (team_id)" }).trim().min(1),
+  amount: amount.refine((v) => v !== 0, "amount cannot be zero"),
+  reason: z.string({ required_error: "Say why (reason): adjustments need one" }).trim().min(3, "Say why (reason): adjustments need one").max(500),
+  idempotency_key: idempotencyKey,
+});
+
+export const creditEntrySchema = z.object({
+  entry_id: z.string(),
+  team_id: z.string(),
+  kind: z.enum(["credit", "adjustment", "allowance", "rollover"]),
+  amount: z.number(),
+  reason: z.string(),
+  actor_id: z.string(),
+  via: z.string(),
+  created_at: z.string(),
+});
+export type CreditEntry = z.infer<typeof creditEntrySchema>;
+
+type EntryRow = typeof ledgerEntries.$inferSelect;
+function view(row: EntryRow): CreditEntry {
+  return {
+    entry_id: row.id,
+    team_id: row.teamId,
+    kind: row.kind,
+    amount: moneyNumber(money(row.amount)),
+    reason: row.reason,
+    actor_id: row.actorId,
+    via: row.via,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+function requestHash(kind: string, teamId: string, amountValue: number, reason: string) {
+  return createHash("sha256").update(JSON.stringify([kind, teamId, moneyString(money(amountValue)), reason])).digest("hex");
+}
+
+/**
+ * Writes one credit or adjustment entry and asks the worker to raise (or lower) LiteLLM's limit.
+ * With an idempotency key, a retry returns the first entry; the same key with another body is refused.
+ * Entries for one team are serialised on the team's row, so concurrent additions never lose one.
+ */
+async function writeEntry(actor: Actor, kind: "credit" | "adjustment", values: { team_id: string; amount: number; reason: string; idempotency_key?: string }) {
+  const hash = requestHash(kind, values.team_id, values.amount, values.reason);
+  const entry = await transaction(async ({ tx }) => {
+    const team = await lockTeam(tx, values.team_id);
+    if (!team || team.status === "deleted") throw new AppError("NOT_FOUND", `No team has the id ${values.team_id}.`);
+    if (values.idempotency_key) {
+      const [existing] = await tx
+        .select()
+        .from(ledgerEntries)
+        .where(and(eq(ledgerEntries.teamId, team.id), eq(ledgerEntries.idempotencyKey, values.idempotency_key)))
+        .limit(1);
+      if (existing) {
+        if (existing.requestHash !== hash) {
+          throw new AppError("CONFLICT", "This Idempotency-Key was already used with a different request. Use a new key for a new credit.", {
+            fieldErrors: { idempotency_key: ["Already used with a different amount, reason or team"] },
+          });
+        }
+        return { row: existing, replayed: true };
+      }
+    }
+    const period = await openPeriod(tx, team.id);
+    const [row] = await tx
+      .insert(ledgerEntries)
+      .values({
+        id: randomUUID(),
+        teamId: team.id,
+        kind,
+        amount: moneyString(money(values.amount)),
+        reason: values.reason,
+        periodId: period?.id ?? null,
+        actorId: actor.userId,
+        via: actor.via,
+        idempotencyKey: values.idempotency_key ?? null,
+        requestHash: hash,
+      })
+      .returning();
+    await bumpDesiredVersion(tx, [team.id]);
+    await sendJob("sync-team", { teamId: team.id, reason: "change" }, { tx, singletonKey: team.id });
+    await recordAudit(tx, actor, `team.${kind}`, team.id, { after: { amount: values.amount, reason: values.reason } });
+    return { row: row!, replayed: false };
+  });
+  return entry;
+}
+
+export type CreditResult = { entry: CreditEntry; replayed: boolean; budget: TeamBudget };
+
+/** Adds credits to a team (admins). `POST /api/credits/teams/{team_id}/add {"amount", "reason"}`. */
+export async function addCredits(actor: Actor, input: unknown): Promise<CreditResult> {
+  requireRole(actor, "admin", "add credits");
+  const values = parseInput(addCreditsSchema, input);
+  const { row, replayed } = await writeEntry(actor, "credit", { ...values, reason: values.reason || "Credits added" });
+  return { entry: view(row), replayed, budget: await getTeamBudget(values.team_id) };
+}
+
+/** A signed correction of the credit balance: needs a reason (and the admin role). */
+export async function adjustCredits(actor: Actor, input: unknown): Promise<CreditResult> {
+  requireRole(actor, "admin", "adjust credits");
+  const values = parseInput(adjustCreditsSchema, input);
+  const { row, replayed } = await writeEntry(actor, "adjustment", values);
+  return { entry: view(row), replayed, budget: await getTeamBudget(values.team_id) };
+}
+
+export async function listLedger(actor: Actor, input: unknown): Promise<CreditEntry[]> {
+  requireRole(actor, "viewer", "see the ledger");
+  const { team_id } = parseInput(z.object({ team_id: z.string().min(1) }), input);
+  const rows = await db().select().from(ledgerEntries).where(eq(ledgerEntries.teamId, team_id)).orderBy(desc(ledgerEntries.createdAt)).limit(500);
+  return rows.map(view);
+}

@@ -1,0 +1,292 @@
+import { eq, sql, type SQL } from "drizzle-orm";
+import { ingestionState } from "../schema/index.ts";
+import type { Db } from "./types.ts";
+
+/**
+ * Usage: LiteLLM's spend-log rows (usage_requests), their hourly and daily rollups by team and
+ * model group, and where ingestion has got to (ingestion_state). docs/usage.md.
+ */
+
+export type IngestionStateRow = typeof ingestionState.$inferSelect;
+
+/** One spend-log row as ingestion writes it. Times are ISO 8601 with an offset; spend is LiteLLM's number as text. */
+export type UsageRowInput = {
+  request_id: string;
+  team_id: string | null;
+  key_hash: string;
+  model_group: string | null;
+  model: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  spend: string;
+  start_time: string;
+  end_time: string | null;
+  latency_ms: number | null;
+  status: "success" | "failure";
+  end_user: string | null;
+  metadata: unknown;
+};
+
+function rowsOf<T>(result: unknown): T[] {
+  return Array.from(result as Iterable<T>);
+}
+
+/** The page as one JSON document: spend is written as a bare JSON number so numeric receives LiteLLM's digits. */
+function pageJson(rows: UsageRowInput[]): string {
+  const parts = rows.map((r) => {
+    const { spend, metadata, ...rest } = r;
+    const spendText = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(spend) ? spend : "0";
+    return `${JSON.stringify(rest).slice(0, -1)},"spend":${spendText},"metadata":${metadata === undefined ? "null" : JSON.stringify(metadata)}}`;
+  });
+  return `[${parts.join(",")}]`;
+}
+
+/**
+ * Inserts a page of spend-log rows, skipping request ids already stored, and adds exactly the rows
+ * it inserted to the hourly and daily rollups: one statement, so one transaction. Re-reading any
+ * window therefore never counts a request twice. Returns how many rows were new.
+ */
+export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<number> {
+  if (!rows.length) return 0;
+  const result = await db.execute(sql`
+    with src as (
+      select * from json_to_recordset(${pageJson(rows)}::json) as r(
+        request_id text, team_id text, key_hash text, model_group text, model text,
+        prompt_tokens integer, completion_tokens integer, total_tokens integer, spend numeric,
+        start_time timestamptz, end_time timestamptz, latency_ms integer, status text, end_user text, metadata jsonb
+      )
+    ),
+    ins as (
+      insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
+                                  spend, start_time, end_time, latency_ms, status, end_user, metadata)
+      select request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
+             spend, start_time, end_time, latency_ms, status, end_user, metadata
+      from src
+      on conflict (request_id) do nothing
+      returning team_id, model_group, start_time, status, prompt_tokens, completion_tokens, spend, latency_ms
+    ),
+    hourly as (
+      insert into usage_hourly as h (team_id, model_group, hour, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
+      select team_id, coalesce(model_group, ''), date_trunc('hour', start_time, 'UTC'),
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
+      from ins
+      where team_id is not null
+      group by 1, 2, 3
+      order by 1, 3, 2
+      on conflict (team_id, hour, model_group) do update set
+        requests = h.requests + excluded.requests,
+        failed_requests = h.failed_requests + excluded.failed_requests,
+        prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = h.completion_tokens + excluded.completion_tokens,
+        spend = h.spend + excluded.spend,
+        latency_ms_sum = h.latency_ms_sum + excluded.latency_ms_sum
+      returning 1
+    ),
+    daily as (
+      insert into usage_daily as d (team_id, model_group, day, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
+      select team_id, coalesce(model_group, ''), to_char(start_time at time zone 'UTC', 'YYYY-MM-DD'),
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
+      from ins
+      where team_id is not null
+      group by 1, 2, 3
+      order by 1, 3, 2
+      on conflict (team_id, day, model_group) do update set
+        requests = d.requests + excluded.requests,
+        failed_requests = d.failed_requests + excluded.failed_requests,
+        prompt_tokens = d.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = d.completion_tokens + excluded.completion_tokens,
+        spend = d.spend + excluded.spend,
+        latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum
+      returning 1
+    )
+    select (select count(*) from ins)::int as inserted
+  `);
+  return rowsOf<{ inserted: number }>(result)[0]?.inserted ?? 0;
+}
+
+// ── ingestion state ─────────────────────────────────────────────────────────────────────────────
+
+export async function findIngestionState(db: Db, id: string): Promise<IngestionStateRow | undefined> {
+  const rows = await db.select().from(ingestionState).where(eq(ingestionState.id, id)).limit(1);
+  return rows[0];
+}
+
+/** A window committed: the next one starts at `windowEnd` (never moves back), the error is cleared. */
+export async function recordIngestionSuccess(db: Db, id: string, values: { windowEnd: Date; ranAt: Date; inserted: number }) {
+  await db
+    .insert(ingestionState)
+    .values({ id, windowStart: values.windowEnd, lastRunAt: values.ranAt, lastError: null, rowsIngested: values.inserted })
+    .onConflictDoUpdate({
+      target: ingestionState.id,
+      set: {
+        windowStart: sql`greatest(${ingestionState.windowStart}, excluded.window_start)`,
+        lastRunAt: values.ranAt,
+        lastError: null,
+        rowsIngested: sql`${ingestionState.rowsIngested} + ${values.inserted}`,
+      },
+    });
+}
+
+/** A run failed: the window stays where it was (a first run records its start), rows that did commit are counted. */
+export async function recordIngestionFailure(db: Db, id: string, values: { windowStart: Date; ranAt: Date; error: string; inserted: number }) {
+  await db
+    .insert(ingestionState)
+    .values({ id, windowStart: values.windowStart, lastRunAt: values.ranAt, lastError: values.error, rowsIngested: values.inserted })
+    .onConflictDoUpdate({
+      target: ingestionState.id,
+      set: { lastRunAt: values.ranAt, lastError: values.error, rowsIngested: sql`${ingestionState.rowsIngested} + ${values.inserted}` },
+    });
+}
+
+// ── reads ───────────────────────────────────────────────────────────────────────────────────────
+
+export type Segment = { source: "daily" | "hourly" | "raw"; from: Date; to: Date };
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const floorTo = (d: Date, step: number) => new Date(Math.floor(d.getTime() / step) * step);
+const ceilTo = (d: Date, step: number) => new Date(Math.ceil(d.getTime() / step) * step);
+
+/**
+ * Splits [from, to) into the cheapest exact reads: whole UTC days from the daily rollup, whole
+ * hours at either end from the hourly rollup, and the minutes left over from the raw rows.
+ */
+export function splitWindow(from: Date, to: Date): Segment[] {
+  if (to <= from) return [];
+  const hourFrom = ceilTo(from, HOUR_MS);
+  const hourTo = floorTo(to, HOUR_MS);
+  if (hourFrom >= hourTo) return [{ source: "raw", from, to }];
+  const segments: Segment[] = [
+    { source: "raw", from, to: hourFrom },
+    { source: "raw", from: hourTo, to },
+  ];
+  const dayFrom = ceilTo(from, DAY_MS);
+  const dayTo = floorTo(to, DAY_MS);
+  if (dayFrom < dayTo) {
+    segments.push({ source: "hourly", from: hourFrom, to: dayFrom }, { source: "daily", from: dayFrom, to: dayTo }, { source: "hourly", from: dayTo, to: hourTo });
+  } else {
+    segments.push({ source: "hourly", from: hourFrom, to: hourTo });
+  }
+  return segments.filter((s) => s.from < s.to);
+}
+
+const iso = (d: Date) => d.toISOString();
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+/** A timestamptz as epoch milliseconds (a JS number, whatever the driver does with timestamps). */
+const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
+const inList = (ids: string[]) => sql.join(ids.map((id) => sql`${id}`), sql`, `);
+
+function segmentQuery(segment: Segment, teamIds: string[]): SQL {
+  const teams = inList(teamIds);
+  switch (segment.source) {
+    case "daily":
+      return sql`select team_id, model_group, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum
+                 from usage_daily where team_id in (${teams}) and day >= ${dayOf(segment.from)} and day < ${dayOf(segment.to)}`;
+    case "hourly":
+      return sql`select team_id, model_group, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum
+                 from usage_hourly where team_id in (${teams}) and hour >= ${iso(segment.from)}::timestamptz and hour < ${iso(segment.to)}::timestamptz`;
+    case "raw":
+      return sql`select team_id, coalesce(model_group, '') as model_group, count(*) as requests, count(*) filter (where status = 'failure') as failed_requests,
+                        sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens, sum(spend) as spend, coalesce(sum(latency_ms), 0) as latency_ms_sum
+                 from usage_requests where team_id in (${teams}) and start_time >= ${iso(segment.from)}::timestamptz and start_time < ${iso(segment.to)}::timestamptz
+                 group by 1, 2`;
+  }
+}
+
+export type UsageTotals = {
+  teamId: string;
+  modelGroup: string;
+  requests: number;
+  failedRequests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Exact decimal text. */
+  spend: string;
+  latencyMsSum: number;
+};
+
+/** Usage of the teams in [from, to) by team and model group, read from the rollups where whole hours and days allow. */
+export async function sumUsage(db: Db, filter: { teamIds: string[]; from: Date; to: Date }): Promise<UsageTotals[]> {
+  const segments = splitWindow(filter.from, filter.to);
+  if (!filter.teamIds.length || !segments.length) return [];
+  const union = sql.join(
+    segments.map((s) => segmentQuery(s, filter.teamIds)),
+    sql` union all `,
+  );
+  const result = await db.execute(sql`
+    select team_id as "teamId", model_group as "modelGroup", sum(requests)::float8 as requests, sum(failed_requests)::float8 as "failedRequests",
+           sum(prompt_tokens)::float8 as "promptTokens", sum(completion_tokens)::float8 as "completionTokens",
+           coalesce(sum(spend), 0)::text as spend, sum(latency_ms_sum)::float8 as "latencyMsSum"
+    from (${union}) u
+    group by team_id, model_group
+    order by team_id, model_group
+  `);
+  return rowsOf<UsageTotals>(result);
+}
+
+export type DailyUsageRow = Omit<UsageTotals, "teamId"> & { day: string };
+
+/** The team's daily rollup for UTC days fromDay..toDay (inclusive, YYYY-MM-DD), by day and model group. */
+export async function dailyUsage(db: Db, filter: { teamId: string; fromDay: string; toDay: string }): Promise<DailyUsageRow[]> {
+  const result = await db.execute(sql`
+    select day, model_group as "modelGroup", requests::float8 as requests, failed_requests::float8 as "failedRequests",
+           prompt_tokens::float8 as "promptTokens", completion_tokens::float8 as "completionTokens", spend::text as spend, latency_ms_sum::float8 as "latencyMsSum"
+    from usage_daily
+    where team_id = ${filter.teamId} and day >= ${filter.fromDay} and day <= ${filter.toDay}
+    order by day, model_group
+  `);
+  return rowsOf<DailyUsageRow>(result);
+}
+
+export type GroupedUsageRow = Omit<UsageTotals, "teamId" | "modelGroup"> & { group: string | null; lastRequestAt: Date };
+
+/** The team's raw rows in [from, to) grouped by key hash or end user, biggest spend first. */
+export async function usageGroupedBy(db: Db, filter: { teamId: string; from: Date; to: Date; by: "key_hash" | "end_user"; limit: number }): Promise<GroupedUsageRow[]> {
+  const column = filter.by === "key_hash" ? sql`key_hash` : sql`end_user`;
+  const result = await db.execute(sql`
+    select ${column} as "group", count(*)::float8 as requests, (count(*) filter (where status = 'failure'))::float8 as "failedRequests",
+           sum(prompt_tokens)::float8 as "promptTokens", sum(completion_tokens)::float8 as "completionTokens",
+           sum(spend)::text as spend, coalesce(sum(latency_ms), 0)::float8 as "latencyMsSum", ${epochMs(sql`max(start_time)`)} as "lastRequestAt"
+    from usage_requests
+    where team_id = ${filter.teamId} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(filter.to)}::timestamptz
+    group by 1
+    order by sum(spend) desc, 1
+    limit ${filter.limit}
+  `);
+  return rowsOf<GroupedUsageRow & { lastRequestAt: number }>(result).map((r) => ({ ...r, lastRequestAt: new Date(r.lastRequestAt) }));
+}
+
+export type RecentRequestRow = {
+  requestId: string;
+  keyHash: string;
+  modelGroup: string | null;
+  model: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  spend: string;
+  startTime: Date;
+  endTime: Date | null;
+  latencyMs: number | null;
+  status: string;
+  endUser: string | null;
+};
+
+/** The team's latest rows (by start time), newest first; `before` pages further back. */
+export async function recentUsageRequests(db: Db, filter: { teamId: string; limit: number; before?: Date }): Promise<RecentRequestRow[]> {
+  const result = await db.execute(sql`
+    select request_id as "requestId", key_hash as "keyHash", model_group as "modelGroup", model, prompt_tokens as "promptTokens",
+           completion_tokens as "completionTokens", total_tokens as "totalTokens", spend::text as spend, ${epochMs(sql`start_time`)} as "startTime",
+           ${epochMs(sql`end_time`)} as "endTime", latency_ms as "latencyMs", status, end_user as "endUser"
+    from usage_requests
+    where team_id = ${filter.teamId} ${filter.before ? sql`and start_time < ${iso(filter.before)}::timestamptz` : sql``}
+    order by start_time desc, request_id desc
+    limit ${filter.limit}
+  `);
+  return rowsOf<RecentRequestRow & { startTime: number; endTime: number | null }>(result).map((r) => ({
+    ...r,
+    startTime: new Date(r.startTime),
+    endTime: r.endTime === null ? null : new Date(r.endTime),
+  }));
+}
