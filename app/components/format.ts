@@ -5,7 +5,8 @@ export function formatTime(iso: string | null | undefined): string {
 }
 
 export function formatUsd(value: number | null | undefined): string {
-  return value == null ? "—" : value.toLocaleString("en-US", { style: "currency", currency: "USD" });
+  // Cents, plus up to two more decimals: LLM requests often cost fractions of a cent.
+  return value == null ? "—" : value.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
 }
 
 export function formatCount(value: number | null | undefined): string {

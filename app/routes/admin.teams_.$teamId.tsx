@@ -4,14 +4,17 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator
 import { useEffect, useRef, useState } from "react";
 import { requireAdmin } from "~/auth/request.server";
 import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { BudgetCard } from "~/components/budget-card";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
 import { TeamLimitsFields } from "~/components/team-form";
 import { Alert, Button, Card, Chip, Field, PageHeader } from "~/components/ui";
 import { env } from "~/lib/env.server";
 import { setFlash } from "~/lib/flash.server";
-import { formError, formValues, teamFormInput, throwAsResponse, type FormActionData } from "~/lib/forms.server";
+import { formError, formNumber, formText, formValues, teamFormInput, throwAsResponse, type FormActionData } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
+import { viewTeamBudget } from "~/services/budget.server";
+import { addCredits, listLedger } from "~/services/credits.server";
 import { listModelGroups } from "~/services/model-groups.server";
 import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "~/services/teams.server";
 
@@ -20,10 +23,17 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
   const canWrite = can(actor, "admin");
-  const [team, groups] = await Promise.all([getTeam(actor, { team_id: params.teamId }), canWrite ? listModelGroups(actor) : []]).catch(throwAsResponse);
+  const [team, groups, budget, ledger] = await Promise.all([
+    getTeam(actor, { team_id: params.teamId }),
+    canWrite ? listModelGroups(actor) : [],
+    viewTeamBudget(actor, { team_id: params.teamId }),
+    listLedger(actor, { team_id: params.teamId }).then((entries) => entries.slice(0, 20)),
+  ]).catch(throwAsResponse);
   return json(
     {
       team,
+      budget,
+      ledger,
       groups: groups.map((g) => ({ name: g.name, models: g.models })),
       canWrite,
       // Where the customer's application sends its requests (LiteLLM itself, not this app).
@@ -54,6 +64,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
           );
         }
         return json<TeamActionData>({ intent: "reveal", key: team.virtual_key, masked: team.virtual_key_masked }, { headers: { "Cache-Control": "no-store" } });
+      }
+      case "add-credits": {
+        const result = await addCredits(actor, {
+          team_id,
+          amount: formNumber(form.get("amount")),
+          reason: formText(form.get("reason")) ?? undefined,
+          idempotency_key: formText(form.get("idempotency_key")) ?? undefined,
+        });
+        return done(
+          result.replayed
+            ? "Those credits were already added (the form was sent twice); nothing was added again."
+            : `${formatUsd(result.entry.amount)} of credits added. Remaining budget: ${formatUsd(result.budget.remaining_budget)}; LiteLLM follows within seconds.`,
+        );
       }
       case "update": {
         const team = await updateTeam(actor, { team_id, ...teamFormInput(form) });
@@ -180,7 +203,7 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
 }
 
 export default function TeamPage() {
-  const { team, groups, canWrite, proxyUrl } = useLoaderData<typeof loader>();
+  const { team, groups, canWrite, proxyUrl, budget, ledger } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as TeamActionData | undefined;
   const busy = useNavigation().state !== "idle";
   const unsettled = team.provisioning || team.sync.state !== "in_sync";
@@ -197,7 +220,8 @@ export default function TeamPage() {
 
   const failure = data && "message" in data ? data : undefined;
   const edit = failure?.intent === "update" ? failure : undefined;
-  const other = failure && failure.intent !== "update" ? failure : undefined;
+  const credits = failure?.intent === "add-credits" ? failure : undefined;
+  const other = failure && failure.intent !== "update" && failure.intent !== "add-credits" ? failure : undefined;
   const v = (name: string, fallback: string) => edit?.values?.[name]?.[0] ?? fallback;
   const exampleModel = team.models[0] ?? "gpt-3.5-turbo";
 
@@ -250,6 +274,8 @@ export default function TeamPage() {
             ) : null}
           </Card>
         </div>
+
+        <BudgetCard budget={budget} ledger={ledger} canWrite={canWrite && team.status !== "deleted"} errors={credits?.fieldErrors} message={credits?.message} />
 
         <Card title="Details">
           <dl className="grid gap-4 text-sm sm:grid-cols-2 lg:grid-cols-3">

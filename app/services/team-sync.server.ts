@@ -8,6 +8,7 @@ import {
   setTeamKeyStatus,
   teamsDueForSync,
   teamsInSync,
+  teamsWithEndedPeriod,
   updateTeamRow,
   type TeamKeyRow,
   type TeamRow,
@@ -206,11 +207,11 @@ export async function syncTeam(teamId: string, reason: "change" | "retry" | "rec
 
 /**
  * The scheduled reconcile: re-sends syncs that are due (teams waiting for LiteLLM to come back, with
- * backoff), checks every in-sync team against LiteLLM and puts drift back, and re-checks model
+ * backoff, and teams whose budget period has ended: a missed rollover job is caught here), checks every in-sync team against LiteLLM and puts drift back, and re-checks model
  * groups saved while LiteLLM was unreachable.
  */
 export async function reconcile(now = new Date()): Promise<{ retried: number; checked: number }> {
-  const due = await teamsDueForSync(db(), now);
+  const due = [...(await teamsDueForSync(db(), now)), ...(await teamsWithEndedPeriod(db(), now))];
   for (const { id } of due) await sendJob("sync-team", { teamId: id, reason: "retry" }, { singletonKey: id });
   const inSync = await teamsInSync(db());
   for (const { id } of inSync) await sendJob("sync-team", { teamId: id, reason: "reconcile" }, { singletonKey: id });

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, lte, ne, or, isNull, sql } from "drizzle-orm";
-import { modelGroups, organizations, teamKeys, teamModelGroups, teams } from "../schema/index.ts";
+import { budgetPeriods, modelGroups, organizations, teamKeys, teamModelGroups, teams } from "../schema/index.ts";
 import type { Db } from "./types.ts";
 
 export type TeamRow = typeof teams.$inferSelect;
@@ -118,4 +118,13 @@ export async function teamsInSync(db: Db) {
     .select({ id: teams.id })
     .from(teams)
     .where(and(eq(teams.syncState, "in_sync"), ne(teams.status, "deleted")));
+}
+
+/** Teams whose open budget period has ended (the rollover sync is due). */
+export async function teamsWithEndedPeriod(db: Db, now: Date) {
+  return db
+    .select({ id: budgetPeriods.teamId })
+    .from(budgetPeriods)
+    .innerJoin(teams, eq(teams.id, budgetPeriods.teamId))
+    .where(and(isNull(budgetPeriods.closedAt), lte(budgetPeriods.endsAt, now), ne(teams.status, "deleted")));
 }

@@ -1,0 +1,112 @@
+import { Form, useNavigation } from "@remix-run/react";
+import { useState } from "react";
+import type { CreditEntry } from "~/services/credits.server";
+import type { TeamBudget } from "~/services/budget.server";
+import { formatTime, formatUsd } from "./format";
+import { Alert, Button, Card, Field } from "./ui";
+
+type FieldErrors = Record<string, string[]> | undefined;
+
+/** The team's money: this period's allowance and spend, credits, what is left, what blocks it, and the ledger. */
+export function BudgetCard({
+  budget,
+  ledger,
+  canWrite,
+  errors,
+  message,
+}: {
+  budget: TeamBudget;
+  ledger: CreditEntry[];
+  canWrite: boolean;
+  errors?: FieldErrors;
+  message?: string;
+}) {
+  const busy = useNavigation().state !== "idle";
+  // One key per form shown: a double submit (or a retry after a lost answer) adds the credits once.
+  const [idempotencyKey] = useState(() => (typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : String(Math.random())));
+  const figures: Array<[string, string]> = [
+    ["Allowance this period", formatUsd(budget.allowance)],
+    ["Spent this period", formatUsd(budget.spent_this_period)],
+    ["Allowance left", formatUsd(budget.allowance_left)],
+    ["Credit balance", formatUsd(budget.credit_balance)],
+    ["Remaining budget", formatUsd(budget.remaining_budget)],
+  ];
+  if (budget.mode === "soft" && budget.overage > 0) figures.push(["Overage (soft mode)", formatUsd(budget.overage)]);
+  return (
+    <Card title="Budget and credits">
+      {budget.blocked ? (
+        <div className="mb-4" data-testid="budget-blocked">
+          <Alert>
+            <strong>{budget.blocked.limit === "budget" ? "Stopped by its budget." : "Suspended."}</strong> {budget.blocked.message}
+          </Alert>
+        </div>
+      ) : null}
+      <dl className="grid gap-3 text-sm sm:grid-cols-3" data-testid="budget-figures">
+        {figures.map(([label, value]) => (
+          <div key={label}>
+            <dt className="text-slate-600">{label}</dt>
+            <dd className="font-medium tabular-nums">{value}</dd>
+          </div>
+        ))}
+        <div>
+          <dt className="text-slate-600">Period</dt>
+          <dd>
+            {formatTime(budget.period.start)} → {budget.period.end ? formatTime(budget.period.end) : "no end (one-off budget)"}
+          </dd>
+        </div>
+      </dl>
+      <p className="mt-3 text-xs text-slate-600">
+        {budget.mode === "hard"
+          ? "Hard mode: LiteLLM refuses the team's requests when the remaining budget is used up, until credits are added or the next period starts."
+          : "Soft mode: never refused for budget; spend past the budget shows as overage."}{" "}
+        Credits are kept across periods and spent only after the period's allowance.
+      </p>
+      {canWrite ? (
+        <Form method="post" className="mt-5 grid gap-4 border-t border-slate-200 pt-5 sm:grid-cols-3" aria-label="Add credits">
+          <input type="hidden" name="intent" value="add-credits" />
+          <input type="hidden" name="idempotency_key" value={idempotencyKey} />
+          {message ? (
+            <div className="sm:col-span-3">
+              <Alert>{message}</Alert>
+            </div>
+          ) : null}
+          <Field label="Credits to add (USD)" name="amount" inputMode="decimal" required placeholder="100.00" errors={errors?.amount} />
+          <Field label="Reason" name="reason" placeholder="Monthly allocation" maxLength={500} errors={errors?.reason} />
+          <div className="flex items-end">
+            <Button type="submit" disabled={busy}>
+              Add credits
+            </Button>
+          </div>
+        </Form>
+      ) : null}
+      {ledger.length ? (
+        <details className="mt-5 text-sm">
+          <summary className="cursor-pointer font-medium">Ledger ({ledger.length} latest entries)</summary>
+          <div className="mt-2 overflow-x-auto">
+            <table className="min-w-full text-left">
+              <caption className="sr-only">Ledger entries, newest first</caption>
+              <thead className="text-slate-600">
+                <tr>
+                  <th scope="col" className="py-1 pr-4 font-medium">When (UTC)</th>
+                  <th scope="col" className="py-1 pr-4 font-medium">Kind</th>
+                  <th scope="col" className="py-1 pr-4 text-right font-medium">Amount</th>
+                  <th scope="col" className="py-1 font-medium">Reason</th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {ledger.map((e) => (
+                  <tr key={e.entry_id}>
+                    <td className="py-1 pr-4 whitespace-nowrap">{formatTime(e.created_at)}</td>
+                    <td className="py-1 pr-4">{e.kind}</td>
+                    <td className="py-1 pr-4 text-right tabular-nums">{formatUsd(e.amount)}</td>
+                    <td className="py-1">{e.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      ) : null}
+    </Card>
+  );
+}
