@@ -6,13 +6,18 @@ test("a team stopped by its budget works again after an admin adds credits on th
   const admin = { "X-Admin-Key": MASTER_KEY };
   const org = await (await request.post("/api/organizations/create", { headers: admin, data: { name: `Credits Org ${run}`, litellm_organization_id: `credits-${run}` } })).json();
   const group = await (await request.post("/api/model-groups/create", { headers: admin, data: { name: `credit-models-${run}`, models: ["gpt-3.5-turbo"] } })).json();
-  const team = await (
+  const created = await (
     await request.post("/api/teams/create", {
       headers: admin,
       data: { name: "Small Budget Team", organization_id: org.organization_id, model_groups: [group.name], max_budget: 0.01, budget_duration: "30d" },
     })
   ).json();
-  expect(team.virtual_key).toMatch(/^sk-/);
+  // The key is usually in the answer; otherwise it appears once the worker has provisioned the team.
+  let team = created;
+  await expect(async () => {
+    team = await (await request.get(`/api/teams/${created.team_id}`, { headers: admin })).json();
+    expect(team.virtual_key).toMatch(/^sk-/);
+  }).toPass({ timeout: 20_000 });
 
   // One expensive request spends the budget; once LiteLLM has written its spend, the key is refused.
   const chat = () =>

@@ -32,7 +32,7 @@ describe("the worker process", () => {
   it("writes JSON log lines carrying the job id as request id", async () => {
     const { checkId } = await requestWorkerCheck(masterActor);
     await waitFor("the check to complete", async () => (await findWorkerCheck(db(), checkId))?.completedAt);
-    const line = await waitFor("a job log line", async () => output().split("\n").find((l) => l.includes('"msg":"job done"')));
+    const line = await waitFor("a job log line", async () => output().split("\n").find((l) => l.includes('"msg":"job done"') && l.includes('"job":"check-worker"')));
     const parsed = JSON.parse(line);
     expect(parsed).toMatchObject({ level: "info", service: "worker", job: "check-worker", requestId: expect.stringMatching(/^job:/) });
   });

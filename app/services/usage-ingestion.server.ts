@@ -25,6 +25,12 @@ export const FIRST_WINDOW_MS = 24 * 3_600_000;
  */
 export const PAGE_SIZE = 1000;
 const LEGACY_PAGE_SIZE = 100;
+/**
+ * Pages written at once, each in its own transaction. Two overlap PostgreSQL's work with the next
+ * fetch; rollup rows are locked in one order (team, hour, model group) by every write, so
+ * concurrent writes wait for each other instead of deadlocking.
+ */
+const INSERTS_IN_FLIGHT = 2;
 let pageSizeCap: number | undefined;
 
 export type IngestResult = {
@@ -46,7 +52,7 @@ export type IngestOptions = {
 
 // ── mapping ─────────────────────────────────────────────────────────────────────────────────────
 
-const NUL = /\u0000/g;
+const NUL = new RegExp(String.fromCharCode(0), "g");
 
 /** Masks anything shaped like a key or token (`sk-…`, `sla_…`, bearer tokens) and drops NUL characters PostgreSQL refuses. */
 function clean(value: unknown, depth = 0): unknown {
@@ -138,22 +144,31 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
 
   const readWindow = async () => {
     const it = litellm().spendLogs({ start: windowStart, end: windowEnd, pageSize, sortOrder: "asc" });
+    // Pages are written on up to INSERTS_IN_FLIGHT connections while the next page is fetched.
+    const inFlight = new Set<Promise<void>>();
     let next = it.next();
     try {
       for (;;) {
         const result = await next;
-        if (result.done) return;
-        // Fetch the following page while this one is written.
+        if (result.done) break;
         next = it.next();
-        next.catch(() => {});
+        next.catch(() => {}); // awaited on the next turn; a failure there ends the run
         const rows = result.value.map(toUsageRow);
-        const fresh = await insertUsageRows(db(), rows);
-        pages++;
-        read += rows.length;
-        inserted += fresh;
-        await options.onPage?.({ page: pages, read, inserted });
+        const write: Promise<void> = insertUsageRows(db(), rows).then(async (fresh) => {
+          pages++;
+          read += rows.length;
+          inserted += fresh;
+          await options.onPage?.({ page: pages, read, inserted });
+        });
+        const tracked = write.finally(() => inFlight.delete(tracked));
+        tracked.catch(() => {});
+        inFlight.add(tracked);
+        if (inFlight.size >= INSERTS_IN_FLIGHT) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     } finally {
+      // Never report before every write has settled (committed or rolled back).
+      await Promise.allSettled(inFlight);
       void it.return(undefined).catch(() => {});
     }
   };
@@ -180,7 +195,8 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
   }
   await recordIngestionSuccess(db(), STATE_ID, { windowEnd, ranAt: now, inserted });
   const result = { windowStart, windowEnd, pages, read, inserted, ms: Math.round(performance.now() - started) };
-  log.info({ ...result, rowsPerSecond: result.ms ? Math.round((read * 1000) / result.ms) : null }, "usage ingested");
+  // Every 15 s: only runs that found something new are worth an info line.
+  log[inserted ? "info" : "debug"]({ ...result, rowsPerSecond: result.ms ? Math.round((read * 1000) / result.ms) : null }, "usage ingested");
   return result;
 }
 

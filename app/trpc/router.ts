@@ -8,6 +8,7 @@ import { modelsRouter } from "./routers/models.ts";
 import { organizationsRouter } from "./routers/organizations.ts";
 import { systemRouter } from "./routers/system.ts";
 import { teamsRouter } from "./routers/teams.ts";
+import { usageRouter } from "./routers/usage.ts";
 
 export const appRouter = router({
   system: systemRouter,
@@ -19,6 +20,7 @@ export const appRouter = router({
   teams: teamsRouter,
   audit: auditRouter,
   credits: creditsRouter,
+  usage: usageRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -32,14 +32,42 @@ function rowsOf<T>(result: unknown): T[] {
   return Array.from(result as Iterable<T>);
 }
 
-/** The page as one JSON document: spend is written as a bare JSON number so numeric receives LiteLLM's digits. */
-function pageJson(rows: UsageRowInput[]): string {
-  const parts = rows.map((r) => {
-    const { spend, metadata, ...rest } = r;
-    const spendText = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(spend) ? spend : "0";
-    return `${JSON.stringify(rest).slice(0, -1)},"spend":${spendText},"metadata":${metadata === undefined ? "null" : JSON.stringify(metadata)}}`;
-  });
-  return `[${parts.join(",")}]`;
+/** A PostgreSQL array literal: every element quoted (backslashes and quotes escaped), null as NULL. */
+function arrayLiteral(values: Array<string | number | null>): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i) out += ",";
+    if (v === null) out += "NULL";
+    else if (typeof v === "number") out += String(v);
+    else out += `"${v.replace(/[\\"]/g, "\\$&")}"`;
+  }
+  return `${out}}`;
+}
+
+const SPEND = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** The page as one array per column (unnest): PostgreSQL's cheapest way in for a batch without COPY. */
+function columns(rows: UsageRowInput[]) {
+  const col = <K extends keyof UsageRowInput>(key: K) => arrayLiteral(rows.map((r) => r[key] as string | number | null));
+  return {
+    requestId: col("request_id"),
+    teamId: col("team_id"),
+    keyHash: col("key_hash"),
+    modelGroup: col("model_group"),
+    model: col("model"),
+    promptTokens: col("prompt_tokens"),
+    completionTokens: col("completion_tokens"),
+    totalTokens: col("total_tokens"),
+    // LiteLLM's digits as numeric input: exact to the column's 10 decimals.
+    spend: arrayLiteral(rows.map((r) => (SPEND.test(r.spend) ? r.spend : "0"))),
+    startTime: col("start_time"),
+    endTime: col("end_time"),
+    latencyMs: col("latency_ms"),
+    status: col("status"),
+    endUser: col("end_user"),
+    metadata: arrayLiteral(rows.map((r) => (r.metadata === null || r.metadata === undefined ? null : JSON.stringify(r.metadata)))),
+  };
 }
 
 /**
@@ -49,13 +77,15 @@ function pageJson(rows: UsageRowInput[]): string {
  */
 export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<number> {
   if (!rows.length) return 0;
+  const c = columns(rows);
   const result = await db.execute(sql`
     with src as (
-      select * from json_to_recordset(${pageJson(rows)}::json) as r(
-        request_id text, team_id text, key_hash text, model_group text, model text,
-        prompt_tokens integer, completion_tokens integer, total_tokens integer, spend numeric,
-        start_time timestamptz, end_time timestamptz, latency_ms integer, status text, end_user text, metadata jsonb
-      )
+      select * from unnest(
+        ${c.requestId}::text[], ${c.teamId}::text[], ${c.keyHash}::text[], ${c.modelGroup}::text[], ${c.model}::text[],
+        ${c.promptTokens}::integer[], ${c.completionTokens}::integer[], ${c.totalTokens}::integer[], ${c.spend}::numeric[],
+        ${c.startTime}::timestamptz[], ${c.endTime}::timestamptz[], ${c.latencyMs}::integer[], ${c.status}::text[], ${c.endUser}::text[], ${c.metadata}::jsonb[]
+      ) as r(request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens, spend,
+             start_time, end_time, latency_ms, status, end_user, metadata)
     ),
     ins as (
       insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,

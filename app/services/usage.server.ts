@@ -1,0 +1,418 @@
+import { z } from "zod";
+import { findOrganizationById } from "../../db/queries/organizations.ts";
+import { findTeamById, keysOfTeam, listTeams, type TeamKeyRow, type TeamRow } from "../../db/queries/teams.ts";
+import { dailyUsage, recentUsageRequests, sumUsage, usageGroupedBy, type UsageTotals } from "../../db/queries/usage.ts";
+import { decryptSecret } from "~/lib/crypto.server";
+import { db } from "~/lib/db.server";
+import { AppError } from "~/lib/errors";
+import { maskKey } from "~/lib/logger.server";
+import { money, moneyNumber, type Money } from "~/lib/money";
+import { parseInput } from "~/lib/validation";
+import { requireRole, type Actor } from "./actor.server.ts";
+import { getTeamBudget } from "./budget.server.ts";
+import { ingestionStatus } from "./usage-ingestion.server.ts";
+
+/**
+ * Usage as customers and admins read it: per team and per organization, by model group, day, key
+ * and end user, and the latest requests. Totals come from the hourly and daily rollups (raw rows
+ * only for the minutes at either end of a window, and for by-key, by-end-user and recent), which
+ * ingestion keeps equal to the raw rows. Money is exact: numeric sums, sent as JSON numbers with up
+ * to 10 decimals. Everyone signed in may read (viewers included). docs/usage.md.
+ */
+
+// ── input ───────────────────────────────────────────────────────────────────────────────────────
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?$/;
+const DAY_MS = 86_400_000;
+
+/** An ISO date (a whole UTC day) or date-time (UTC unless it names an offset); null when malformed. */
+function parseInstant(value: string, edge: "from" | "to"): Date | null {
+  if (DATE_ONLY.test(value)) {
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) return null;
+    // `to` as a date includes that whole day.
+    return new Date(edge === "to" ? ms + DAY_MS : ms);
+  }
+  if (!DATE_TIME.test(value)) return null;
+  const normalized = value.replace(" ", "T");
+  const ms = Date.parse(/(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(normalized) ? normalized : `${normalized}Z`);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+const instant = (edge: "from" | "to") =>
+  z
+    .string({ invalid_type_error: `${edge} must be an ISO date or date-time` })
+    .trim()
+    .refine((v) => parseInstant(v, edge) !== null, `${edge} must be an ISO date (2026-11-01) or date-time in UTC (2026-11-01T09:30:00Z)`)
+    .optional();
+
+const teamId = z.string({ required_error: "Say which team (team_id)" }).trim().min(1, "Say which team (team_id)");
+const windowFields = { from: instant("from"), to: instant("to") };
+
+export const teamUsageInputSchema = z.object({ team_id: teamId, ...windowFields });
+export const organizationUsageInputSchema = z.object({
+  organization_id: z.string({ required_error: "Say which organization (organization_id)" }).trim().min(1, "Say which organization (organization_id)"),
+  ...windowFields,
+});
+export const teamUsageGroupsInputSchema = z.object({
+  team_id: teamId,
+  ...windowFields,
+  limit: z.coerce.number({ invalid_type_error: "limit must be a whole number" }).int("limit must be a whole number").min(1).max(1000, "limit must be at most 1000").default(100),
+});
+export const recentRequestsInputSchema = z.object({
+  team_id: teamId,
+  limit: z.coerce.number({ invalid_type_error: "limit must be a whole number" }).int("limit must be a whole number").min(1).max(500, "limit must be at most 500").default(50),
+  /** Rows that started before this time (to page back). */
+  before: instant("from"),
+});
+
+// ── output ──────────────────────────────────────────────────────────────────────────────────────
+
+const metrics = {
+  requests: z.number(),
+  failed_requests: z.number(),
+  /** failed_requests / requests (0 when there were none). */
+  error_rate: z.number(),
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  /** Mean request duration in ms (rounded), null without requests. */
+  avg_latency_ms: z.number().nullable(),
+};
+
+/** The seed's `{requests, cost}` per model group, and more. */
+export const modelUsageSchema = z.object({ cost: z.number(), ...metrics });
+
+const usageTotalsSchema = {
+  total_spend: z.number(),
+  /** From the budget module: allowance left this period plus credits. */
+  remaining_budget: z.number().nullable(),
+  request_count: z.number(),
+  models_used: z.record(modelUsageSchema),
+  failed_requests: z.number(),
+  error_rate: z.number(),
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  avg_latency_ms: z.number().nullable(),
+  /** The window read: [from, to). */
+  from: z.string(),
+  to: z.string(),
+  /** Ingestion has read LiteLLM's spend logs up to here (LiteLLM may still add rows from the last few minutes). */
+  ingested_until: z.string().nullable(),
+};
+
+export const teamUsageSchema = z.object({
+  team_id: z.string(),
+  name: z.string(),
+  organization_id: z.string(),
+  ...usageTotalsSchema,
+  /** The team's current budget period (the default window). */
+  period: z.object({ start: z.string(), end: z.string().nullable() }),
+});
+export type TeamUsage = z.infer<typeof teamUsageSchema>;
+
+export const organizationUsageSchema = z.object({
+  organization_id: z.string(),
+  name: z.string(),
+  ...usageTotalsSchema,
+  teams: z.array(
+    z.object({
+      team_id: z.string(),
+      name: z.string(),
+      status: z.enum(["active", "suspended", "deleted"]),
+      total_spend: z.number(),
+      request_count: z.number(),
+      remaining_budget: z.number().nullable(),
+    }),
+  ),
+});
+export type OrganizationUsage = z.infer<typeof organizationUsageSchema>;
+
+export const teamDailyUsageSchema = z.object({
+  team_id: z.string(),
+  /** UTC days, inclusive. */
+  from_day: z.string(),
+  to_day: z.string(),
+  days: z.array(z.object({ day: z.string(), model_group: z.string(), spend: z.number(), ...metrics })),
+});
+
+const keyUsage = z.object({
+  key_hash: z.string(),
+  /** The key as admins see it (`sk-ab…wxyz`), when it is one of this team's keys. */
+  key_masked: z.string().nullable(),
+  key_status: z.enum(["pending", "live", "retiring", "revoked"]).nullable(),
+  spend: z.number(),
+  ...metrics,
+  last_request_at: z.string(),
+});
+export const teamUsageByKeySchema = z.object({ team_id: z.string(), from: z.string(), to: z.string(), keys: z.array(keyUsage) });
+
+const endUserUsage = z.object({ end_user: z.string().nullable(), spend: z.number(), ...metrics, last_request_at: z.string() });
+export const teamUsageByEndUserSchema = z.object({ team_id: z.string(), from: z.string(), to: z.string(), end_users: z.array(endUserUsage) });
+
+export const recentRequestsSchema = z.object({
+  team_id: z.string(),
+  requests: z.array(
+    z.object({
+      request_id: z.string(),
+      start_time: z.string(),
+      end_time: z.string().nullable(),
+      model_group: z.string().nullable(),
+      model: z.string().nullable(),
+      status: z.string(),
+      prompt_tokens: z.number(),
+      completion_tokens: z.number(),
+      total_tokens: z.number(),
+      spend: z.number(),
+      latency_ms: z.number().nullable(),
+      end_user: z.string().nullable(),
+      key_hash: z.string(),
+      key_masked: z.string().nullable(),
+    }),
+  ),
+});
+
+// ── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+type Counts = { requests: number; failedRequests: number; promptTokens: number; completionTokens: number; latencyMsSum: number };
+
+function metricsOf(c: Counts) {
+  return {
+    requests: c.requests,
+    failed_requests: c.failedRequests,
+    error_rate: c.requests ? c.failedRequests / c.requests : 0,
+    prompt_tokens: c.promptTokens,
+    completion_tokens: c.completionTokens,
+    total_tokens: c.promptTokens + c.completionTokens,
+    avg_latency_ms: c.requests ? Math.round(c.latencyMsSum / c.requests) : null,
+  };
+}
+
+/** Totals and per-model-group usage of rollup rows (of one team or many), money summed exactly. */
+function summarize(rows: UsageTotals[]) {
+  const total: Counts = { requests: 0, failedRequests: 0, promptTokens: 0, completionTokens: 0, latencyMsSum: 0 };
+  let spend: Money = 0n;
+  const models = new Map<string, Counts & { spend: Money }>();
+  for (const row of rows) {
+    const m = models.get(row.modelGroup) ?? { requests: 0, failedRequests: 0, promptTokens: 0, completionTokens: 0, latencyMsSum: 0, spend: 0n };
+    for (const c of [m, total]) {
+      c.requests += row.requests;
+      c.failedRequests += row.failedRequests;
+      c.promptTokens += row.promptTokens;
+      c.completionTokens += row.completionTokens;
+      c.latencyMsSum += row.latencyMsSum;
+    }
+    m.spend += money(row.spend);
+    spend += money(row.spend);
+    models.set(row.modelGroup, m);
+  }
+  const t = metricsOf(total);
+  return {
+    total_spend: moneyNumber(spend),
+    request_count: total.requests,
+    models_used: Object.fromEntries([...models].map(([group, m]) => [group, { cost: moneyNumber(m.spend), ...metricsOf(m) }])),
+    failed_requests: t.failed_requests,
+    error_rate: t.error_rate,
+    prompt_tokens: t.prompt_tokens,
+    completion_tokens: t.completion_tokens,
+    total_tokens: t.total_tokens,
+    avg_latency_ms: t.avg_latency_ms,
+  };
+}
+
+/** [from, to) from the input, defaulting to `fallback` (from) and now (to); refuses an empty or reversed window. */
+function usageWindow(input: { from?: string; to?: string }, fallbackFrom: Date, now: Date): { from: Date; to: Date } {
+  const from = input.from ? parseInstant(input.from, "from")! : fallbackFrom;
+  const to = input.to ? parseInstant(input.to, "to")! : now;
+  if (from >= to) {
+    throw new AppError("BAD_REQUEST", `The window is empty: from (${from.toISOString()}) must be before to (${to.toISOString()}).`, {
+      fieldErrors: { from: ["Must be before to"] },
+    });
+  }
+  return { from, to };
+}
+
+async function requireTeam(id: string): Promise<TeamRow> {
+  // Deleted teams keep their usage history, so they can still be read.
+  const team = await findTeamById(db(), id);
+  if (!team) throw new AppError("NOT_FOUND", `No team has the id ${id}.`);
+  return team;
+}
+
+async function ingestedUntil(): Promise<string | null> {
+  return (await ingestionStatus()).windowStart?.toISOString() ?? null;
+}
+
+/** hash → the key as admins see it, for the team's keys (current and old). */
+async function keyLabels(id: string): Promise<Map<string, { masked: string | null; status: TeamKeyRow["status"] }>> {
+  const keys = await keysOfTeam(db(), id);
+  const labels = new Map<string, { masked: string | null; status: TeamKeyRow["status"] }>();
+  for (const key of keys) {
+    let masked: string | null = null;
+    try {
+      masked = maskKey(decryptSecret(key.keyEncrypted));
+    } catch {
+      // APP_SECRET changed: the hash still identifies the key.
+    }
+    labels.set(key.keyHash, { masked, status: key.status });
+  }
+  return labels;
+}
+
+// ── operations ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The seed's `GET /api/teams/{team_id}/usage`: spend, requests and usage by model group, by default
+ * over the team's current budget period, with what is left of its budget.
+ */
+export async function getTeamUsage(actor: Actor, input: unknown, now = new Date()): Promise<TeamUsage> {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(teamUsageInputSchema, input);
+  const team = await requireTeam(values.team_id);
+  const budget = await getTeamBudget(team.id, now);
+  const { from, to } = usageWindow(values, new Date(budget.period.start), now);
+  const [rows, until] = await Promise.all([sumUsage(db(), { teamIds: [team.id], from, to }), ingestedUntil()]);
+  return {
+    team_id: team.id,
+    name: team.name,
+    organization_id: team.organizationId,
+    ...summarize(rows),
+    remaining_budget: budget.remaining_budget, // remaining_budget: from the budget module
+    from: from.toISOString(),
+    to: to.toISOString(),
+    ingested_until: until,
+    period: { start: budget.period.start, end: budget.period.end },
+  };
+}
+
+/**
+ * The seed's `GET /api/organizations/{organization_id}/usage`: the same totals over every team of
+ * the organization (deleted teams included while they have usage in the window), and per team.
+ * The default window is the current UTC calendar month (teams' budget periods differ).
+ */
+export async function getOrganizationUsage(actor: Actor, input: unknown, now = new Date()): Promise<OrganizationUsage> {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(organizationUsageInputSchema, input);
+  const org = await findOrganizationById(db(), values.organization_id);
+  if (!org) throw new AppError("NOT_FOUND", `No organization has the id ${values.organization_id}.`);
+  const { from, to } = usageWindow(values, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), now);
+  const teams = (await listTeams(db(), { organizationId: org.id, includeDeleted: true })).map((r) => r.team);
+  const [rows, until, budgets] = await Promise.all([
+    sumUsage(db(), { teamIds: teams.map((t) => t.id), from, to }),
+    ingestedUntil(),
+    Promise.all(teams.map((t) => (t.status === "deleted" ? null : getTeamBudget(t.id, now)))),
+  ]);
+  const perTeam = teams
+    .map((team, i) => {
+      const summary = summarize(rows.filter((r) => r.teamId === team.id));
+      return {
+        team_id: team.id,
+        name: team.name,
+        status: team.status,
+        total_spend: summary.total_spend,
+        request_count: summary.request_count,
+        remaining_budget: budgets[i]?.remaining_budget ?? null,
+      };
+    })
+    .filter((t) => t.status !== "deleted" || t.request_count > 0);
+  const known = budgets.filter((b) => b !== null);
+  return {
+    organization_id: org.id,
+    name: org.name,
+    ...summarize(rows),
+    remaining_budget: known.length ? moneyNumber(known.reduce((sum, b) => sum + money(b.remaining_budget), 0n)) : null,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    ingested_until: until,
+    teams: perTeam,
+  };
+}
+
+/** The team's usage by UTC day and model group (from the daily rollup). */
+export async function getTeamDailyUsage(actor: Actor, input: unknown, now = new Date()): Promise<z.infer<typeof teamDailyUsageSchema>> {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(teamUsageInputSchema, input);
+  const team = await requireTeam(values.team_id);
+  const budget = values.from ? null : await getTeamBudget(team.id, now);
+  const { from, to } = usageWindow(values, budget ? new Date(budget.period.start) : now, now);
+  const fromDay = from.toISOString().slice(0, 10);
+  const toDay = new Date(to.getTime() - 1).toISOString().slice(0, 10);
+  const rows = await dailyUsage(db(), { teamId: team.id, fromDay, toDay });
+  return {
+    team_id: team.id,
+    from_day: fromDay,
+    to_day: toDay,
+    days: rows.map((r) => ({ day: r.day, model_group: r.modelGroup, spend: moneyNumber(money(r.spend)), ...metricsOf(r) })),
+  };
+}
+
+async function groupedWindow(actor: Actor, input: unknown, now: Date) {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(teamUsageGroupsInputSchema, input);
+  const team = await requireTeam(values.team_id);
+  const budget = values.from ? null : await getTeamBudget(team.id, now);
+  return { team, limit: values.limit, ...usageWindow(values, budget ? new Date(budget.period.start) : now, now) };
+}
+
+/** The team's usage by virtual key (current and rotated keys, shown masked), biggest spend first. */
+export async function getTeamUsageByKey(actor: Actor, input: unknown, now = new Date()): Promise<z.infer<typeof teamUsageByKeySchema>> {
+  const { team, from, to, limit } = await groupedWindow(actor, input, now);
+  const [rows, labels] = await Promise.all([usageGroupedBy(db(), { teamId: team.id, from, to, by: "key_hash", limit }), keyLabels(team.id)]);
+  return {
+    team_id: team.id,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    keys: rows.map((r) => ({
+      key_hash: r.group ?? "",
+      key_masked: labels.get(r.group ?? "")?.masked ?? null,
+      key_status: labels.get(r.group ?? "")?.status ?? null,
+      spend: moneyNumber(money(r.spend)),
+      ...metricsOf(r),
+      last_request_at: r.lastRequestAt.toISOString(),
+    })),
+  };
+}
+
+/** The team's usage by end user (the `user` its application sends to LiteLLM; null when it sends none). */
+export async function getTeamUsageByEndUser(actor: Actor, input: unknown, now = new Date()): Promise<z.infer<typeof teamUsageByEndUserSchema>> {
+  const { team, from, to, limit } = await groupedWindow(actor, input, now);
+  const rows = await usageGroupedBy(db(), { teamId: team.id, from, to, by: "end_user", limit });
+  return {
+    team_id: team.id,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    end_users: rows.map((r) => ({ end_user: r.group, spend: moneyNumber(money(r.spend)), ...metricsOf(r), last_request_at: r.lastRequestAt.toISOString() })),
+  };
+}
+
+/** The team's latest requests, newest first. */
+export async function getRecentRequests(actor: Actor, input: unknown): Promise<z.infer<typeof recentRequestsSchema>> {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(recentRequestsInputSchema, input);
+  const team = await requireTeam(values.team_id);
+  const [rows, labels] = await Promise.all([
+    recentUsageRequests(db(), { teamId: team.id, limit: values.limit, before: values.before ? parseInstant(values.before, "from")! : undefined }),
+    keyLabels(team.id),
+  ]);
+  return {
+    team_id: team.id,
+    requests: rows.map((r) => ({
+      request_id: r.requestId,
+      start_time: r.startTime.toISOString(),
+      end_time: r.endTime?.toISOString() ?? null,
+      model_group: r.modelGroup,
+      model: r.model,
+      status: r.status,
+      prompt_tokens: r.promptTokens,
+      completion_tokens: r.completionTokens,
+      total_tokens: r.totalTokens,
+      spend: moneyNumber(money(r.spend)),
+      latency_ms: r.latencyMs,
+      end_user: r.endUser,
+      key_hash: r.keyHash,
+      key_masked: labels.get(r.keyHash)?.masked ?? null,
+    })),
+  };
+}
