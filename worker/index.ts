@@ -3,6 +3,7 @@
  * maintenance and schedules. Runs apart from the web process; stops cleanly on SIGTERM/SIGINT.
  */
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import os from "node:os";
 import { deleteHeartbeat, upsertHeartbeat } from "../db/queries/worker.ts";
 import { createBoss, prepareQueues } from "~/jobs/boss.server";
@@ -10,7 +11,9 @@ import { jobs, type JobName, type JobPayload } from "~/jobs/definitions";
 import { closeDatabase, db } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
+import { metrics } from "~/lib/metrics.server";
 import { handleCheckWorker } from "./handlers/check-worker.ts";
+import { handleDeliverWebhook } from "./handlers/deliver-webhook.ts";
 import { handleIngestUsage } from "./handlers/ingest-usage.ts";
 import { handleReconcile } from "./handlers/reconcile.ts";
 import { handleSyncTeam } from "./handlers/sync-team.ts";
@@ -21,6 +24,7 @@ const handlers: Handlers = {
   "sync-team": handleSyncTeam,
   reconcile: handleReconcile,
   "ingest-usage": handleIngestUsage,
+  "deliver-webhook": handleDeliverWebhook,
 };
 
 /** Scheduled jobs (cron, UTC): pg-boss runs each once per tick across all workers. */
@@ -53,12 +57,17 @@ for (const name of Object.keys(handlers) as JobName[]) {
       // Each job's log lines carry the job id as their request id.
       await withRequestId(`job:${job.id}`, async () => {
         const started = performance.now();
+        const stopTimer = metrics().jobDuration.startTimer({ job: name });
         const payload = jobs[name].schema.parse(job.data);
         try {
           await (handlers[name] as (p: unknown) => Promise<void>)(payload);
+          metrics().jobsHandled.inc({ job: name, outcome: "done" });
         } catch (error) {
+          metrics().jobsHandled.inc({ job: name, outcome: "failed" });
           logger().error({ err: error, job: name, jobId: job.id }, "job failed");
           throw error;
+        } finally {
+          stopTimer();
         }
         logger().info({ job: name, jobId: job.id, ms: Math.round(performance.now() - started) }, "job done");
       });
@@ -66,6 +75,17 @@ for (const name of Object.keys(handlers) as JobName[]) {
   });
 }
 for (const [name, cron] of schedules) await boss.schedule(name, cron, {}, { tz: "UTC" });
+// The worker's own counters (jobs, LiteLLM calls), for Prometheus, when WORKER_METRICS_PORT is set.
+const metricsServer = settings.WORKER_METRICS_PORT
+  ? http
+      .createServer((req, res) => {
+        if (req.url !== "/metrics") return void res.writeHead(404).end();
+        void metrics()
+          .registry.metrics()
+          .then((body) => res.writeHead(200, { "Content-Type": metrics().registry.contentType }).end(body));
+      })
+      .listen(settings.WORKER_METRICS_PORT, settings.HOST)
+  : undefined;
 await beat();
 const heartbeat = setInterval(() => void beat(), 10_000);
 logger().info({ queues: Object.keys(handlers) }, "worker ready");
@@ -76,6 +96,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger().info({ signal }, "worker stopping");
   clearInterval(heartbeat);
+  metricsServer?.close();
   // On Ctrl-C Postgres may be stopping at the same moment; its "terminating connection" errors are expected now.
   boss.removeAllListeners("error");
   boss.on("error", (error) => logger().debug({ err: error }, "job queue error while stopping"));

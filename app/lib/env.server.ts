@@ -96,6 +96,16 @@ const schema = z
     ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
     PG_PORT: port(54329),
+    // When set, the worker serves its own Prometheus counters (jobs, LiteLLM calls) on this port at /metrics.
+    WORKER_METRICS_PORT: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number({ invalid_type_error: "must be a whole number between 1 and 65535" })
+        .int("must be a whole number between 1 and 65535")
+        .min(1, "must be a whole number between 1 and 65535")
+        .max(65535, "must be a whole number between 1 and 65535")
+        .optional(),
+    ),
     // Set by `remix dev` for the app server it runs; its presence means live reload and development error pages.
     REMIX_DEV_ORIGIN: z.preprocess(emptyToUndefined, z.string().optional()),
   })

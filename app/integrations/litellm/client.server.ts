@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { env } from "~/lib/env.server";
 import { logger } from "~/lib/logger.server";
+import { metrics } from "~/lib/metrics.server";
 import { LiteLLMError, classifyError, isLiteLLMError } from "./errors.ts";
 import {
   dailyActivityResponseSchema,
@@ -132,8 +133,24 @@ export class LiteLLMClient {
 
   // ── transport ──────────────────────────────────────────────────────────────────────────────
 
-  /** One HTTP exchange: no retries. Throws LiteLLMError for anything but a 2xx that fits the schema. */
+  /** One HTTP exchange, measured (calls and latency by route and outcome, for /metrics). */
   private async once<S extends z.ZodTypeAny>(method: Method, path: string, schema: S, query?: Query, body?: unknown, auth = true): Promise<z.output<S>> {
+    const { litellmCalls, litellmLatency } = metrics();
+    const stop = litellmLatency.startTimer({ route: path });
+    try {
+      const result = await this.exchange(method, path, schema, query, body, auth);
+      litellmCalls.inc({ route: path, outcome: "ok" });
+      return result;
+    } catch (error) {
+      litellmCalls.inc({ route: path, outcome: isLiteLLMError(error) ? error.type : "error" });
+      throw error;
+    } finally {
+      stop();
+    }
+  }
+
+  /** One HTTP exchange: no retries. Throws LiteLLMError for anything but a 2xx that fits the schema. */
+  private async exchange<S extends z.ZodTypeAny>(method: Method, path: string, schema: S, query?: Query, body?: unknown, auth = true): Promise<z.output<S>> {
     const url = new URL(`${this.baseUrl}${path}`);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== null) url.searchParams.set(name, String(value));
