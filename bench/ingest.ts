@@ -1,0 +1,110 @@
+/**
+ * Benchmark: usage ingestion of N spend-log rows from the LiteLLM double (run as its own process,
+ * over HTTP) into usage_requests and the hourly/daily rollups, against a bulk copy of the same rows
+ * inside PostgreSQL in the same run.
+ *
+ *   node --import tsx bench/ingest.ts [--rows 1000000]
+ *
+ * Uses DATABASE_URL when set (a scratch database is created and dropped there), otherwise a
+ * throwaway embedded PostgreSQL. Prints one JSON line of results; bench/README.md records them.
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
+import { migrateAll } from "../scripts/migrate.ts";
+
+const rowsArg = process.argv.indexOf("--rows");
+const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_000_000;
+const MASTER = "sk-bench-litellm-master";
+
+let embedded: EmbeddedDatabase | undefined;
+let tmp: string | undefined;
+let serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "saas-bench-"));
+  fs.chmodSync(tmp, 0o755);
+  embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: await freePort() });
+  serverUrl = embedded.url("postgres");
+}
+const database = `saas_bench_${process.pid}`;
+const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database ${database}`);
+const url = new URL(serverUrl);
+url.pathname = `/${database}`;
+const databaseUrl = url.toString();
+await migrateAll(databaseUrl);
+
+// The double in its own process, as LiteLLM would be.
+const doublePort = await freePort();
+const double = spawn(process.execPath, ["--import", "tsx", "test/litellm-double/cli.ts", "--port", String(doublePort), "--master-key", MASTER], { stdio: ["ignore", "pipe", "inherit"] });
+await new Promise<void>((resolve) => double.stdout!.on("data", (chunk: Buffer) => String(chunk).includes("listening") && resolve()));
+const doubleUrl = `http://127.0.0.1:${doublePort}`;
+
+const now = new Date();
+const from = new Date(now.getTime() - 20 * 3_600_000);
+const teamIds = Array.from({ length: 100 }, (_, i) => `team-bench-${i}`);
+const seed = await fetch(`${doubleUrl}/_double/seed-spend-logs`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${MASTER}`, "content-type": "application/json" },
+  body: JSON.stringify({ count: ROWS, from: from.toISOString(), to: new Date(now.getTime() - 60_000).toISOString(), team_ids: teamIds }),
+});
+if (!seed.ok) throw new Error(`seeding failed: ${seed.status} ${await seed.text()}`);
+
+Object.assign(process.env, {
+  DATABASE_URL: databaseUrl,
+  MASTER_KEY: "bench-master-key-0123456789abcdef0123456789",
+  APP_SECRET: "bench-app-secret-0123456789abcdef0123456789",
+  LITELLM_PROXY_URL: doubleUrl,
+  LITELLM_MASTER_KEY: MASTER,
+  LOG_LEVEL: "warn",
+});
+const { ingestUsage } = await import("../app/services/usage-ingestion.server.ts");
+const { closeDatabase } = await import("../app/lib/db.server.ts");
+const { closeBoss } = await import("../app/jobs/boss.server.ts");
+
+console.error("seeded; ingesting");
+const started = performance.now();
+const result = await ingestUsage(now);
+const ingestSeconds = (performance.now() - started) / 1000;
+
+console.error(`ingested ${result.inserted} rows in ${result.pages} pages; copying`);
+// Baseline: the same rows bulk-copied inside PostgreSQL (INSERT … SELECT into an empty copy of the
+// table, indexes included): the database's own write cost with no network, parsing or rollups.
+const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+const [{ count }] = await sql<{ count: number }[]>`select count(*)::int as count from usage_requests`;
+await sql`create table usage_requests_copy (like usage_requests including all)`;
+const copyStarted = performance.now();
+await sql`insert into usage_requests_copy select * from usage_requests`;
+const copySeconds = (performance.now() - copyStarted) / 1000;
+const [rollups] = await sql<{ raw: string; hourly: string; daily: string }[]>`
+  select (select sum(spend)::text from usage_requests) as raw,
+         (select sum(spend)::text from usage_hourly) as hourly,
+         (select sum(spend)::text from usage_daily) as daily`;
+
+const report = {
+  benchmark: "ingest",
+  rows: count,
+  seeded: ROWS,
+  ingest_seconds: Number(ingestSeconds.toFixed(2)),
+  ingest_rows_per_second: Math.round(count / ingestSeconds),
+  bulk_copy_seconds: Number(copySeconds.toFixed(2)),
+  bulk_copy_rows_per_second: Math.round(count / copySeconds),
+  ingest_vs_bulk_copy: Number((copySeconds / ingestSeconds).toFixed(3)),
+  pages: result.pages,
+  rollups_equal_raw: rollups.raw === rollups.hourly && rollups.raw === rollups.daily,
+  postgres: (await sql<{ v: string }[]>`select current_setting('server_version') as v`)[0].v,
+  cpus: os.cpus().length,
+};
+console.log(JSON.stringify(report));
+
+await sql.end();
+await closeBoss();
+await closeDatabase();
+double.kill("SIGTERM");
+await admin.unsafe(`drop database ${database} with (force)`);
+await admin.end();
+if (embedded) await embedded.stop();
+if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
