@@ -28,6 +28,14 @@ export const jobs = {
     schema: z.object({}).passthrough(),
     options: { retryLimit: 0, expireInSeconds: 300, policy: "stately" },
   },
+  /**
+   * One attempt at one webhook delivery (app/services/webhooks.server.ts). Failures send the job
+   * again with `startAfter` (backoff), so pg-boss itself never retries; a replay is one attempt.
+   */
+  "deliver-webhook": {
+    schema: z.object({ deliveryId: z.string().min(1), replay: z.boolean().optional() }),
+    options: { retryLimit: 0, expireInSeconds: 60 },
+  },
 } as const;
 
 export type JobName = keyof typeof jobs;

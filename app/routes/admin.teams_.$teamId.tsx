@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator
 import { useEffect, useRef, useState } from "react";
 import { requireAdmin } from "~/auth/request.server";
 import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
@@ -13,6 +14,7 @@ import { env } from "~/lib/env.server";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formNumber, formText, formValues, teamFormInput, throwAsResponse, type FormActionData } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
+import { listTeamAlerts } from "~/services/alerts.server";
 import { viewTeamBudget } from "~/services/budget.server";
 import { addCredits, listLedger } from "~/services/credits.server";
 import { listModelGroups } from "~/services/model-groups.server";
@@ -23,17 +25,19 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
   const canWrite = can(actor, "admin");
-  const [team, groups, budget, ledger] = await Promise.all([
+  const [team, groups, budget, ledger, alerts] = await Promise.all([
     getTeam(actor, { team_id: params.teamId }),
     canWrite ? listModelGroups(actor) : [],
     viewTeamBudget(actor, { team_id: params.teamId }),
     listLedger(actor, { team_id: params.teamId }).then((entries) => entries.slice(0, 20)),
+    listTeamAlerts(actor, { team_id: params.teamId, state: "firing" }),
   ]).catch(throwAsResponse);
   return json(
     {
       team,
       budget,
       ledger,
+      alerts: alerts.alerts,
       groups: groups.map((g) => ({ name: g.name, models: g.models })),
       canWrite,
       // Where the customer's application sends its requests (LiteLLM itself, not this app).
@@ -203,7 +207,7 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
 }
 
 export default function TeamPage() {
-  const { team, groups, canWrite, proxyUrl, budget, ledger } = useLoaderData<typeof loader>();
+  const { team, groups, canWrite, proxyUrl, budget, ledger, alerts } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as TeamActionData | undefined;
   const busy = useNavigation().state !== "idle";
   const unsettled = team.provisioning || team.sync.state !== "in_sync";
@@ -275,6 +279,7 @@ export default function TeamPage() {
           </Card>
         </div>
 
+        <BudgetAlertBanner alerts={alerts} />
         <BudgetCard budget={budget} ledger={ledger} canWrite={canWrite && team.status !== "deleted"} errors={credits?.fieldErrors} message={credits?.message} />
 
         <Card title="Details">

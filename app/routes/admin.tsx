@@ -22,6 +22,7 @@ const NAV = [
   { to: "/admin/usage", label: "Usage" },
   { to: "/admin/audit", label: "Audit log" },
   { to: "/admin/settings", label: "Settings" },
+  { to: "/admin/webhooks", label: "Webhooks" },
 ];
 
 export default function AdminLayout() {

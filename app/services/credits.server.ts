@@ -9,6 +9,7 @@ import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "./actor.server.ts";
+import { evaluateAlertsFor } from "./alerts.server.ts";
 import { recordAudit } from "./audit.server.ts";
 import { getTeamBudget, openPeriod, type TeamBudget } from "./budget.server.ts";
 
@@ -127,6 +128,8 @@ export async function addCredits(actor: Actor, input: unknown): Promise<CreditRe
   requireRole(actor, "admin", "add credits");
   const values = parseInput(addCreditsSchema, input);
   const { row, replayed } = await writeEntry(actor, "credit", { ...values, reason: values.reason || "Credits added" });
+  // More budget may take the team back under its alert thresholds (resolved events).
+  if (!replayed) await evaluateAlertsFor([values.team_id]);
   return { entry: view(row), replayed, budget: await getTeamBudget(values.team_id) };
 }
 
@@ -135,6 +138,7 @@ export async function adjustCredits(actor: Actor, input: unknown): Promise<Credi
   requireRole(actor, "admin", "adjust credits");
   const values = parseInput(adjustCreditsSchema, input);
   const { row, replayed } = await writeEntry(actor, "adjustment", values);
+  if (!replayed) await evaluateAlertsFor([values.team_id]);
   return { entry: view(row), replayed, budget: await getTeamBudget(values.team_id) };
 }
 

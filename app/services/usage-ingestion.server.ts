@@ -5,6 +5,7 @@ import { sendJob } from "~/jobs/boss.server";
 import { db } from "~/lib/db.server";
 import { env } from "~/lib/env.server";
 import { logger, maskSecrets } from "~/lib/logger.server";
+import { evaluateAlertsFor, teamsWithFiringAlerts } from "./alerts.server.ts";
 
 /**
  * Usage ingestion: pulls LiteLLM's spend logs (/spend/logs/v2, CONTRACT §3 "Pull strategy") into
@@ -41,6 +42,8 @@ export type IngestResult = {
   read: number;
   /** Rows that were new to us. */
   inserted: number;
+  /** Teams that got new usage in this run (their budget alerts were evaluated). */
+  teams: string[];
   ms: number;
 };
 
@@ -140,6 +143,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
   let pages = 0;
   let read = 0;
   let inserted = 0;
+  const touched = new Set<string>();
   const log = logger().child({ job: "ingest-usage" });
 
   const readWindow = async () => {
@@ -158,6 +162,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
           pages++;
           read += rows.length;
           inserted += fresh;
+          if (fresh) for (const row of rows) if (row.team_id) touched.add(row.team_id);
           await options.onPage?.({ page: pages, read, inserted });
         });
         const tracked = write.finally(() => inFlight.delete(tracked));
@@ -194,7 +199,9 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     throw error;
   }
   await recordIngestionSuccess(db(), STATE_ID, { windowEnd, ranAt: now, inserted });
-  const result = { windowStart, windowEnd, pages, read, inserted, ms: Math.round(performance.now() - started) };
+  // Budget alerts: teams with new usage, and teams with a firing alert (a new period resolves it).
+  await evaluateAlertsFor([...touched, ...(await teamsWithFiringAlerts().catch(() => []))], now);
+  const result = { windowStart, windowEnd, pages, read, inserted, teams: [...touched], ms: Math.round(performance.now() - started) };
   // Every 15 s: only runs that found something new are worth an info line.
   log[inserted ? "info" : "debug"]({ ...result, rowsPerSecond: result.ms ? Math.round((read * 1000) / result.ms) : null }, "usage ingested");
   return result;

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from "./init.ts";
 import { adminsRouter } from "./routers/admins.ts";
+import { alertsRouter } from "./routers/alerts.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { creditsRouter } from "./routers/credits.ts";
 import { apiTokensRouter } from "./routers/api-tokens.ts";
@@ -9,6 +10,7 @@ import { organizationsRouter } from "./routers/organizations.ts";
 import { systemRouter } from "./routers/system.ts";
 import { teamsRouter } from "./routers/teams.ts";
 import { usageRouter } from "./routers/usage.ts";
+import { webhooksRouter } from "./routers/webhooks.ts";
 
 export const appRouter = router({
   system: systemRouter,
@@ -21,6 +23,8 @@ export const appRouter = router({
   audit: auditRouter,
   credits: creditsRouter,
   usage: usageRouter,
+  alerts: alertsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,3 +7,4 @@ export * from "./teams.ts";
 export * from "./worker.ts";
 export * from "./usage.ts";
 export * from "./ledger.ts";
+export * from "./alerts.ts";

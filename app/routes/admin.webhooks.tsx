@@ -1,0 +1,204 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { requireAdmin } from "~/auth/request.server";
+import { formatTime } from "~/components/format";
+import { AdminRouteError } from "~/components/route-error";
+import { Alert, Button, Card, Chip, Field, PageHeader, StatusBadge } from "~/components/ui";
+import { isAppError, type FieldErrors } from "~/lib/errors";
+import { setFlash } from "~/lib/flash.server";
+import { can } from "~/services/actor.server";
+import { createWebhookEndpoint, deleteWebhookEndpoint, listWebhookDeliveries, listWebhookEndpoints, replayDelivery, WEBHOOK_EVENTS } from "~/services/webhooks.server";
+
+export const meta: MetaFunction = () => [{ title: "Webhooks · SaaS LiteLLM" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { actor, headers } = await requireAdmin(request);
+  const endpoints = await listWebhookEndpoints(actor);
+  const withDeliveries = await Promise.all(endpoints.map(async (e) => ({ ...e, deliveries: await listWebhookDeliveries(actor, { id: e.id, limit: 20 }) })));
+  return json({ endpoints: withDeliveries, events: [...WEBHOOK_EVENTS], canWrite: can(actor, "admin") }, { headers });
+}
+
+type ActionData = {
+  intent: string;
+  message: string;
+  fieldErrors?: FieldErrors;
+  values?: Record<string, string>;
+  /** Shown once, right after creation; never stored anywhere in clear. */
+  created?: { url: string; secret: string };
+};
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { actor } = await requireAdmin(request);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  const values = Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]));
+  try {
+    let message: string;
+    if (intent === "create-endpoint") {
+      const events = form.getAll("events").map(String);
+      const created = await createWebhookEndpoint(actor, { url: form.get("url"), description: form.get("description") || undefined, events: events.length ? events : undefined });
+      return json<ActionData>({ intent, message: `Endpoint ${created.url} added.`, created: { url: created.url, secret: created.secret } }, { headers: { "Cache-Control": "no-store" } });
+    } else if (intent === "delete-endpoint") {
+      await deleteWebhookEndpoint(actor, { id: form.get("id") });
+      message = "Endpoint deleted; it gets no new events.";
+    } else if (intent === "replay") {
+      await replayDelivery(actor, { id: form.get("id") });
+      message = "Delivery sent again; its result appears below within seconds.";
+    } else {
+      return json<ActionData>({ intent, message: "Unknown action; reload the page and try again." }, { status: 400 });
+    }
+    return redirect("/admin/webhooks", { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return json<ActionData>({ intent, message: error.userMessage, fieldErrors: error.fieldErrors, values }, { status: error.status });
+  }
+}
+
+const tone = (status: string) => (status === "delivered" ? "ok" : status === "pending" ? "warn" : "bad");
+
+export default function Webhooks() {
+  const { endpoints, events, canWrite } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const createErrors = data?.intent === "create-endpoint" && !data.created ? data : undefined;
+  return (
+    <>
+      <PageHeader title="Webhooks" description="Budget alerts POSTed to your endpoints, signed with HMAC-SHA256 (docs/webhooks.md)." />
+      <div className="space-y-6">
+        {data && data.intent !== "create-endpoint" ? <Alert>{data.message}</Alert> : null}
+        {data?.created ? (
+          <div role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-600/20">
+            <p className="font-medium">Endpoint {data.created.url} added. Copy its signing secret now: it is not shown again.</p>
+            <p className="mt-2">
+              <code className="rounded bg-white px-2 py-1 font-mono break-all ring-1 ring-emerald-600/20" data-testid="webhook-secret">
+                {data.created.secret}
+              </code>
+            </p>
+          </div>
+        ) : null}
+
+        {canWrite ? (
+          <Card title="Add an endpoint">
+            <Form method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Add a webhook endpoint">
+              {createErrors ? (
+                <div className="sm:col-span-2">
+                  <Alert>{createErrors.message}</Alert>
+                </div>
+              ) : null}
+              <input type="hidden" name="intent" value="create-endpoint" />
+              <Field label="URL" name="url" type="url" required placeholder="https://example.com/hooks/budget" defaultValue={createErrors?.values?.url} errors={createErrors?.fieldErrors?.url} />
+              <Field label="Description" name="description" defaultValue={createErrors?.values?.description} errors={createErrors?.fieldErrors?.description} />
+              <fieldset className="sm:col-span-2">
+                <legend className="text-sm font-medium text-slate-800">Events</legend>
+                <div className="mt-1 flex flex-wrap gap-4 text-sm">
+                  {events.map((event) => (
+                    <label key={event} className="flex items-center gap-2">
+                      <input type="checkbox" name="events" value={event} defaultChecked />
+                      <code>{event}</code>
+                    </label>
+                  ))}
+                </div>
+              </fieldset>
+              <div className="sm:col-span-2">
+                <Button type="submit" disabled={busy}>
+                  Add endpoint
+                </Button>
+              </div>
+            </Form>
+          </Card>
+        ) : null}
+
+        {endpoints.length === 0 ? <p className="text-sm text-slate-600">No endpoints yet.</p> : null}
+        {endpoints.map((endpoint) => (
+          <Card
+            key={endpoint.id}
+            title={endpoint.url}
+            actions={
+              canWrite ? (
+                <Form
+                  method="post"
+                  onSubmit={(e) => {
+                    if (!confirm(`Delete the endpoint ${endpoint.url}? It gets no new events.`)) e.preventDefault();
+                  }}
+                >
+                  <input type="hidden" name="intent" value="delete-endpoint" />
+                  <input type="hidden" name="id" value={endpoint.id} />
+                  <Button type="submit" variant="danger" disabled={busy}>
+                    Delete<span className="sr-only"> {endpoint.url}</span>
+                  </Button>
+                </Form>
+              ) : null
+            }
+          >
+            <p className="text-sm text-slate-600">
+              {endpoint.description ? `${endpoint.description} · ` : ""}
+              {endpoint.events.map((e) => (
+                <Chip key={e}>{e}</Chip>
+              ))}{" "}
+              · added {formatTime(endpoint.created_at)}
+            </p>
+            {endpoint.deliveries.length ? (
+              <div className="mt-4 overflow-x-auto">
+                <table className="min-w-full text-left text-sm">
+                  <caption className="sr-only">Latest deliveries to {endpoint.url}</caption>
+                  <thead className="text-slate-600">
+                    <tr>
+                      <th scope="col" className="py-2 pr-4 font-medium">Event</th>
+                      <th scope="col" className="py-2 pr-4 font-medium">Created</th>
+                      <th scope="col" className="py-2 pr-4 font-medium">Status</th>
+                      <th scope="col" className="py-2 pr-4 font-medium">Attempts</th>
+                      <th scope="col" className="py-2 pr-4 font-medium">Last response</th>
+                      {canWrite ? <th scope="col" className="py-2 font-medium"><span className="sr-only">Actions</span></th> : null}
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100">
+                    {endpoint.deliveries.map((d) => (
+                      <tr key={d.id}>
+                        <td className="py-2 pr-4">
+                          <code>{d.event_type}</code>
+                          {typeof (d.payload.data as { team_name?: unknown } | undefined)?.team_name === "string" ? (
+                            <span className="block text-xs text-slate-600">
+                              {(d.payload.data as { team_name: string; threshold_percent?: number }).team_name} · {(d.payload.data as { threshold_percent?: number }).threshold_percent} %
+                            </span>
+                          ) : null}
+                        </td>
+                        <td className="py-2 pr-4">{formatTime(d.created_at)}</td>
+                        <td className="py-2 pr-4">
+                          <StatusBadge tone={tone(d.status)}>{d.status}</StatusBadge>
+                          {d.status === "pending" && d.next_attempt_at ? <span className="block text-xs text-slate-600">next {formatTime(d.next_attempt_at)}</span> : null}
+                        </td>
+                        <td className="py-2 pr-4">{d.attempts}</td>
+                        <td className="max-w-md py-2 pr-4">
+                          {d.last_status_code ?? (d.attempts ? "no response" : "—")}
+                          {d.last_response ? <pre className="mt-1 max-h-24 overflow-auto text-xs whitespace-pre-wrap text-slate-700">{d.last_response}</pre> : null}
+                        </td>
+                        {canWrite ? (
+                          <td className="py-2 text-right">
+                            <Form method="post">
+                              <input type="hidden" name="intent" value="replay" />
+                              <input type="hidden" name="id" value={d.id} />
+                              <Button type="submit" variant="secondary" disabled={busy}>
+                                Replay<span className="sr-only"> delivery {d.id}</span>
+                              </Button>
+                            </Form>
+                          </td>
+                        ) : null}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            ) : (
+              <p className="mt-4 text-sm text-slate-600">No deliveries yet.</p>
+            )}
+          </Card>
+        ))}
+      </div>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <AdminRouteError backTo="/admin" backLabel="Overview" />;
+}

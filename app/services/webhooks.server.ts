@@ -1,0 +1,221 @@
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "../../db/queries/types.ts";
+import { webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
+import { sendJob } from "~/jobs/boss.server";
+import { decryptSecret, encryptSecret } from "~/lib/crypto.server";
+import { db, transaction } from "~/lib/db.server";
+import { AppError } from "~/lib/errors";
+import { logger } from "~/lib/logger.server";
+import { parseInput } from "~/lib/validation";
+import { requireRole, type Actor } from "./actor.server.ts";
+import { recordAudit } from "./audit.server.ts";
+
+/**
+ * Webhooks (docs/webhooks.md): endpoints with a secret, one delivery row per event and endpoint,
+ * POSTed by the `deliver-webhook` job with a timestamp and an HMAC-SHA256 signature, retried with
+ * backoff (the job sends itself again with `startAfter`) up to MAX_ATTEMPTS, every attempt's status
+ * and response kept on the delivery, and a replay that sends it once more.
+ */
+
+export const WEBHOOK_EVENTS = ["budget.threshold_crossed", "budget.threshold_resolved"] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+export const MAX_ATTEMPTS = 8;
+/** Wait before attempt n+1 after attempt n failed (seconds): 1 s, 5 s, 30 s, 2 min, 10 min, 30 min, 2 h. */
+export const RETRY_DELAYS_SECONDS = [1, 5, 30, 120, 600, 1800, 7200];
+const TIMEOUT_MS = 10_000;
+const RESPONSE_LIMIT = 2048;
+export const TIMESTAMP_HEADER = "X-SaaS-LiteLLM-Timestamp";
+export const SIGNATURE_HEADER = "X-SaaS-LiteLLM-Signature";
+
+export const createEndpointSchema = z.object({
+  url: z
+    .string({ required_error: "Give the URL to POST events to" })
+    .trim()
+    .url("url must be an http(s) URL, e.g. https://example.com/hooks/budget")
+    .refine((u) => /^https?:\/\//i.test(u), "url must start with http:// or https://"),
+  description: z.string().trim().max(200, "Use at most 200 characters").optional(),
+  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1, "Choose at least one event").optional(),
+});
+
+export const endpointSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  description: z.string(),
+  events: z.array(z.string()),
+  created_at: z.string(),
+});
+export type WebhookEndpoint = z.infer<typeof endpointSchema>;
+
+export const deliverySchema = z.object({
+  id: z.string(),
+  endpoint_id: z.string(),
+  event_type: z.string(),
+  payload: z.record(z.unknown()),
+  attempts: z.number(),
+  status: z.enum(["pending", "delivered", "failed"]),
+  last_status_code: z.number().nullable(),
+  last_response: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  created_at: z.string(),
+});
+export type WebhookDelivery = z.infer<typeof deliverySchema>;
+
+type EndpointRow = typeof webhookEndpoints.$inferSelect;
+type DeliveryRow = typeof webhookDeliveries.$inferSelect;
+
+const viewEndpoint = (row: EndpointRow): WebhookEndpoint => ({
+  id: row.id,
+  url: row.url,
+  description: row.description,
+  events: row.events,
+  created_at: row.createdAt.toISOString(),
+});
+
+const viewDelivery = (row: DeliveryRow): WebhookDelivery => ({
+  id: row.id,
+  endpoint_id: row.endpointId,
+  event_type: row.eventType,
+  payload: row.payload,
+  attempts: row.attempts,
+  status: row.status,
+  last_status_code: row.lastStatusCode,
+  last_response: row.lastResponse,
+  next_attempt_at: row.nextAttemptAt?.toISOString() ?? null,
+  delivered_at: row.deliveredAt?.toISOString() ?? null,
+  created_at: row.createdAt.toISOString(),
+});
+
+/** The signature of one delivery: hex HMAC-SHA256 of "<timestamp>.<body>" with the endpoint's secret. */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
+}
+
+/** Creates an endpoint (admins). The secret is returned here only; it is stored encrypted. */
+export async function createWebhookEndpoint(actor: Actor, input: unknown): Promise<WebhookEndpoint & { secret: string }> {
+  requireRole(actor, "admin", "add webhook endpoints");
+  const values = parseInput(createEndpointSchema, input);
+  const secret = `whsec_${randomBytes(24).toString("base64url")}`;
+  const row = await transaction(async ({ tx }) => {
+    const [created] = await tx
+      .insert(webhookEndpoints)
+      .values({ id: randomUUID(), url: values.url, secret: encryptSecret(secret), description: values.description ?? "", events: values.events ?? [...WEBHOOK_EVENTS] })
+      .returning();
+    await recordAudit(tx, actor, "webhook.create", created!.id, { after: { url: values.url, events: created!.events } });
+    return created!;
+  });
+  return { ...viewEndpoint(row), secret };
+}
+
+export async function listWebhookEndpoints(actor: Actor): Promise<WebhookEndpoint[]> {
+  requireRole(actor, "viewer", "see webhook endpoints");
+  const rows = await db().select().from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt)).orderBy(desc(webhookEndpoints.createdAt));
+  return rows.map(viewEndpoint);
+}
+
+/** Deletes an endpoint: it gets no new events; its delivery log is kept (the row is disabled, not removed). */
+export async function deleteWebhookEndpoint(actor: Actor, input: unknown): Promise<{ deleted: true }> {
+  requireRole(actor, "admin", "delete webhook endpoints");
+  const { id } = parseInput(z.object({ id: z.string({ required_error: "Say which endpoint (id)" }).min(1) }), input);
+  await transaction(async ({ tx }) => {
+    const [row] = await tx
+      .update(webhookEndpoints)
+      .set({ disabledAt: new Date() })
+      .where(and(eq(webhookEndpoints.id, id), isNull(webhookEndpoints.disabledAt)))
+      .returning();
+    if (!row) throw new AppError("NOT_FOUND", `No webhook endpoint has the id ${id}.`);
+    await recordAudit(tx, actor, "webhook.delete", id, { before: { url: row.url } });
+  });
+  return { deleted: true };
+}
+
+export async function listWebhookDeliveries(actor: Actor, input: unknown): Promise<WebhookDelivery[]> {
+  requireRole(actor, "viewer", "see webhook deliveries");
+  const { id, limit } = parseInput(z.object({ id: z.string().min(1), limit: z.coerce.number().int().min(1).max(500).default(100) }), input);
+  const rows = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, id)).orderBy(desc(webhookDeliveries.createdAt)).limit(limit);
+  return rows.map(viewDelivery);
+}
+
+/**
+ * Queues an event for every live endpoint that takes it, in the caller's transaction: a delivery
+ * row and its job commit (or roll back) with the change that caused the event.
+ */
+export async function enqueueWebhookEvent(tx: Db, type: WebhookEvent, data: Record<string, unknown>, now = new Date()): Promise<number> {
+  const endpoints = await tx.select().from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt));
+  const eventId = `evt_${randomUUID()}`;
+  let queued = 0;
+  for (const endpoint of endpoints) {
+    if (!endpoint.events.includes(type)) continue;
+    const id = randomUUID();
+    await tx.insert(webhookDeliveries).values({ id, endpointId: endpoint.id, eventType: type, payload: { id: eventId, type, created_at: now.toISOString(), data }, nextAttemptAt: now });
+    await sendJob("deliver-webhook", { deliveryId: id }, { tx });
+    queued++;
+  }
+  return queued;
+}
+
+/** Sends a delivery again (admins), whatever its state: one attempt, not retried. */
+export async function replayDelivery(actor: Actor, input: unknown): Promise<WebhookDelivery> {
+  requireRole(actor, "admin", "replay webhook deliveries");
+  const { id } = parseInput(z.object({ id: z.string({ required_error: "Say which delivery (id)" }).min(1) }), input);
+  const row = await transaction(async ({ tx }) => {
+    const [updated] = await tx.update(webhookDeliveries).set({ status: "pending", nextAttemptAt: new Date() }).where(eq(webhookDeliveries.id, id)).returning();
+    if (!updated) throw new AppError("NOT_FOUND", `No webhook delivery has the id ${id}.`);
+    await sendJob("deliver-webhook", { deliveryId: id, replay: true }, { tx });
+    await recordAudit(tx, actor, "webhook.replay", id);
+    return updated;
+  });
+  return viewDelivery(row);
+}
+
+async function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number | null; response: string }> {
+  try {
+    const response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: "manual" });
+    const text = await response.text().catch(() => "");
+    return { status: response.status, response: text.slice(0, RESPONSE_LIMIT) };
+  } catch (error) {
+    const e = error as Error & { cause?: { code?: string } };
+    const reason = e.name === "TimeoutError" ? `No response within ${TIMEOUT_MS / 1000} s` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
+    return { status: null, response: reason.slice(0, RESPONSE_LIMIT) };
+  }
+}
+
+/**
+ * One attempt at a delivery (the `deliver-webhook` job). A 2xx marks it delivered; anything else
+ * (or no answer in 10 s) records the status and response and, while attempts are left, sends the
+ * job again after the backoff. A replay is a single attempt.
+ */
+export async function attemptDelivery(deliveryId: string, options: { replay?: boolean } = {}): Promise<DeliveryRow["status"] | "skipped"> {
+  const [delivery] = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId)).limit(1);
+  if (!delivery || delivery.status !== "pending") return "skipped";
+  const [endpoint] = await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, delivery.endpointId)).limit(1);
+  if (!endpoint || endpoint.disabledAt) {
+    await db().update(webhookDeliveries).set({ status: "failed", lastResponse: "The endpoint was deleted.", nextAttemptAt: null }).where(eq(webhookDeliveries.id, deliveryId));
+    return "failed";
+  }
+  const body = JSON.stringify(delivery.payload);
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = signWebhook(decryptSecret(endpoint.secret), timestamp, body);
+  const result = await post(endpoint.url, {
+    "content-type": "application/json",
+    "user-agent": "SaaS-LiteLLM-Webhooks/1",
+    [TIMESTAMP_HEADER]: timestamp,
+    [SIGNATURE_HEADER]: `sha256=${signature}`,
+  }, body);
+  const attempts = delivery.attempts + 1;
+  const ok = result.status !== null && result.status >= 200 && result.status < 300;
+  const retry = !ok && !options.replay && attempts < MAX_ATTEMPTS;
+  const nextAttemptAt = retry ? new Date(Date.now() + RETRY_DELAYS_SECONDS[Math.min(attempts - 1, RETRY_DELAYS_SECONDS.length - 1)]! * 1000) : null;
+  const status = ok ? "delivered" : retry ? "pending" : "failed";
+  await transaction(async ({ tx }) => {
+    await tx
+      .update(webhookDeliveries)
+      .set({ attempts, status, lastStatusCode: result.status, lastResponse: result.response, nextAttemptAt, deliveredAt: ok ? new Date() : null })
+      .where(eq(webhookDeliveries.id, deliveryId));
+    if (retry) await sendJob("deliver-webhook", { deliveryId }, { tx, startAfter: nextAttemptAt! });
+  });
+  logger()[ok ? "info" : "warn"]({ deliveryId, endpointId: endpoint.id, attempts, statusCode: result.status, next: nextAttemptAt }, ok ? "webhook delivered" : "webhook delivery failed");
+  return status;
+}
