@@ -53,25 +53,29 @@ await boss.start();
 await prepareQueues(boss);
 for (const name of Object.keys(handlers) as JobName[]) {
   await boss.work(name, { batchSize: 20, pollingIntervalSeconds: 0.5 }, async (batch) => {
-    for (const job of batch) {
-      // Each job's log lines carry the job id as their request id.
-      await withRequestId(`job:${job.id}`, async () => {
-        const started = performance.now();
-        const stopTimer = metrics().jobDuration.startTimer({ job: name });
-        const payload = jobs[name].schema.parse(job.data);
-        try {
-          await (handlers[name] as (p: unknown) => Promise<void>)(payload);
-          metrics().jobsHandled.inc({ job: name, outcome: "done" });
-        } catch (error) {
-          metrics().jobsHandled.inc({ job: name, outcome: "failed" });
-          logger().error({ err: error, job: name, jobId: job.id }, "job failed");
-          throw error;
-        } finally {
-          stopTimer();
-        }
-        logger().info({ job: name, jobId: job.id, ms: Math.round(performance.now() - started) }, "job done");
-      });
-    }
+    // The jobs of a batch are independent (one per team at most, by queue policy): run them side by side.
+    const outcomes = await Promise.allSettled(
+      batch.map((job) =>
+        withRequestId(`job:${job.id}`, async () => {
+          const started = performance.now();
+          const stopTimer = metrics().jobDuration.startTimer({ job: name });
+          const payload = jobs[name].schema.parse(job.data);
+          try {
+            await (handlers[name] as (p: unknown) => Promise<void>)(payload);
+            metrics().jobsHandled.inc({ job: name, outcome: "done" });
+          } catch (error) {
+            metrics().jobsHandled.inc({ job: name, outcome: "failed" });
+            logger().error({ err: error, job: name, jobId: job.id }, "job failed");
+            throw error;
+          } finally {
+            stopTimer();
+          }
+          logger().info({ job: name, jobId: job.id, ms: Math.round(performance.now() - started) }, "job done");
+        }),
+      ),
+    );
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
   });
 }
 for (const [name, cron] of schedules) await boss.schedule(name, cron, {}, { tz: "UTC" });

@@ -212,9 +212,10 @@ export async function syncTeam(teamId: string, reason: "change" | "retry" | "rec
  */
 export async function reconcile(now = new Date()): Promise<{ retried: number; checked: number }> {
   const due = [...(await teamsDueForSync(db(), now)), ...(await teamsWithEndedPeriod(db(), now))];
-  for (const { id } of due) await sendJob("sync-team", { teamId: id, reason: "retry" }, { singletonKey: id });
+  // Below the default priority (0): an admin's change to a team is never queued behind the routine checks.
+  for (const { id } of due) await sendJob("sync-team", { teamId: id, reason: "retry" }, { singletonKey: id, priority: -1 });
   const inSync = await teamsInSync(db());
-  for (const { id } of inSync) await sendJob("sync-team", { teamId: id, reason: "reconcile" }, { singletonKey: id });
+  for (const { id } of inSync) await sendJob("sync-team", { teamId: id, reason: "reconcile" }, { singletonKey: id, priority: -2 });
   await reverifyModelGroups().catch((error: unknown) => logger().warn({ err: error }, "could not re-verify model groups"));
   return { retried: due.length, checked: inSync.length };
 }
