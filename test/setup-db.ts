@@ -1,5 +1,5 @@
 /**
- * Before each test file: this worker's own database (copied from the migrated template on first use),
+ * Before each test file: its own database (copied from the migrated template),
  * a LiteLLM double of its own on loopback, and the settings the app reads. Test files import app
  * code after this has run.
  */
@@ -12,7 +12,9 @@ export const TEST_LITELLM_MASTER_KEY = "sk-litellm-test-master-key-0123456789";
 
 const serverUrl = inject("databaseServerUrl");
 const template = inject("templateDatabase");
-const database = `${inject("databasePrefix")}_w${process.env.VITEST_POOL_ID ?? "0"}`;
+// A database of its own for every test file: files that start a worker process must not inherit
+// another file's queue state (jobs left active by a killed worker, schedules, teams of a closed double).
+const database = `${inject("databasePrefix")}_w${process.env.VITEST_POOL_ID ?? "0"}_${Math.random().toString(36).slice(2, 10)}`;
 
 const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
 const [exists] = await admin`select 1 from pg_database where datname = ${database}`;
