@@ -1,7 +1,3 @@
-// PARKED (skipped): these tests pass alone (`npx vitest run app/services/alerts.test.ts`, 4/4), but in
-// the full run other files' worker-based tests then time out waiting for provisioning. Suspected: a
-// worker process or stale active pg-boss job shared through the per-fork test database. Unskip once
-// test isolation between files that start workers is fixed (issue 5 follow-up).
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,7 +57,7 @@ async function chat(key: string, tokens: number) {
   await response.arrayBuffer();
 }
 
-describe.skip("budget alerts and webhooks", () => {
+describe("budget alerts and webhooks", () => {
   let worker: WorkerProcess;
   let hook: Awaited<ReturnType<typeof receiver>>;
   let endpointId: string;
