@@ -6,40 +6,20 @@
  *   node --import tsx bench/credit-latency.ts [--runs 20]
  */
 import { spawn } from "node:child_process";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import postgres from "postgres";
-import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
-import { migrateAll } from "../scripts/migrate.ts";
+import { scratchDatabase, startDoubleProcess } from "./setup.ts";
 
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
 const MASTER = "sk-bench-litellm-master";
 
-let embedded: EmbeddedDatabase | undefined;
-let tmp: string | undefined;
-let serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "saas-bench-"));
-  fs.chmodSync(tmp, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: await freePort() });
-  serverUrl = embedded.url("postgres");
-}
-const database = `saas_bench_${process.pid}`;
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${database}`);
-const url = new URL(serverUrl);
-url.pathname = `/${database}`;
-await migrateAll(url.toString());
-
-const doublePort = await freePort();
-const double = spawn(process.execPath, ["--import", "tsx", "test/litellm-double/cli.ts", "--port", String(doublePort), "--master-key", MASTER], { stdio: ["ignore", "pipe", "inherit"] });
-await new Promise<void>((resolve) => double.stdout!.on("data", (chunk: Buffer) => String(chunk).includes("listening") && resolve()));
-const doubleUrl = `http://127.0.0.1:${doublePort}`;
+const scratch = await scratchDatabase();
+const databaseUrl = scratch.databaseUrl;
+const double = await startDoubleProcess(MASTER);
+const doubleUrl = double.url;
 
 Object.assign(process.env, {
-  DATABASE_URL: url.toString(),
+  DATABASE_URL: databaseUrl,
   MASTER_KEY: "bench-master-key-0123456789abcdef0123456789",
   APP_SECRET: "bench-app-secret-0123456789abcdef0123456789",
   LITELLM_PROXY_URL: doubleUrl,
@@ -90,8 +70,5 @@ await new Promise<void>((resolve) => {
   worker.once("exit", () => resolve());
   worker.kill("SIGTERM");
 });
-double.kill("SIGTERM");
-await admin.unsafe(`drop database ${database} with (force)`);
-await admin.end();
-if (embedded) await embedded.stop();
-if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+double.stop();
+await scratch.drop();

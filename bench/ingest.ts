@@ -8,40 +8,18 @@
  * Uses DATABASE_URL when set (a scratch database is created and dropped there), otherwise a
  * throwaway embedded PostgreSQL. Prints one JSON line of results; bench/README.md records them.
  */
-import { spawn } from "node:child_process";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import postgres from "postgres";
-import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
-import { migrateAll } from "../scripts/migrate.ts";
+import { scratchDatabase, startDoubleProcess } from "./setup.ts";
 
 const rowsArg = process.argv.indexOf("--rows");
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_000_000;
 const MASTER = "sk-bench-litellm-master";
 
-let embedded: EmbeddedDatabase | undefined;
-let tmp: string | undefined;
-let serverUrl = process.env.DATABASE_URL;
-if (!serverUrl) {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "saas-bench-"));
-  fs.chmodSync(tmp, 0o755);
-  embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), port: await freePort() });
-  serverUrl = embedded.url("postgres");
-}
-const database = `saas_bench_${process.pid}`;
-const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${database}`);
-const url = new URL(serverUrl);
-url.pathname = `/${database}`;
-const databaseUrl = url.toString();
-await migrateAll(databaseUrl);
-
-// The double in its own process, as LiteLLM would be.
-const doublePort = await freePort();
-const double = spawn(process.execPath, ["--import", "tsx", "test/litellm-double/cli.ts", "--port", String(doublePort), "--master-key", MASTER], { stdio: ["ignore", "pipe", "inherit"] });
-await new Promise<void>((resolve) => double.stdout!.on("data", (chunk: Buffer) => String(chunk).includes("listening") && resolve()));
-const doubleUrl = `http://127.0.0.1:${doublePort}`;
+const scratch = await scratchDatabase();
+const databaseUrl = scratch.databaseUrl;
+const double = await startDoubleProcess(MASTER);
+const doubleUrl = double.url;
 
 const now = new Date();
 const from = new Date(now.getTime() - 20 * 3_600_000);
@@ -103,8 +81,5 @@ console.log(JSON.stringify(report));
 await sql.end();
 await closeBoss();
 await closeDatabase();
-double.kill("SIGTERM");
-await admin.unsafe(`drop database ${database} with (force)`);
-await admin.end();
-if (embedded) await embedded.stop();
-if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+double.stop();
+await scratch.drop();
