@@ -8,3 +8,4 @@ export * from "./worker.ts";
 export * from "./usage.ts";
 export * from "./ledger.ts";
 export * from "./alerts.ts";
+export * from "./portal.ts";
