@@ -1,0 +1,239 @@
+import { randomUUID } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { insertModelGroup } from "../../db/queries/model-groups.ts";
+import { insertOrganization } from "../../db/queries/organizations.ts";
+import { insertTeam, insertTeamKey, setTeamKeyStatus, setTeamModelGroups, updateTeamRow } from "../../db/queries/teams.ts";
+import { insertUsageRows } from "../../db/queries/usage.ts";
+import { auditEvents, portalLinks } from "../../db/schema/index.ts";
+import { clientAddress, masterActor } from "../../test/factories.ts";
+import { hashKey } from "~/integrations/litellm/client.server";
+import { encryptSecret } from "~/lib/crypto.server";
+import { db } from "~/lib/db.server";
+import { AppError } from "~/lib/errors";
+import type { Actor } from "./actor.server.ts";
+import {
+  BAD_LINK_MESSAGE,
+  PORTAL_THROTTLE,
+  WRONG_KEY_MESSAGE,
+  createPortalLink,
+  getPortalOverview,
+  listPortalLinks,
+  portalSessionCookie,
+  portalUsageTable,
+  readPortalSession,
+  revokePortalLink,
+  signInWithPortalLink,
+  signInWithVirtualKey,
+  type PortalSignIn,
+} from "./portal.server.ts";
+
+/**
+ * The customers' portal: who gets in (live key, valid link), who does not (wrong, rotated, revoked,
+ * expired, tampered, throttled), and that a customer of one team only ever reads that team.
+ */
+
+const viewer: Actor = { userId: "viewer-portal", name: "Viewer", email: "viewer@example.com", role: "viewer", via: "web" };
+const run = () => Math.random().toString(36).slice(2, 8);
+const newKey = () => `sk-${randomUUID().replace(/-/g, "")}`;
+
+/** A team with a live key, a model group, and usage of its own: a few requests on known days. */
+async function makeTeam(spendEach: string, requests: number) {
+  const org = await insertOrganization(db(), { id: randomUUID(), name: `Portal Org ${run()}`, litellmOrganizationId: `portal-${run()}` });
+  const group = (await insertModelGroup(db(), { id: randomUUID(), name: `portal-models-${run()}`, models: ["gpt-3.5-turbo"], verification: "verified" }))!;
+  const team = await insertTeam(db(), { id: `team-${randomUUID()}`, name: `Portal Team ${run()}`, organizationId: org.id, maxBudget: "100", budgetDuration: "30d", budgetStartsAt: new Date(Date.now() - 86_400_000), rpmLimit: 100, tpmLimit: 50000 });
+  await setTeamModelGroups(db(), team.id, [group.id]);
+  const key = newKey();
+  const keyRow = (await insertTeamKey(db(), { id: randomUUID(), teamId: team.id, keyHash: hashKey(key), keyEncrypted: encryptSecret(key), keyAlias: `a-${run()}`, status: "live" }))!;
+  const now = Date.now();
+  await insertUsageRows(
+    db(),
+    Array.from({ length: requests }, (_, i) => ({
+      request_id: `req-${randomUUID()}`,
+      team_id: team.id,
+      key_hash: hashKey(key),
+      model_group: "gpt-3.5-turbo",
+      model: "openai/gpt-3.5-turbo",
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+      spend: spendEach,
+      start_time: new Date(now - (i + 1) * 60_000).toISOString(),
+      end_time: new Date(now - (i + 1) * 60_000 + 500).toISOString(),
+      latency_ms: 500,
+      status: "success" as const,
+      end_user: `user-of-${team.id}`,
+      metadata: null,
+    })),
+  );
+  return { team, key, keyRow };
+}
+
+const cookieFrom = (signIn: PortalSignIn) => portalSessionCookie(signIn).split(";")[0];
+
+async function refused(promise: Promise<unknown>): Promise<AppError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  return error as AppError;
+}
+
+describe("signing in with the virtual key", () => {
+  it("opens a session for the key's team only, in an httpOnly cookie scoped to /portal", async () => {
+    const a = await makeTeam("0.25", 4);
+    await makeTeam("1.5", 3);
+    const signIn = await signInWithVirtualKey({ key: a.key }, clientAddress());
+    const setCookie = portalSessionCookie(signIn);
+    expect(setCookie).toMatch(/^saas_portal=[A-Za-z0-9_-]{43}; Path=\/portal; HttpOnly; SameSite=Lax; Max-Age=\d+/);
+    expect(setCookie).not.toContain(a.key);
+    const { session } = await readPortalSession(cookieFrom(signIn));
+    expect(session).toMatchObject({ teamId: a.team.id, method: "virtual-key" });
+  });
+
+  it("refuses a wrong key, and a suspended team's key, with one message that says nothing about teams", async () => {
+    const a = await makeTeam("0.1", 1);
+    const address = clientAddress();
+    const wrong = await refused(signInWithVirtualKey({ key: newKey() }, address));
+    expect(wrong).toMatchObject({ code: "UNAUTHORIZED", userMessage: WRONG_KEY_MESSAGE });
+    await updateTeamRow(db(), a.team.id, { status: "suspended" });
+    const suspended = await refused(signInWithVirtualKey({ key: a.key }, address));
+    expect(suspended.userMessage).toBe(wrong.userMessage);
+    expect(suspended.userMessage).not.toContain(a.key);
+    const empty = await refused(signInWithVirtualKey({ key: " " }, address));
+    expect(empty).toMatchObject({ code: "BAD_REQUEST", fieldErrors: { key: ["Enter your virtual key"] } });
+  });
+
+  it("is throttled per address after repeated wrong keys, even for the right key, and other addresses are not", async () => {
+    const a = await makeTeam("0.1", 1);
+    const address = clientAddress();
+    for (let i = 0; i < PORTAL_THROTTLE.perClient; i++) await refused(signInWithVirtualKey({ key: newKey() }, address));
+    const throttled = await refused(signInWithVirtualKey({ key: a.key }, address));
+    expect(throttled.code).toBe("TOO_MANY_REQUESTS");
+    expect(throttled.userMessage).toMatch(/Wait \d+ minutes? and try again/);
+    expect(throttled.retryAfterSeconds).toBeGreaterThan(0);
+    await expect(signInWithVirtualKey({ key: a.key }, clientAddress())).resolves.toMatchObject({ teamId: a.team.id });
+  });
+});
+
+describe("portal sessions", () => {
+  it("refuse a tampered cookie and clear it", async () => {
+    const a = await makeTeam("0.1", 1);
+    const signIn = await signInWithVirtualKey({ key: a.key }, clientAddress());
+    const token = signIn.token;
+    const tampered = `saas_portal=${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
+    const result = await readPortalSession(tampered);
+    expect(result.session).toBeNull();
+    expect(result.clearCookie).toContain("Max-Age=0");
+    expect((await readPortalSession("saas_portal=../../etc")).session).toBeNull();
+    expect((await readPortalSession(`saas_portal=${a.team.id}`)).session).toBeNull();
+  });
+
+  it("end when the key is rotated, and when the team is suspended", async () => {
+    const a = await makeTeam("0.1", 1);
+    const cookie = cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress()));
+    expect((await readPortalSession(cookie)).session).not.toBeNull();
+    // Rotation: the old key retires, a new one goes live.
+    await setTeamKeyStatus(db(), a.keyRow.id, "retiring");
+    const rotated = newKey();
+    await insertTeamKey(db(), { id: randomUUID(), teamId: a.team.id, keyHash: hashKey(rotated), keyEncrypted: encryptSecret(rotated), keyAlias: `b-${run()}`, status: "live" });
+    expect(await readPortalSession(cookie)).toMatchObject({ session: null, clearCookie: expect.stringContaining("Max-Age=0") });
+    await refused(signInWithVirtualKey({ key: a.key }, clientAddress()));
+
+    const fresh = cookieFrom(await signInWithVirtualKey({ key: rotated }, clientAddress()));
+    expect((await readPortalSession(fresh)).session).not.toBeNull();
+    await updateTeamRow(db(), a.team.id, { status: "suspended" });
+    expect((await readPortalSession(fresh)).session).toBeNull();
+  });
+});
+
+describe("what a customer sees", () => {
+  it("is their own team's numbers, whatever team id the request names", async () => {
+    const a = await makeTeam("0.25", 4);
+    const b = await makeTeam("1.5", 3);
+    const { session } = await readPortalSession(cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
+    const overview = await getPortalOverview(session!, { team_id: b.team.id, from: undefined });
+    expect(overview.team.name).toBe(a.team.name);
+    expect(overview.usage.total_spend).toBe(1);
+    expect(overview.usage.request_count).toBe(4);
+    expect(overview.recent).toHaveLength(4);
+    expect(overview.recent.every((r) => r.end_user === `user-of-${a.team.id}`)).toBe(true);
+    expect(overview.models).toEqual(["gpt-3.5-turbo"]);
+    expect(overview.team).toMatchObject({ rpm_limit: 100, tpm_limit: 50000 });
+    expect(overview.budget.spent_this_period).toBe(1);
+    expect(overview.api.key_masked).toBe(`sk-…${a.key.slice(-4)}`);
+    expect(overview.api.curl).toContain("/chat/completions");
+    expect(JSON.stringify(overview)).not.toContain(a.key);
+    expect(JSON.stringify(overview)).not.toContain(b.team.id);
+
+    for (const table of ["days", "models", "requests"] as const) {
+      const csv = await portalUsageTable(session!, { table, team_id: b.team.id });
+      expect(csv.teamName).toBe(a.team.name);
+      expect(JSON.stringify(csv.rows)).not.toContain(b.team.id);
+      expect(JSON.stringify(csv.rows)).not.toContain("1.5");
+    }
+    const requests = await portalUsageTable(session!, { table: "requests" });
+    expect(requests.rows).toHaveLength(4);
+    await expect(portalUsageTable(session!, { table: "teams" })).rejects.toMatchObject({ code: "BAD_REQUEST", fieldErrors: { table: [expect.any(String)] } });
+  });
+
+  it("falls back to the default window when from/to are malformed, and says so", async () => {
+    const a = await makeTeam("0.25", 2);
+    const { session } = await readPortalSession(cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
+    const overview = await getPortalOverview(session!, { from: "yesterday" });
+    expect(overview.window_error).toMatch(/from must be/);
+    expect(overview.usage.request_count).toBe(2);
+  });
+});
+
+describe("portal links", () => {
+  it("are made by admins only, stored as a hash, shown once, and open a session for their team", async () => {
+    const a = await makeTeam("0.1", 1);
+    await expect(createPortalLink(viewer, { team_id: a.team.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    const link = await createPortalLink(masterActor, { team_id: a.team.id, expires_in: "1d", label: "Finance" });
+    expect(link.token).toMatch(/^slp_/);
+    expect(link.path).toBe(`/portal/link/${link.token}`);
+    const [row] = await db().select().from(portalLinks).where(eq(portalLinks.id, link.link_id));
+    expect(JSON.stringify(row)).not.toContain(link.token);
+    const listed = await listPortalLinks(viewer, { team_id: a.team.id });
+    expect(listed).toEqual([expect.objectContaining({ link_id: link.link_id, state: "active", label: "Finance", last_used_at: null })]);
+    expect(JSON.stringify(listed)).not.toContain(link.token);
+
+    const signIn = await signInWithPortalLink(link.token, clientAddress());
+    expect((await readPortalSession(cookieFrom(signIn))).session).toMatchObject({ teamId: a.team.id, method: "link" });
+    expect((await listPortalLinks(viewer, { team_id: a.team.id }))[0].last_used_at).not.toBeNull();
+    const audit = await db().select().from(auditEvents).where(eq(auditEvents.target, a.team.id));
+    expect(audit.map((e) => e.action).sort()).toEqual(["portal-link.create", "portal-link.use"]);
+  });
+
+  it("are refused once revoked (and their sessions end) or expired", async () => {
+    const a = await makeTeam("0.1", 1);
+    const link = await createPortalLink(masterActor, { team_id: a.team.id, expires_in: "7d" });
+    const cookie = cookieFrom(await signInWithPortalLink(link.token, clientAddress()));
+    await expect(revokePortalLink(viewer, { team_id: a.team.id, link_id: link.link_id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await revokePortalLink(masterActor, { team_id: a.team.id, link_id: link.link_id });
+    expect((await readPortalSession(cookie)).session).toBeNull();
+    const revoked = await refused(signInWithPortalLink(link.token, clientAddress()));
+    expect(revoked).toMatchObject({ code: "UNAUTHORIZED", userMessage: BAD_LINK_MESSAGE });
+    await expect(revokePortalLink(masterActor, { team_id: a.team.id, link_id: link.link_id })).rejects.toMatchObject({ code: "CONFLICT" });
+    expect((await listPortalLinks(viewer, { team_id: a.team.id }))[0].state).toBe("revoked");
+    expect(await db().select().from(auditEvents).where(and(eq(auditEvents.target, a.team.id), eq(auditEvents.action, "portal-link.revoke")))).toHaveLength(1);
+
+    const short = await createPortalLink(masterActor, { team_id: a.team.id, expires_in: "1d" });
+    const later = new Date(Date.now() + 2 * 86_400_000);
+    expect(await refused(signInWithPortalLink(short.token, clientAddress(), later))).toMatchObject({ userMessage: BAD_LINK_MESSAGE });
+    const live = cookieFrom(await signInWithPortalLink(short.token, clientAddress()));
+    expect((await readPortalSession(live, later)).session).toBeNull();
+    expect((await listPortalLinks(viewer, { team_id: a.team.id }, later)).find((l) => l.link_id === short.link_id)?.state).toBe("expired");
+    expect(await refused(signInWithPortalLink("slp_not-a-real-token", clientAddress()))).toMatchObject({ userMessage: BAD_LINK_MESSAGE });
+  });
+
+  it("cannot be revoked through another team's id", async () => {
+    const a = await makeTeam("0.1", 1);
+    const b = await makeTeam("0.1", 1);
+    const link = await createPortalLink(masterActor, { team_id: a.team.id });
+    await expect(revokePortalLink(masterActor, { team_id: b.team.id, link_id: link.link_id })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect((await listPortalLinks(viewer, { team_id: a.team.id }))[0].state).toBe("active");
+  });
+});

@@ -1,0 +1,128 @@
+import { and, asc, count, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { portalLinks, portalSessions, portalSignInFailures, teamKeys, teams } from "../schema/index.ts";
+import type { Db } from "./types.ts";
+
+/**
+ * Queries of the customers' portal. Every read of a session or link names its team in the same
+ * statement, so a session can only ever lead to its own team's rows.
+ */
+
+export type PortalLinkRow = typeof portalLinks.$inferSelect;
+export type PortalSessionRow = typeof portalSessions.$inferSelect;
+
+export async function insertPortalLink(db: Db, values: typeof portalLinks.$inferInsert) {
+  const rows = await db.insert(portalLinks).values(values).returning();
+  return rows[0]!;
+}
+
+/** A team's links, newest first. */
+export async function listPortalLinksOfTeam(db: Db, teamId: string) {
+  return db.select().from(portalLinks).where(eq(portalLinks.teamId, teamId)).orderBy(desc(portalLinks.createdAt)).limit(200);
+}
+
+export async function findPortalLink(db: Db, teamId: string, id: string) {
+  const rows = await db
+    .select()
+    .from(portalLinks)
+    .where(and(eq(portalLinks.id, id), eq(portalLinks.teamId, teamId)))
+    .limit(1);
+  return rows[0];
+}
+
+export async function findPortalLinkByHash(db: Db, tokenHash: string) {
+  const rows = await db.select().from(portalLinks).where(eq(portalLinks.tokenHash, tokenHash)).limit(1);
+  return rows[0];
+}
+
+/** Marks the link revoked (once); returns the row when it was still unrevoked. */
+export async function revokePortalLinkRow(db: Db, teamId: string, id: string, at: Date) {
+  const rows = await db
+    .update(portalLinks)
+    .set({ revokedAt: at })
+    .where(and(eq(portalLinks.id, id), eq(portalLinks.teamId, teamId), isNull(portalLinks.revokedAt)))
+    .returning();
+  return rows[0];
+}
+
+export async function touchPortalLink(db: Db, id: string, at: Date) {
+  await db.update(portalLinks).set({ lastUsedAt: at }).where(eq(portalLinks.id, id));
+}
+
+/** The live key with this hash and its team (for signing in with a virtual key). */
+export async function findLiveKeyByHash(db: Db, keyHash: string) {
+  const rows = await db
+    .select({ keyHash: teamKeys.keyHash, teamId: teamKeys.teamId, teamStatus: teams.status })
+    .from(teamKeys)
+    .innerJoin(teams, eq(teams.id, teamKeys.teamId))
+    .where(and(eq(teamKeys.keyHash, keyHash), eq(teamKeys.status, "live")))
+    .limit(1);
+  return rows[0];
+}
+
+export async function insertPortalSession(db: Db, values: typeof portalSessions.$inferInsert) {
+  await db.insert(portalSessions).values(values);
+}
+
+/**
+ * The session with this id if it is still good now: not expired, its team active, and its
+ * credential still valid (the key it signed in with is still the team's live key, or the link is
+ * neither revoked nor expired and belongs to the same team).
+ */
+export async function findValidPortalSession(db: Db, id: string, now: Date) {
+  const rows = await db
+    .select({ id: portalSessions.id, teamId: portalSessions.teamId, keyHash: portalSessions.keyHash, linkId: portalSessions.linkId, expiresAt: portalSessions.expiresAt })
+    .from(portalSessions)
+    .innerJoin(teams, eq(teams.id, portalSessions.teamId))
+    .where(
+      and(
+        eq(portalSessions.id, id),
+        gt(portalSessions.expiresAt, now),
+        eq(teams.status, "active"),
+        or(
+          and(
+            sql`${portalSessions.keyHash} is not null`,
+            sql`exists (select 1 from ${teamKeys} where ${teamKeys.keyHash} = ${portalSessions.keyHash} and ${teamKeys.teamId} = ${portalSessions.teamId} and ${teamKeys.status} = 'live')`,
+          ),
+          and(
+            sql`${portalSessions.linkId} is not null`,
+            sql`exists (select 1 from ${portalLinks} where ${portalLinks.id} = ${portalSessions.linkId} and ${portalLinks.teamId} = ${portalSessions.teamId} and ${portalLinks.revokedAt} is null and ${portalLinks.expiresAt} > ${now.toISOString()}::timestamptz)`,
+          ),
+        ),
+      ),
+    )
+    .limit(1);
+  return rows[0];
+}
+
+export async function deletePortalSession(db: Db, id: string) {
+  await db.delete(portalSessions).where(eq(portalSessions.id, id));
+}
+
+/** Ends every session opened with a link (when it is revoked). */
+export async function deletePortalSessionsOfLink(db: Db, linkId: string) {
+  await db.delete(portalSessions).where(eq(portalSessions.linkId, linkId));
+}
+
+/** Housekeeping: sessions past their expiry. */
+export async function deleteExpiredPortalSessions(db: Db, now: Date) {
+  await db.delete(portalSessions).where(lt(portalSessions.expiresAt, now));
+}
+
+export async function insertPortalSignInFailure(db: Db, values: { id: string; clientAddress: string; at: Date }) {
+  await db.insert(portalSignInFailures).values(values);
+}
+
+/** Failed portal sign-ins from one address since `since`, oldest first. */
+export async function recentPortalFailures(db: Db, clientAddress: string, since: Date): Promise<Date[]> {
+  const rows = await db
+    .select({ at: portalSignInFailures.at })
+    .from(portalSignInFailures)
+    .where(and(eq(portalSignInFailures.clientAddress, clientAddress), gt(portalSignInFailures.at, since)))
+    .orderBy(asc(portalSignInFailures.at));
+  return rows.map((r) => r.at);
+}
+
+export async function countPortalSessionsOfTeam(db: Db, teamId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(portalSessions).where(eq(portalSessions.teamId, teamId));
+  return row?.n ?? 0;
+}
