@@ -7,6 +7,8 @@ import { insertTeam, insertTeamKey, setTeamKeyStatus, setTeamModelGroups, update
 import { insertUsageRows } from "../../db/queries/usage.ts";
 import { auditEvents, portalLinks } from "../../db/schema/index.ts";
 import { clientAddress, masterActor } from "../../test/factories.ts";
+import { rest } from "../../test/rest.ts";
+import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { hashKey } from "~/integrations/litellm/client.server";
 import { encryptSecret } from "~/lib/crypto.server";
 import { db } from "~/lib/db.server";
@@ -235,5 +237,29 @@ describe("portal links", () => {
     const link = await createPortalLink(masterActor, { team_id: a.team.id });
     await expect(revokePortalLink(masterActor, { team_id: b.team.id, link_id: link.link_id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await listPortalLinks(viewer, { team_id: a.team.id }))[0].state).toBe("active");
+  });
+});
+
+describe("portal links over REST", () => {
+  it("are created, listed and revoked with an admin credential; a portal session opens nothing under /api", async () => {
+    const a = await makeTeam("0.1", 1);
+    const asAdmin = { "X-Admin-Key": TEST_MASTER_KEY };
+    const created = await rest("POST", `/api/teams/${a.team.id}/portal-links`, { headers: asAdmin, body: { expires_in: "30d", label: "Ops" } });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ team_id: a.team.id, label: "Ops", state: "active", path: expect.stringMatching(/^\/portal\/link\/slp_/) });
+    const bad = await rest("POST", `/api/teams/${a.team.id}/portal-links`, { headers: asAdmin, body: { expires_in: "2y" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.fieldErrors.expires_in).toEqual(["expires_in must be 1d, 7d or 30d"]);
+    const listed = await rest("GET", `/api/teams/${a.team.id}/portal-links`, { headers: asAdmin });
+    expect(listed.body).toEqual([expect.objectContaining({ link_id: created.body.link_id })]);
+    expect(listed.text).not.toContain(created.body.token);
+    const revoked = await rest("POST", `/api/teams/${a.team.id}/portal-links/${created.body.link_id}/revoke`, { headers: asAdmin });
+    expect(revoked.body.state).toBe("revoked");
+
+    const cookie = cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress()));
+    for (const path of [`/api/teams/${a.team.id}/usage`, `/api/teams/${a.team.id}/portal-links`, "/api/me"]) {
+      expect((await rest("GET", path, { headers: { cookie } })).status).toBe(401);
+    }
+    expect((await rest("GET", `/api/teams/${a.team.id}/usage`, { headers: { Authorization: `Bearer ${a.key}` } })).status).toBe(401);
   });
 });

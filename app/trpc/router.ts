@@ -7,6 +7,7 @@ import { apiTokensRouter } from "./routers/api-tokens.ts";
 import { modelGroupsRouter } from "./routers/model-groups.ts";
 import { modelsRouter } from "./routers/models.ts";
 import { organizationsRouter } from "./routers/organizations.ts";
+import { portalRouter } from "./routers/portal.ts";
 import { systemRouter } from "./routers/system.ts";
 import { teamsRouter } from "./routers/teams.ts";
 import { usageRouter } from "./routers/usage.ts";
@@ -25,6 +26,7 @@ export const appRouter = router({
   usage: usageRouter,
   alerts: alertsRouter,
   webhooks: webhooksRouter,
+  portal: portalRouter,
 });
 
 export type AppRouter = typeof appRouter;
