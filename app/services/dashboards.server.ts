@@ -1,0 +1,678 @@
+import { z } from "zod";
+import {
+  dailySeries,
+  latencyPercentiles,
+  recentAlerts,
+  requestsInWindow,
+  teamHeadlines,
+  type DaySeriesRow,
+  type RequestRow,
+  type TeamHeadline,
+} from "../../db/queries/dashboards.ts";
+import { findOrganizationById } from "../../db/queries/organizations.ts";
+import { findTeamById } from "../../db/queries/teams.ts";
+import { sumUsage, type UsageTotals } from "../../db/queries/usage.ts";
+import { toCsv, csvFileName, type CsvCell } from "~/lib/csv";
+import { db } from "~/lib/db.server";
+import { AppError } from "~/lib/errors";
+import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
+import { parseInput } from "~/lib/validation";
+import { requireRole, type Actor } from "./actor.server.ts";
+import { getTeamBudget, type TeamBudget } from "./budget.server.ts";
+import { ingestionStatus } from "./usage-ingestion.server.ts";
+
+/**
+ * The admin dashboards: the overview, a team's page, an organization's page, the Usage page, and
+ * their CSV exports (docs/usage.md, "Dashboards"). Totals come from the rollups through `sumUsage`
+ * (exact over any window); series by day from the daily rollup, with the partial days at either
+ * end of a window made exact from the hourly rollup and raw rows; only latency percentiles and the
+ * requests table read raw rows, through the (team_id, start_time) index. Money is summed as exact
+ * decimals; CSV files carry the exact decimal text. Every signed-in admin may read (viewers too).
+ */
+
+// ── input ───────────────────────────────────────────────────────────────────────────────────────
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?$/;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** The longest window a dashboard reads. */
+export const MAX_RANGE_DAYS = 400;
+export const REQUESTS_PAGE_SIZE = 25;
+/** Latency percentiles use at most this many of the window's latest requests. */
+export const LATENCY_SAMPLE = 50_000;
+/** A CSV of requests holds at most this many (the newest in the window). */
+export const CSV_MAX_REQUESTS = 100_000;
+
+/** An ISO date (a whole UTC day; `to` includes it) or a date-time (UTC unless it names an offset); null when malformed. */
+function parseInstant(value: string, edge: "from" | "to"): Date | null {
+  const v = value.trim();
+  if (DATE_ONLY.test(v)) {
+    const ms = Date.parse(`${v}T00:00:00Z`);
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== v) return null;
+    return new Date(edge === "to" ? ms + DAY_MS : ms);
+  }
+  if (!DATE_TIME.test(v)) return null;
+  const normalized = v.replace(" ", "T");
+  const ms = Date.parse(/(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(normalized) ? normalized : `${normalized}Z`);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+const optionalText = z
+  .string()
+  .trim()
+  .max(40)
+  .optional()
+  .transform((v) => (v ? v : undefined));
+const windowFields = { from: optionalText, to: optionalText };
+const page = z.coerce.number().int().min(1).max(4000).catch(1).default(1);
+
+export const teamDashboardInputSchema = z.object({
+  team_id: z.string({ required_error: "Say which team (team_id)" }).trim().min(1, "Say which team (team_id)"),
+  ...windowFields,
+  requests_page: page,
+});
+export const organizationDashboardInputSchema = z.object({
+  organization_id: z.string({ required_error: "Say which organization (organization_id)" }).trim().min(1, "Say which organization (organization_id)"),
+  ...windowFields,
+});
+export const usageDashboardInputSchema = z.object({ ...windowFields });
+
+export const CSV_TABLES = ["days", "models", "requests", "teams"] as const;
+export type CsvTable = (typeof CSV_TABLES)[number];
+export const exportUsageInputSchema = z.object({
+  scope: z.enum(["team", "organization", "all"]),
+  id: z.string().trim().optional(),
+  table: z.enum(CSV_TABLES, { errorMap: () => ({ message: "table must be days, models, requests or teams" }) }),
+  ...windowFields,
+});
+
+// ── windows ─────────────────────────────────────────────────────────────────────────────────────
+
+export type DashboardWindow = {
+  from: string;
+  to: string;
+  /** First and last UTC day the window touches (YYYY-MM-DD, inclusive). */
+  from_day: string;
+  to_day: string;
+  /** True when the page's default window is shown (no from/to asked for). */
+  is_default: boolean;
+  /** Why the asked-for range was not used (pages then show the default window). */
+  error: string | null;
+};
+
+type Window = { from: Date; to: Date; fromDay: string; toDay: string; isDefault: boolean; error: string | null };
+
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+const startOfUtcDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
+const startOfUtcMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+
+function makeWindow(from: Date, to: Date, isDefault: boolean, error: string | null = null): Window {
+  return { from, to, fromDay: dayOf(from), toDay: dayOf(new Date(to.getTime() - 1)), isDefault, error };
+}
+
+/** Checks an asked-for range; throws BAD_REQUEST (with the field) when it is malformed, empty or too long. */
+function checkedWindow(input: { from?: string; to?: string }, fallbackFrom: Date, now: Date): Window {
+  if (!input.from && !input.to) return makeWindow(fallbackFrom, now > fallbackFrom ? now : new Date(fallbackFrom.getTime() + HOUR_MS), true);
+  const from = input.from ? parseInstant(input.from, "from") : fallbackFrom;
+  const to = input.to ? parseInstant(input.to, "to") : now;
+  if (!from) throw new AppError("BAD_REQUEST", "from must be a date (2026-11-01) or a date-time in UTC (2026-11-01T09:30:00Z).", { fieldErrors: { from: ["Not a date"] } });
+  if (!to) throw new AppError("BAD_REQUEST", "to must be a date (2026-11-30) or a date-time in UTC (2026-11-30T18:00:00Z).", { fieldErrors: { to: ["Not a date"] } });
+  if (from >= to) throw new AppError("BAD_REQUEST", "The range is empty: the start must be before the end.", { fieldErrors: { from: ["Must be before to"] } });
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
+    throw new AppError("BAD_REQUEST", `The range is too long: at most ${MAX_RANGE_DAYS} days.`, { fieldErrors: { from: [`At most ${MAX_RANGE_DAYS} days`] } });
+  }
+  return makeWindow(from, to, false);
+}
+
+/** For pages: a bad range falls back to the default window, with the reason to show. */
+function lenientWindow(input: { from?: string; to?: string }, fallbackFrom: Date, now: Date): Window {
+  try {
+    return checkedWindow(input, fallbackFrom, now);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { ...checkedWindow({}, fallbackFrom, now), error: `${error.userMessage} Showing the default range instead.` };
+  }
+}
+
+const windowView = (w: Window): DashboardWindow => ({
+  from: w.from.toISOString(),
+  to: w.to.toISOString(),
+  from_day: w.fromDay,
+  to_day: w.toDay,
+  is_default: w.isDefault,
+  error: w.error,
+});
+
+// ── sums ────────────────────────────────────────────────────────────────────────────────────────
+
+type Acc = { requests: number; failedRequests: number; promptTokens: number; completionTokens: number; latencyMsSum: number; spend: Money };
+const emptyAcc = (): Acc => ({ requests: 0, failedRequests: 0, promptTokens: 0, completionTokens: 0, latencyMsSum: 0, spend: 0n });
+
+function add(acc: Acc, row: Omit<UsageTotals, "teamId" | "modelGroup">): Acc {
+  acc.requests += Number(row.requests);
+  acc.failedRequests += Number(row.failedRequests);
+  acc.promptTokens += Number(row.promptTokens);
+  acc.completionTokens += Number(row.completionTokens);
+  acc.latencyMsSum += Number(row.latencyMsSum);
+  acc.spend += money(row.spend);
+  return acc;
+}
+
+export type UsageFigures = {
+  spend: number;
+  requests: number;
+  failed_requests: number;
+  /** failed_requests / requests (0 without requests). */
+  error_rate: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  avg_latency_ms: number | null;
+};
+
+function figures(acc: Acc): UsageFigures {
+  return {
+    spend: moneyNumber(acc.spend),
+    requests: acc.requests,
+    failed_requests: acc.failedRequests,
+    error_rate: acc.requests ? acc.failedRequests / acc.requests : 0,
+    prompt_tokens: acc.promptTokens,
+    completion_tokens: acc.completionTokens,
+    total_tokens: acc.promptTokens + acc.completionTokens,
+    avg_latency_ms: acc.requests ? Math.round(acc.latencyMsSum / acc.requests) : null,
+  };
+}
+
+function groupBy(rows: UsageTotals[], key: (r: UsageTotals) => string): Map<string, Acc> {
+  const out = new Map<string, Acc>();
+  for (const row of rows) {
+    const k = key(row);
+    out.set(k, add(out.get(k) ?? emptyAcc(), row));
+  }
+  return out;
+}
+
+const total = (rows: UsageTotals[]) => rows.reduce((acc, r) => add(acc, r), emptyAcc());
+const bySpend = <T extends { acc: Acc; name: string }>(a: T, b: T) => (a.acc.spend === b.acc.spend ? b.acc.requests - a.acc.requests || a.name.localeCompare(b.name) : a.acc.spend > b.acc.spend ? -1 : 1);
+
+export type ModelRowView = UsageFigures & { model: string };
+function modelRows(rows: UsageTotals[]): Array<{ name: string; acc: Acc }> {
+  return [...groupBy(rows, (r) => r.modelGroup)].map(([name, acc]) => ({ name, acc })).sort(bySpend);
+}
+
+/**
+ * Usage by UTC day over the window, every day present (zeros where nothing happened). Whole days
+ * come from the daily rollup; a first or last day the window only partly covers is summed exactly
+ * over the covered part (hourly rollup + raw minutes), so the days add up to the window's total.
+ */
+async function daysOf(teamIds: string[] | null, allTeamIds: () => Promise<string[]>, w: Window): Promise<Array<{ day: string; acc: Acc }>> {
+  const rollup = await dailySeries(db(), { teamIds, fromDay: w.fromDay, toDay: w.toDay });
+  const map = new Map<string, Acc>(rollup.map((r: DaySeriesRow) => [r.day, add(emptyAcc(), { ...r })]));
+  const firstDayStart = startOfUtcDay(w.from);
+  const lastDayStart = startOfUtcDay(new Date(w.to.getTime() - 1));
+  const partial: Array<{ day: string; from: Date; to: Date }> = [];
+  if (w.from.getTime() !== firstDayStart.getTime() || w.to.getTime() < firstDayStart.getTime() + DAY_MS) {
+    partial.push({ day: w.fromDay, from: w.from, to: new Date(Math.min(w.to.getTime(), firstDayStart.getTime() + DAY_MS)) });
+  }
+  if (lastDayStart.getTime() > firstDayStart.getTime() && w.to.getTime() !== lastDayStart.getTime() + DAY_MS) {
+    partial.push({ day: w.toDay, from: lastDayStart, to: w.to });
+  }
+  if (partial.length) {
+    const ids = teamIds ?? (await allTeamIds());
+    const sums = await Promise.all(partial.map((p) => sumUsage(db(), { teamIds: ids, from: p.from, to: p.to })));
+    partial.forEach((p, i) => map.set(p.day, total(sums[i]!)));
+  }
+  const out: Array<{ day: string; acc: Acc }> = [];
+  for (let t = firstDayStart.getTime(); t <= lastDayStart.getTime(); t += DAY_MS) {
+    const day = dayOf(new Date(t));
+    out.push({ day, acc: map.get(day) ?? emptyAcc() });
+  }
+  return out;
+}
+
+export type DayRowView = UsageFigures & { day: string };
+const dayView = (d: { day: string; acc: Acc }): DayRowView => ({ day: d.day, ...figures(d.acc) });
+
+export type RequestView = {
+  request_id: string;
+  team_id: string;
+  time: string;
+  model: string | null;
+  model_group: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost: number;
+  status: string;
+  latency_ms: number | null;
+  end_user: string | null;
+};
+const requestView = (r: RequestRow): RequestView => ({
+  request_id: r.requestId,
+  team_id: r.teamId,
+  time: r.startTime.toISOString(),
+  model: r.model,
+  model_group: r.modelGroup,
+  prompt_tokens: r.promptTokens,
+  completion_tokens: r.completionTokens,
+  total_tokens: r.totalTokens,
+  cost: moneyNumber(money(r.spend)),
+  status: r.status,
+  latency_ms: r.latencyMs,
+  end_user: r.endUser,
+});
+
+/** Share of the period's budget used, in percent: spent / (spent + remaining); null without a budget. */
+function percentUsed(budget: TeamBudget, hasBudget: boolean): number | null {
+  if (!hasBudget) return null;
+  const spent = money(budget.spent_this_period);
+  const whole = spent + money(budget.remaining_budget);
+  if (whole <= 0n) return spent > 0n || budget.blocked?.limit === "budget" ? 100 : null;
+  return Number((spent * 10_000n) / whole) / 100;
+}
+
+async function ingestedUntil(): Promise<{ until: string | null; last_error: string | null }> {
+  const s = await ingestionStatus();
+  return { until: s.windowStart?.toISOString() ?? null, last_error: s.lastError };
+}
+
+/** Runs `fn` over the items, at most `limit` at once. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
+
+// ── team ────────────────────────────────────────────────────────────────────────────────────────
+
+export type TeamDashboard = {
+  team_id: string;
+  budget: TeamBudget;
+  window: DashboardWindow;
+  today: string;
+  totals: UsageFigures;
+  days: DayRowView[];
+  models: ModelRowView[];
+  latency: { p50_ms: number | null; p95_ms: number | null; sampled: number; capped: boolean };
+  requests: { page: number; page_size: number; has_more: boolean; rows: RequestView[] };
+  ingestion: { until: string | null; last_error: string | null };
+};
+
+async function requireTeam(id: string) {
+  const team = await findTeamById(db(), id);
+  if (!team) throw new AppError("NOT_FOUND", `No team has the id ${id}.`);
+  return team;
+}
+
+/**
+ * A team's page: its budget now, and over the window (default: its current budget period) spend,
+ * requests, error rate and latency, by day and by model, and one page of its requests.
+ */
+export async function getTeamDashboard(actor: Actor, input: unknown, now = new Date()): Promise<TeamDashboard> {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(teamDashboardInputSchema, input);
+  const team = await requireTeam(values.team_id);
+  const budget = await getTeamBudget(team.id, now);
+  const w = lenientWindow(values, new Date(budget.period.start), now);
+  const ids = [team.id];
+  const offset = (values.requests_page - 1) * REQUESTS_PAGE_SIZE;
+  const [rows, days, latency, requests, ingestion] = await Promise.all([
+    sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
+    daysOf(ids, async () => ids, w),
+    latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, cap: LATENCY_SAMPLE }),
+    requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: REQUESTS_PAGE_SIZE + 1, offset }),
+    ingestedUntil(),
+  ]);
+  return {
+    team_id: team.id,
+    budget,
+    window: windowView(w),
+    today: dayOf(now),
+    totals: figures(total(rows)),
+    days: days.map(dayView),
+    models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
+    latency: { p50_ms: latency.p50 === null ? null : Math.round(latency.p50), p95_ms: latency.p95 === null ? null : Math.round(latency.p95), sampled: latency.sampled, capped: latency.capped },
+    requests: { page: values.requests_page, page_size: REQUESTS_PAGE_SIZE, has_more: requests.length > REQUESTS_PAGE_SIZE, rows: requests.slice(0, REQUESTS_PAGE_SIZE).map(requestView) },
+    ingestion,
+  };
+}
+
+// ── organization ────────────────────────────────────────────────────────────────────────────────
+
+export type TeamRowView = UsageFigures & {
+  team_id: string;
+  name: string;
+  organization_id: string;
+  organization_name: string;
+  status: TeamHeadline["status"];
+  /** From the budget module (now); null for deleted teams and on the Usage page. */
+  remaining_budget: number | null;
+  /** Share of this period's budget used, percent; null without a budget. */
+  budget_used_percent: number | null;
+};
+
+export type OrganizationDashboard = {
+  organization_id: string;
+  name: string;
+  window: DashboardWindow;
+  today: string;
+  totals: UsageFigures;
+  remaining_budget: number | null;
+  days: DayRowView[];
+  models: ModelRowView[];
+  latency: { p50_ms: number | null; p95_ms: number | null; sampled: number; capped: boolean };
+  teams: TeamRowView[];
+  ingestion: { until: string | null; last_error: string | null };
+};
+
+function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array<TeamBudget | null>): TeamRowView[] {
+  const byTeam = groupBy(rows, (r) => r.teamId);
+  return headlines
+    .map((t, i) => {
+      const acc = byTeam.get(t.id) ?? emptyAcc();
+      const budget = budgets[i] ?? null;
+      return {
+        name: t.name,
+        acc,
+        view: {
+          team_id: t.id,
+          name: t.name,
+          organization_id: t.organizationId,
+          organization_name: t.organizationName,
+          status: t.status,
+          ...figures(acc),
+          remaining_budget: budget?.remaining_budget ?? null,
+          budget_used_percent: budget ? percentUsed(budget, t.maxBudget !== null) : null,
+        },
+      };
+    })
+    .filter((t) => t.view.status !== "deleted" || t.acc.requests > 0)
+    .sort(bySpend)
+    .map((t) => t.view);
+}
+
+/** An organization's page: the team page's figures summed over its teams, and a row per team (spend, remaining, status). */
+export async function getOrganizationDashboard(actor: Actor, input: unknown, now = new Date()): Promise<OrganizationDashboard> {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(organizationDashboardInputSchema, input);
+  const org = await findOrganizationById(db(), values.organization_id);
+  if (!org) throw new AppError("NOT_FOUND", `No organization has the id ${values.organization_id}.`);
+  const w = lenientWindow(values, startOfUtcMonth(now), now);
+  const headlines = await teamHeadlines(db(), { organizationId: org.id });
+  const ids = headlines.map((t) => t.id);
+  const [rows, days, latency, budgets, ingestion] = await Promise.all([
+    sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
+    daysOf(ids, async () => ids, w),
+    latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, cap: LATENCY_SAMPLE }),
+    mapLimit(headlines, 6, (t) => (t.status === "deleted" ? Promise.resolve(null) : getTeamBudget(t.id, now))),
+    ingestedUntil(),
+  ]);
+  const known = budgets.filter((b): b is TeamBudget => b !== null);
+  return {
+    organization_id: org.id,
+    name: org.name,
+    window: windowView(w),
+    today: dayOf(now),
+    totals: figures(total(rows)),
+    remaining_budget: known.length ? moneyNumber(known.reduce((sum, b) => sum + money(b.remaining_budget), 0n)) : null,
+    days: days.map(dayView),
+    models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
+    latency: { p50_ms: latency.p50 === null ? null : Math.round(latency.p50), p95_ms: latency.p95 === null ? null : Math.round(latency.p95), sampled: latency.sampled, capped: latency.capped },
+    teams: teamRows(headlines, rows, budgets),
+    ingestion,
+  };
+}
+
+// ── everything ──────────────────────────────────────────────────────────────────────────────────
+
+export type UsageDashboard = {
+  window: DashboardWindow;
+  today: string;
+  totals: UsageFigures;
+  days: DayRowView[];
+  models: ModelRowView[];
+  teams: TeamRowView[];
+  ingestion: { until: string | null; last_error: string | null };
+};
+
+/** The Usage page: every team's usage over the window (default: this UTC month), by day, model and team. */
+export async function getUsageDashboard(actor: Actor, input: unknown, now = new Date()): Promise<UsageDashboard> {
+  requireRole(actor, "viewer", "see usage");
+  const values = parseInput(usageDashboardInputSchema, input);
+  const w = lenientWindow(values, startOfUtcMonth(now), now);
+  const headlines = await teamHeadlines(db());
+  const ids = headlines.map((t) => t.id);
+  const [rows, days, ingestion] = await Promise.all([
+    sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
+    daysOf(null, async () => ids, w),
+    ingestedUntil(),
+  ]);
+  return {
+    window: windowView(w),
+    today: dayOf(now),
+    totals: figures(total(rows)),
+    days: days.map(dayView),
+    models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
+    teams: teamRows(headlines, rows, []),
+    ingestion,
+  };
+}
+
+export type BudgetWatchRow = {
+  team_id: string;
+  name: string;
+  organization_name: string;
+  percent_used: number;
+  spent: number;
+  remaining_budget: number;
+  state: "near" | "over";
+  mode: "hard" | "soft";
+  resets_at: string | null;
+};
+
+export type Overview = {
+  today: { from: string; spend: number; requests: number };
+  period: { from: string; spend: number; requests: number; error_rate: number };
+  top_teams: Array<{ team_id: string; name: string; organization_name: string; spend: number; requests: number }>;
+  top_models: Array<{ model: string; spend: number; requests: number }>;
+  budget_watch: BudgetWatchRow[];
+  failing_sync: Array<{ team_id: string; name: string; organization_name: string; error: string | null; attempts: number; next_retry_at: string | null }>;
+  recent_alerts: Array<{ id: string; team_id: string; team_name: string; threshold_percent: number; state: "firing" | "resolved"; fired_at: string; resolved_at: string | null; spent: number; limit: number }>;
+  teams: number;
+  ingestion: { until: string | null; last_error: string | null };
+};
+
+/** Share at which a team counts as near its budget. */
+export const NEAR_BUDGET_PERCENT = 80;
+
+/**
+ * The overview: spend today and this UTC month over every team, the top teams and models this
+ * month, teams at or past 80 % of their budget, teams LiteLLM is not in step with, the latest alerts.
+ */
+export async function getOverview(actor: Actor, now = new Date()): Promise<Overview> {
+  requireRole(actor, "viewer", "see usage");
+  const headlines = await teamHeadlines(db());
+  const ids = headlines.map((t) => t.id);
+  const monthStart = startOfUtcMonth(now);
+  const dayStart = startOfUtcDay(now);
+  const to = now > dayStart ? now : new Date(dayStart.getTime() + 1);
+  const budgeted = headlines.filter((t) => t.status === "active" && t.maxBudget !== null);
+  const [month, today, budgets, alerts, ingestion] = await Promise.all([
+    sumUsage(db(), { teamIds: ids, from: monthStart, to }),
+    sumUsage(db(), { teamIds: ids, from: dayStart, to }),
+    mapLimit(budgeted, 6, (t) => getTeamBudget(t.id, now)),
+    recentAlerts(db(), 8),
+    ingestedUntil(),
+  ]);
+  const monthTotal = total(month);
+  const todayTotal = total(today);
+  const names = new Map(headlines.map((t) => [t.id, t]));
+  const watch: BudgetWatchRow[] = [];
+  budgeted.forEach((t, i) => {
+    const b = budgets[i]!;
+    const percent = percentUsed(b, true);
+    if (percent === null || percent < NEAR_BUDGET_PERCENT) return;
+    watch.push({
+      team_id: t.id,
+      name: t.name,
+      organization_name: t.organizationName,
+      percent_used: percent,
+      spent: b.spent_this_period,
+      remaining_budget: b.remaining_budget,
+      state: percent >= 100 || b.blocked?.limit === "budget" ? "over" : "near",
+      mode: b.mode,
+      resets_at: b.period.resets_at,
+    });
+  });
+  watch.sort((a, b) => b.percent_used - a.percent_used || a.name.localeCompare(b.name));
+  return {
+    today: { from: dayStart.toISOString(), spend: moneyNumber(todayTotal.spend), requests: todayTotal.requests },
+    period: { from: monthStart.toISOString(), ...(({ spend, requests, error_rate }) => ({ spend, requests, error_rate }))(figures(monthTotal)) },
+    top_teams: [...groupBy(month, (r) => r.teamId)]
+      .map(([id, acc]) => ({ name: names.get(id)?.name ?? id, acc, id }))
+      .sort(bySpend)
+      .slice(0, 5)
+      .map((t) => ({ team_id: t.id, name: t.name, organization_name: names.get(t.id)?.organizationName ?? "", spend: moneyNumber(t.acc.spend), requests: t.acc.requests })),
+    top_models: modelRows(month)
+      .slice(0, 5)
+      .map((m) => ({ model: m.name, spend: moneyNumber(m.acc.spend), requests: m.acc.requests })),
+    budget_watch: watch,
+    failing_sync: headlines
+      .filter((t) => t.status !== "deleted" && t.syncState === "failing")
+      .map((t) => ({ team_id: t.id, name: t.name, organization_name: t.organizationName, error: t.syncError, attempts: t.syncAttempts, next_retry_at: t.nextSyncAt?.toISOString() ?? null })),
+    recent_alerts: alerts.map((a) => ({
+      id: a.id,
+      team_id: a.teamId,
+      team_name: a.teamName,
+      threshold_percent: a.thresholdPercent,
+      state: a.state,
+      fired_at: a.firedAt.toISOString(),
+      resolved_at: a.resolvedAt?.toISOString() ?? null,
+      spent: moneyNumber(money(a.spent)),
+      limit: moneyNumber(money(a.limit)),
+    })),
+    teams: headlines.filter((t) => t.status !== "deleted").length,
+    ingestion,
+  };
+}
+
+// ── CSV ─────────────────────────────────────────────────────────────────────────────────────────
+
+const rate = (acc: Acc) => (acc.requests ? String(Number((acc.failedRequests / acc.requests).toFixed(6))) : "0");
+const avgLatency = (acc: Acc) => (acc.requests ? Math.round(acc.latencyMsSum / acc.requests) : null);
+const FIGURE_HEADER = ["requests", "failed_requests", "error_rate", "prompt_tokens", "completion_tokens", "total_tokens", "avg_latency_ms", "spend_usd"];
+const figureCells = (acc: Acc): CsvCell[] => [
+  acc.requests,
+  acc.failedRequests,
+  rate(acc),
+  acc.promptTokens,
+  acc.completionTokens,
+  acc.promptTokens + acc.completionTokens,
+  avgLatency(acc),
+  moneyString(acc.spend),
+];
+
+export type CsvExport = { fileName: string; body: string; rows: number };
+
+/**
+ * A usage table as CSV: `days`, `models`, `requests` (team and organization) or `teams`
+ * (organization and everything), over the same window as the page. Money is the exact decimal.
+ */
+export async function exportUsageCsv(actor: Actor, input: unknown, now = new Date()): Promise<CsvExport> {
+  requireRole(actor, "viewer", "export usage");
+  const values = parseInput(exportUsageInputSchema, input);
+  let label: string;
+  let headlines: TeamHeadline[];
+  let fallbackFrom: Date;
+  if (values.scope === "team") {
+    const team = await requireTeam(values.id ?? "");
+    const budget = values.from ? null : await getTeamBudget(team.id, now);
+    fallbackFrom = budget ? new Date(budget.period.start) : startOfUtcMonth(now);
+    headlines = (await teamHeadlines(db(), { organizationId: team.organizationId })).filter((t) => t.id === team.id);
+    label = team.id;
+  } else if (values.scope === "organization") {
+    const org = await findOrganizationById(db(), values.id ?? "");
+    if (!org) throw new AppError("NOT_FOUND", `No organization has the id ${values.id ?? ""}.`);
+    fallbackFrom = startOfUtcMonth(now);
+    headlines = await teamHeadlines(db(), { organizationId: org.id });
+    label = org.id;
+  } else {
+    fallbackFrom = startOfUtcMonth(now);
+    headlines = await teamHeadlines(db());
+    label = "all-teams";
+  }
+  if (values.table === "teams" && values.scope === "team") throw new AppError("BAD_REQUEST", "A team's export has the tables days, models and requests.", { fieldErrors: { table: ["Not for a team"] } });
+  if (values.table === "requests" && values.scope === "all") throw new AppError("BAD_REQUEST", "Requests are exported per team or organization.", { fieldErrors: { table: ["Not for all teams"] } });
+  const w = checkedWindow(values, fallbackFrom, now);
+  const ids = headlines.map((t) => t.id);
+  const fileName = csvFileName(label, values.table, w.fromDay, w.toDay);
+  switch (values.table) {
+    case "days": {
+      const days = await daysOf(values.scope === "all" ? null : ids, async () => ids, w);
+      return { fileName, rows: days.length, body: toCsv(["day", ...FIGURE_HEADER], days.map((d) => [d.day, ...figureCells(d.acc)])) };
+    }
+    case "models": {
+      const models = modelRows(await sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }));
+      return { fileName, rows: models.length, body: toCsv(["model_group", ...FIGURE_HEADER], models.map((m) => [m.name, ...figureCells(m.acc)])) };
+    }
+    case "teams": {
+      const rows = await sumUsage(db(), { teamIds: ids, from: w.from, to: w.to });
+      const byTeam = groupBy(rows, (r) => r.teamId);
+      const list = headlines
+        .map((t) => ({ t, name: t.name, acc: byTeam.get(t.id) ?? emptyAcc() }))
+        .filter((x) => x.t.status !== "deleted" || x.acc.requests > 0)
+        .sort(bySpend);
+      return {
+        fileName,
+        rows: list.length,
+        body: toCsv(
+          ["team_id", "team", "organization", "status", ...FIGURE_HEADER],
+          list.map((x) => [x.t.id, x.t.name, x.t.organizationName, x.t.status, ...figureCells(x.acc)]),
+        ),
+      };
+    }
+    case "requests": {
+      const out: CsvCell[][] = [];
+      const names = new Map(headlines.map((t) => [t.id, t.name]));
+      const batch = 5_000;
+      for (let offset = 0; offset < CSV_MAX_REQUESTS; offset += batch) {
+        const rows = await requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: Math.min(batch, CSV_MAX_REQUESTS - offset), offset });
+        for (const r of rows) {
+          out.push([
+            r.startTime.toISOString(),
+            r.requestId,
+            r.teamId,
+            names.get(r.teamId) ?? "",
+            r.modelGroup,
+            r.model,
+            r.promptTokens,
+            r.completionTokens,
+            r.totalTokens,
+            moneyString(money(r.spend)),
+            r.status,
+            r.latencyMs,
+            r.endUser,
+          ]);
+        }
+        if (rows.length < batch) break;
+      }
+      return {
+        fileName,
+        rows: out.length,
+        body: toCsv(
+          ["time", "request_id", "team_id", "team", "model_group", "model", "prompt_tokens", "completion_tokens", "total_tokens", "spend_usd", "status", "latency_ms", "end_user"],
+          out,
+        ),
+      };
+    }
+  }
+}

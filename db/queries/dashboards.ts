@@ -1,0 +1,155 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "./types.ts";
+
+/**
+ * Reads for the admin dashboards (docs/usage.md, "Dashboards"). Series by day come from the daily
+ * rollup; totals over exact windows come from `sumUsage` (db/queries/usage.ts); only latency
+ * percentiles and the requests table read raw rows, bounded by the (team_id, start_time) index.
+ * `teamIds: null` means every team (the whole installation).
+ */
+
+function rowsOf<T>(result: unknown): T[] {
+  return Array.from(result as Iterable<T>);
+}
+
+const iso = (d: Date) => d.toISOString();
+const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
+const teamFilter = (teamIds: string[] | null, column: SQL = sql`team_id`) =>
+  teamIds === null ? sql`true` : teamIds.length ? sql`${column} in (${sql.join(teamIds.map((id) => sql`${id}`), sql`, `)})` : sql`false`;
+
+export type DaySeriesRow = {
+  day: string;
+  requests: number;
+  failedRequests: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Exact decimal text. */
+  spend: string;
+  latencyMsSum: number;
+};
+
+/** Usage by UTC day (fromDay..toDay inclusive, YYYY-MM-DD) summed over the teams, from the daily rollup. Days without usage are absent. */
+export async function dailySeries(db: Db, filter: { teamIds: string[] | null; fromDay: string; toDay: string }): Promise<DaySeriesRow[]> {
+  const result = await db.execute(sql`
+    select day, sum(requests)::float8 as requests, sum(failed_requests)::float8 as "failedRequests",
+           sum(prompt_tokens)::float8 as "promptTokens", sum(completion_tokens)::float8 as "completionTokens",
+           sum(spend)::text as spend, sum(latency_ms_sum)::float8 as "latencyMsSum"
+    from usage_daily
+    where ${teamFilter(filter.teamIds)} and day >= ${filter.fromDay} and day <= ${filter.toDay}
+    group by day
+    order by day
+  `);
+  return rowsOf<DaySeriesRow>(result);
+}
+
+export type LatencyPercentiles = { p50: number | null; p95: number | null; sampled: number; capped: boolean };
+
+/**
+ * Median and 95th percentile of request duration (ms) of the teams' requests in [from, to), over
+ * at most `cap` requests: the latest ones in the window, read backwards along the (team_id,
+ * start_time) index, so a long window over a busy team stays fast. `capped` says the cap was hit.
+ */
+export async function latencyPercentiles(db: Db, filter: { teamIds: string[]; from: Date; to: Date; cap: number }): Promise<LatencyPercentiles> {
+  if (!filter.teamIds.length) return { p50: null, p95: null, sampled: 0, capped: false };
+  const result = await db.execute(sql`
+    select percentile_cont(0.5) within group (order by latency_ms)::float8 as p50,
+           percentile_cont(0.95) within group (order by latency_ms)::float8 as p95,
+           count(*)::int as sampled
+    from (
+      select latency_ms from usage_requests
+      where ${teamFilter(filter.teamIds)} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(filter.to)}::timestamptz
+      order by start_time desc
+      limit ${filter.cap}
+    ) latest
+    where latency_ms is not null
+  `);
+  const row = rowsOf<{ p50: number | null; p95: number | null; sampled: number }>(result)[0];
+  const sampled = row?.sampled ?? 0;
+  return { p50: row?.p50 ?? null, p95: row?.p95 ?? null, sampled, capped: sampled >= filter.cap };
+}
+
+export type RequestRow = {
+  requestId: string;
+  teamId: string;
+  keyHash: string;
+  modelGroup: string | null;
+  model: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** Exact decimal text. */
+  spend: string;
+  startTime: Date;
+  latencyMs: number | null;
+  status: string;
+  endUser: string | null;
+};
+
+/** The teams' requests in [from, to), newest first, one page (offset/limit; ask for one more row to know whether a next page exists). */
+export async function requestsInWindow(db: Db, filter: { teamIds: string[]; from: Date; to: Date; limit: number; offset: number }): Promise<RequestRow[]> {
+  if (!filter.teamIds.length) return [];
+  const result = await db.execute(sql`
+    select request_id as "requestId", team_id as "teamId", key_hash as "keyHash", model_group as "modelGroup", model,
+           prompt_tokens as "promptTokens", completion_tokens as "completionTokens", total_tokens as "totalTokens",
+           spend::text as spend, ${epochMs(sql`start_time`)} as "startTime", latency_ms as "latencyMs", status, end_user as "endUser"
+    from usage_requests
+    where ${teamFilter(filter.teamIds)} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(filter.to)}::timestamptz
+    order by start_time desc, request_id desc
+    limit ${filter.limit} offset ${filter.offset}
+  `);
+  return rowsOf<RequestRow & { startTime: number }>(result).map((r) => ({ ...r, startTime: new Date(r.startTime) }));
+}
+
+export type TeamHeadline = {
+  id: string;
+  name: string;
+  organizationId: string;
+  organizationName: string;
+  status: "active" | "suspended" | "deleted";
+  maxBudget: string | null;
+  syncState: "pending" | "in_sync" | "failing";
+  syncError: string | null;
+  syncAttempts: number;
+  nextSyncAt: Date | null;
+};
+
+/** Every team with what the overview shows of it (deleted teams too: their usage history stays). */
+export async function teamHeadlines(db: Db, filter: { organizationId?: string } = {}): Promise<TeamHeadline[]> {
+  const result = await db.execute(sql`
+    select t.id, t.name, t.organization_id as "organizationId", o.name as "organizationName", t.status, t.max_budget::text as "maxBudget",
+           t.sync_state as "syncState", t.sync_error as "syncError", t.sync_attempts as "syncAttempts",
+           ${epochMs(sql`t.next_sync_at`)} as "nextSyncAt"
+    from teams t join organizations o on o.id = t.organization_id
+    ${filter.organizationId ? sql`where t.organization_id = ${filter.organizationId}` : sql``}
+    order by o.name, t.name
+  `);
+  return rowsOf<TeamHeadline & { nextSyncAt: number | null }>(result).map((r) => ({ ...r, nextSyncAt: r.nextSyncAt === null ? null : new Date(r.nextSyncAt) }));
+}
+
+export type RecentAlertRow = {
+  id: string;
+  teamId: string;
+  teamName: string;
+  thresholdPercent: number;
+  state: "firing" | "resolved";
+  firedAt: Date;
+  resolvedAt: Date | null;
+  spent: string;
+  limit: string;
+};
+
+/** The latest budget alerts over every team, newest first. */
+export async function recentAlerts(db: Db, limit: number): Promise<RecentAlertRow[]> {
+  const result = await db.execute(sql`
+    select a.id, a.team_id as "teamId", t.name as "teamName", a.threshold_percent as "thresholdPercent", a.state,
+           ${epochMs(sql`a.fired_at`)} as "firedAt", ${epochMs(sql`a.resolved_at`)} as "resolvedAt", a.spent::text as spent, a."limit"::text as "limit"
+    from budget_alerts a join teams t on t.id = a.team_id
+    order by a.fired_at desc, a.threshold_percent desc
+    limit ${limit}
+  `);
+  return rowsOf<RecentAlertRow & { firedAt: number; resolvedAt: number | null }>(result).map((r) => ({
+    ...r,
+    firedAt: new Date(r.firedAt),
+    resolvedAt: r.resolvedAt === null ? null : new Date(r.resolvedAt),
+  }));
+}
