@@ -1,4 +1,5 @@
-import { findIngestionState, insertUsageRows, recordIngestionFailure, recordIngestionSuccess, type UsageRowInput } from "../../db/queries/usage.ts";
+import { findIngestionState, recordIngestionFailure, recordIngestionSuccess, type UsageRowInput } from "../../db/queries/usage.ts";
+import { insertUsagePage } from "../../db/queries/usage-ingest.ts";
 import { hashKey, litellm } from "~/integrations/litellm/client.server";
 import type { SpendLog } from "~/integrations/litellm/schemas";
 import { sendJob } from "~/jobs/boss.server";
@@ -67,12 +68,24 @@ function clean(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * What any string `clean` would change contains (a NUL, or what maskSecrets looks for: `sk-`,
+ * `sla_`, `bearer`): one cheap test that clears almost every string without running the masks.
+ */
+const MAYBE_DIRTY = new RegExp(`sk-|sla_|bearer|${String.fromCharCode(0)}`, "i");
+
 /** Whether `clean` would change anything (most rows: no), so clean rows are stored without copying. */
 function needsCleaning(value: unknown, depth = 0): boolean {
-  if (typeof value === "string") return value.includes("\u0000") || maskSecrets(value) !== value;
+  if (typeof value === "string") return MAYBE_DIRTY.test(value) && (value.includes("\u0000") || maskSecrets(value) !== value);
   if (depth > 16 || value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some((v) => needsCleaning(v, depth + 1));
-  for (const [k, v] of Object.entries(value)) if (k.includes("\u0000") || needsCleaning(v, depth + 1)) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (needsCleaning(value[i], depth + 1)) return true;
+    return false;
+  }
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    if (k.includes("\u0000") || needsCleaning((value as Record<string, unknown>)[k], depth + 1)) return true;
+  }
   return false;
 }
 
@@ -158,7 +171,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
         next = it.next();
         next.catch(() => {}); // awaited on the next turn; a failure there ends the run
         const rows = result.value.map(toUsageRow);
-        const write: Promise<void> = insertUsageRows(db(), rows).then(async (fresh) => {
+        const write: Promise<void> = insertUsagePage(db(), rows).then(async (fresh) => {
           pages++;
           read += rows.length;
           inserted += fresh;

@@ -162,6 +162,41 @@ describe("usage ingestion", () => {
     expect(state).toMatchObject({ windowStart: new Date("2025-01-05T12:00:00Z"), lastError: null, rowsIngested: 3 });
   });
 
+  it("stores text with quotes, backslashes, commas, braces and non-ASCII exactly, and metadata that is not an object as none", async () => {
+    const awkward = `cust "o'mer", {a\\b} ünïcødé 🚀 NULL`;
+    double().seedSpendLogs([
+      {
+        request_id: `chatcmpl-"quoted"\\1`,
+        team_id: "team-{odd},\\name",
+        model_group: 'group "x"',
+        end_user: awkward,
+        spend: 0.5,
+        startTime: "2025-01-06T10:00:00.000Z",
+        metadata: { note: awkward, nested: { list: ["a\\\"b", "tab\there", "line\nbreak"] } },
+      },
+      // Metadata that is not an object is not kept.
+      { request_id: "chatcmpl-no-metadata", team_id: "team-{odd},\\name", spend: 0.25, startTime: "2025-01-06T10:30:00.000Z", metadata: "not an object" as unknown as Record<string, unknown> },
+    ]);
+
+    expect(await ingestUsage(new Date("2025-01-06T12:00:00Z"))).toMatchObject({ read: 2, inserted: 2 });
+    const stored = rows<Record<string, unknown>>(
+      await db().execute(sql`select request_id, team_id, model_group, end_user, spend::text as spend, metadata, metadata is null as no_metadata from usage_requests order by start_time`),
+    );
+    expect(stored).toEqual([
+      {
+        request_id: `chatcmpl-"quoted"\\1`,
+        team_id: "team-{odd},\\name",
+        model_group: 'group "x"',
+        end_user: awkward,
+        spend: "0.5000000000",
+        metadata: { note: awkward, nested: { list: ["a\\\"b", "tab\there", "line\nbreak"] } },
+        no_metadata: false,
+      },
+      { request_id: "chatcmpl-no-metadata", team_id: "team-{odd},\\name", model_group: null, end_user: null, spend: "0.2500000000", metadata: null, no_metadata: true },
+    ]);
+    await expectRollupsEqualRaw();
+  });
+
   it("re-reading a window adds no rows and leaves the rollups unchanged", async () => {
     const now = new Date("2025-01-10T12:00:00Z");
     double().seedSpendLogs({ count: 2500, teamIds: ["team-a", "team-b", "team-c"], from: new Date(now.getTime() - 3 * HOUR), to: new Date(now.getTime() - HOUR) });

@@ -15,7 +15,6 @@ import {
   modelInfoResponseSchema,
   modelsResponseSchema,
   readinessSchema,
-  spendLogsPageSchema,
   teamDeleteResponseSchema,
   teamInfoResponseSchema,
   teamSchema,
@@ -24,6 +23,7 @@ import {
   type LiteLLMTeam,
   type SpendLog,
 } from "./schemas.ts";
+import { spendLogsPageSchema } from "./spend-rows.ts";
 
 /**
  * The typed client for LiteLLM's admin API: the only code that knows LiteLLM's URL, master key,

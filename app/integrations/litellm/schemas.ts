@@ -109,6 +109,11 @@ export const modelsResponseSchema = z.object({
   data: z.array(z.object({ id: z.string() }).passthrough()),
 });
 
+/**
+ * One /spend/logs/v2 row (CONTRACT §3): the documentation of the row and the source of `SpendLog`.
+ * The client does not run it per row: spend-rows.ts checks pages by hand, to exactly these rules
+ * (its tests compare the two on every kind of field), because ingestion reads a million rows a run.
+ */
 export const spendLogSchema = z
   .object({
     request_id: z.string(),
@@ -131,7 +136,8 @@ export const spendLogSchema = z
   .passthrough();
 export type SpendLog = z.infer<typeof spendLogSchema>;
 
-export const spendLogsPageSchema = z
+/** The /spend/logs/v2 answer as zod would check it; the client uses spend-rows.ts's `spendLogsPageSchema`, which does the same by hand. */
+export const spendLogsPageReference = z
   .object({
     data: z.array(spendLogSchema),
     total: z.number(),

@@ -1,0 +1,150 @@
+import { sql } from "drizzle-orm";
+import type { UsageRowInput } from "./usage.ts";
+import type { Db } from "./types.ts";
+
+/**
+ * The one write of usage ingestion: a page of spend-log rows into usage_requests and, in the same
+ * statement, the hourly and daily rollups (docs/usage.md). Kept apart from the reads in usage.ts
+ * because it runs a million rows a run: how the page travels to PostgreSQL is tuned (bench/ingest.ts).
+ */
+
+const SPEND = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPE = /[\\"]/g;
+
+/** One element of a PostgreSQL array literal: quoted, backslashes and quotes escaped; null as NULL. */
+function element(value: string | null): string {
+  if (value === null) return "NULL";
+  return NEEDS_ESCAPE.test(value) ? `"${value.replace(ESCAPE, "\\$&")}"` : `"${value}"`;
+}
+
+const int = (value: number | null): string => (value === null ? "NULL" : String(value));
+
+/**
+ * The page as one array literal per column, built in one pass (PostgreSQL unnests them: its
+ * cheapest way in for a batch in one statement), and `metadata` as one JSON array, which V8 writes
+ * far faster than quoting each document into an array literal, and PostgreSQL reads with one jsonb
+ * parse instead of an array parse and then a jsonb parse per element.
+ */
+function columns(rows: UsageRowInput[]) {
+  let requestId = "{";
+  let teamId = "{";
+  let keyHash = "{";
+  let modelGroup = "{";
+  let model = "{";
+  let promptTokens = "{";
+  let completionTokens = "{";
+  let totalTokens = "{";
+  let spend = "{";
+  let startTime = "{";
+  let endTime = "{";
+  let latencyMs = "{";
+  let status = "{";
+  let endUser = "{";
+  const metadata: unknown[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const sep = i ? "," : "";
+    requestId += sep + element(r.request_id);
+    teamId += sep + element(r.team_id);
+    keyHash += sep + element(r.key_hash);
+    modelGroup += sep + element(r.model_group);
+    model += sep + element(r.model);
+    promptTokens += sep + int(r.prompt_tokens);
+    completionTokens += sep + int(r.completion_tokens);
+    totalTokens += sep + int(r.total_tokens);
+    // LiteLLM's digits as numeric input: exact to the column's 10 decimals.
+    spend += sep + (SPEND.test(r.spend) ? r.spend : "0");
+    startTime += sep + element(r.start_time);
+    endTime += sep + element(r.end_time);
+    latencyMs += sep + int(r.latency_ms);
+    status += sep + element(r.status);
+    endUser += sep + element(r.end_user);
+    metadata[i] = r.metadata === undefined ? null : r.metadata;
+  }
+  const end = (s: string) => `${s}}`;
+  return {
+    requestId: end(requestId),
+    teamId: end(teamId),
+    keyHash: end(keyHash),
+    modelGroup: end(modelGroup),
+    model: end(model),
+    promptTokens: end(promptTokens),
+    completionTokens: end(completionTokens),
+    totalTokens: end(totalTokens),
+    spend: end(spend),
+    startTime: end(startTime),
+    endTime: end(endTime),
+    latencyMs: end(latencyMs),
+    status: end(status),
+    endUser: end(endUser),
+    // JSON null (no metadata) becomes SQL NULL below.
+    metadata: JSON.stringify(metadata),
+  };
+}
+
+/**
+ * Inserts a page of spend-log rows, skipping request ids already stored, and adds exactly the rows
+ * it inserted to the hourly and daily rollups: one statement, so one transaction. Re-reading any
+ * window therefore never counts a request twice. Returns how many rows were new.
+ */
+export async function insertUsagePage(db: Db, rows: UsageRowInput[]): Promise<number> {
+  if (!rows.length) return 0;
+  const c = columns(rows);
+  const result = await db.execute(sql`
+    with src as (
+      select * from unnest(
+        ${c.requestId}::text[], ${c.teamId}::text[], ${c.keyHash}::text[], ${c.modelGroup}::text[], ${c.model}::text[],
+        ${c.promptTokens}::integer[], ${c.completionTokens}::integer[], ${c.totalTokens}::integer[], ${c.spend}::numeric[],
+        ${c.startTime}::timestamptz[], ${c.endTime}::timestamptz[], ${c.latencyMs}::integer[], ${c.status}::text[], ${c.endUser}::text[],
+        array(select nullif(m, 'null'::jsonb) from jsonb_array_elements(${c.metadata}::jsonb) with ordinality as j(m, n) order by n)
+      ) as r(request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens, spend,
+             start_time, end_time, latency_ms, status, end_user, metadata)
+    ),
+    ins as (
+      insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
+                                  spend, start_time, end_time, latency_ms, status, end_user, metadata)
+      select request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
+             spend, start_time, end_time, latency_ms, status, end_user, metadata
+      from src
+      on conflict (request_id) do nothing
+      returning team_id, model_group, start_time, status, prompt_tokens, completion_tokens, spend, latency_ms
+    ),
+    hourly as (
+      insert into usage_hourly as h (team_id, model_group, hour, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
+      select team_id, coalesce(model_group, ''), date_trunc('hour', start_time, 'UTC'),
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
+      from ins
+      where team_id is not null
+      group by 1, 2, 3
+      order by 1, 3, 2
+      on conflict (team_id, hour, model_group) do update set
+        requests = h.requests + excluded.requests,
+        failed_requests = h.failed_requests + excluded.failed_requests,
+        prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = h.completion_tokens + excluded.completion_tokens,
+        spend = h.spend + excluded.spend,
+        latency_ms_sum = h.latency_ms_sum + excluded.latency_ms_sum
+      returning 1
+    ),
+    daily as (
+      insert into usage_daily as d (team_id, model_group, day, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
+      select team_id, coalesce(model_group, ''), to_char(start_time at time zone 'UTC', 'YYYY-MM-DD'),
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
+      from ins
+      where team_id is not null
+      group by 1, 2, 3
+      order by 1, 3, 2
+      on conflict (team_id, day, model_group) do update set
+        requests = d.requests + excluded.requests,
+        failed_requests = d.failed_requests + excluded.failed_requests,
+        prompt_tokens = d.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = d.completion_tokens + excluded.completion_tokens,
+        spend = d.spend + excluded.spend,
+        latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum
+      returning 1
+    )
+    select (select count(*) from ins)::int as inserted
+  `);
+  return Array.from(result as unknown as Iterable<{ inserted: number }>)[0]?.inserted ?? 0;
+}
