@@ -228,11 +228,11 @@ export function Stat({ label, value, hint, tone = "neutral" }: { label: string; 
   );
 }
 
-/** A row of Stats (a description list, as Stat's dt/dd need). */
+/** A row of Stats (a description list, as Stat's dt/dd need), named as a group when `label` is given. */
 export function StatGrid({ children, label }: { children: React.ReactNode; label?: string }) {
   return (
-    <dl aria-label={label} className="grid grid-cols-1 gap-4 min-[420px]:grid-cols-2 lg:grid-cols-4">
-      {children}
-    </dl>
+    <div role={label ? "group" : undefined} aria-label={label}>
+      <dl className="grid grid-cols-1 gap-4 min-[420px]:grid-cols-2 lg:grid-cols-4">{children}</dl>
+    </div>
   );
 }

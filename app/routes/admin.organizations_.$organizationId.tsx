@@ -1,13 +1,19 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
+import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
+import { DateRange, rangeFromSearch } from "~/components/date-range";
+import { formatCount, formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
+import { TeamStatusBadge } from "~/components/team-badges";
 import { TeamsTable } from "~/components/teams-table";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { csvHref, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
+import { getOrganizationDashboard, type TeamRowView } from "~/services/dashboards.server";
 import { getOrganization, updateOrganization } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";
 
@@ -16,8 +22,13 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
   const organization_id = params.organizationId!;
-  const [organization, teams] = await Promise.all([getOrganization(actor, { organization_id }), listTeams(actor, { organization_id })]).catch(throwAsResponse);
-  return json({ organization, teams, canWrite: can(actor, "admin") }, { headers });
+  const range = rangeFromSearch(new URL(request.url).searchParams);
+  const [organization, teams, dashboard] = await Promise.all([
+    getOrganization(actor, { organization_id }),
+    listTeams(actor, { organization_id }),
+    getOrganizationDashboard(actor, { organization_id, ...range }),
+  ]).catch(throwAsResponse);
+  return json({ organization, teams, dashboard, range, canWrite: can(actor, "admin") }, { headers });
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -38,6 +49,97 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
+const teamColumns: Column<TeamRowView>[] = [
+  {
+    id: "name",
+    header: "Team",
+    rowHeader: true,
+    sortable: true,
+    cell: (t) => (
+      <Link to={`/admin/teams/${t.team_id}`} className="break-words text-indigo-700 underline">
+        {t.name}
+      </Link>
+    ),
+  },
+  { id: "spend", header: "Spend", numeric: true, sortable: true, cell: (t) => formatUsd(t.spend) },
+  { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (t) => formatCount(t.requests) },
+  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (t) => formatPercent(t.error_rate) },
+  { id: "remaining", header: "Remaining now", numeric: true, sortable: true, cell: (t) => formatUsd(t.remaining_budget) },
+  {
+    id: "used",
+    header: "Budget used",
+    numeric: true,
+    sortable: true,
+    cell: (t) =>
+      t.budget_used_percent == null ? (
+        "—"
+      ) : (
+        <span className={t.budget_used_percent >= 100 ? "font-medium text-red-800" : t.budget_used_percent >= 80 ? "font-medium text-amber-900" : undefined}>
+          {t.budget_used_percent.toLocaleString("en-US", { maximumFractionDigits: 1 })}%
+        </span>
+      ),
+  },
+  { id: "status", header: "Status", sortable: true, cell: (t) => <TeamStatusBadge status={t.status} /> },
+];
+const teamSort = {
+  name: (t: TeamRowView) => t.name,
+  spend: (t: TeamRowView) => t.spend,
+  requests: (t: TeamRowView) => t.requests,
+  error_rate: (t: TeamRowView) => t.error_rate,
+  remaining: (t: TeamRowView) => t.remaining_budget,
+  used: (t: TeamRowView) => t.budget_used_percent,
+  status: (t: TeamRowView) => t.status,
+};
+
+function OrganizationUsage() {
+  const { organization: org, dashboard, range } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const base = `/admin/organizations/${org.organization_id}/usage.csv`;
+  const state = readTableState(params, "team-", { sortable: Object.keys(teamSort), defaultSort: "spend", pageSize: 25 });
+  const page = sortAndPage(dashboard.teams, state, teamSort);
+  return (
+    <section aria-labelledby="usage-heading" className="space-y-4">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id="usage-heading" className="text-lg font-semibold">
+          Usage
+        </h2>
+        <p className="text-sm text-slate-600">
+          {dashboard.window.from_day === dashboard.window.to_day ? dashboard.window.from_day : `${dashboard.window.from_day} to ${dashboard.window.to_day}`}
+          {dashboard.window.is_default ? " (this month)" : ""}
+        </p>
+      </div>
+      <DateRange from={dashboard.window.from_day} to={dashboard.window.to_day} today={dashboard.today} selected={range} periodLabel="This month" error={dashboard.window.error} />
+      <UsageStats totals={dashboard.totals} latency={dashboard.latency} label="Usage of all teams in this range" />
+      <p className="text-sm text-slate-700">
+        Remaining budget now, over its teams: <strong className="tabular-nums">{formatUsd(dashboard.remaining_budget)}</strong>
+      </p>
+      <IngestionNote ingestion={dashboard.ingestion} />
+      <SpendByDayCard days={dashboard.days} csv={csvHref(base, "days", range)} />
+      <ModelsCard models={dashboard.models} csv={csvHref(base, "models", range)} />
+      <Card
+        title="Spend by team"
+        actions={
+          <a href={csvHref(base, "requests", range)} download className="text-sm font-medium text-indigo-700 underline">
+            Requests CSV<span className="sr-only"> of every team in this range</span>
+          </a>
+        }
+      >
+        <DataTable
+          caption={`Spend by team of ${org.name}`}
+          columns={teamColumns}
+          rows={page.rows}
+          rowKey={(t) => t.team_id}
+          state={{ ...state, page: page.page }}
+          prefix="team-"
+          total={page.total}
+          csvHref={csvHref(base, "teams", range)}
+          empty="This organization has no teams."
+        />
+      </Card>
+    </section>
+  );
+}
+
 export default function OrganizationPage() {
   const { organization: org, teams, canWrite } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
@@ -52,6 +154,8 @@ export default function OrganizationPage() {
       </p>
       <PageHeader title={org.name} description={org.description ?? undefined} />
       <div className="space-y-6">
+        <OrganizationUsage />
+
         <Card
           title="Teams"
           actions={

@@ -1,11 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useOutlet, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { requireAdmin } from "~/auth/request.server";
 import { formatCount, formatTime, formatUsd } from "~/components/format";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
+import { DataTable, readTableState, type Column } from "~/components/data-table";
+import { DateRange, rangeFromSearch } from "~/components/date-range";
+import { csvHref, formatMs, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
 import { TeamLimitsFields } from "~/components/team-form";
@@ -15,8 +18,8 @@ import { setFlash } from "~/lib/flash.server";
 import { formError, formNumber, formText, formValues, teamFormInput, throwAsResponse, type FormActionData } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
 import { listTeamAlerts } from "~/services/alerts.server";
-import { viewTeamBudget } from "~/services/budget.server";
 import { addCredits, listLedger } from "~/services/credits.server";
+import { getTeamDashboard, REQUESTS_PAGE_SIZE, type RequestView } from "~/services/dashboards.server";
 import { listModelGroups } from "~/services/model-groups.server";
 import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "~/services/teams.server";
 
@@ -25,17 +28,23 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
   const canWrite = can(actor, "admin");
-  const [team, groups, budget, ledger, alerts] = await Promise.all([
+  const search = new URL(request.url).searchParams;
+  const range = rangeFromSearch(search);
+  const [team, groups, usage, ledger, alerts] = await Promise.all([
     getTeam(actor, { team_id: params.teamId }),
     canWrite ? listModelGroups(actor) : [],
-    viewTeamBudget(actor, { team_id: params.teamId }),
+    // The budget now and the usage over the range (default: the budget period), from the rollups.
+    getTeamDashboard(actor, { team_id: params.teamId, ...range, requests_page: search.get("req-page") ?? undefined }),
     listLedger(actor, { team_id: params.teamId }).then((entries) => entries.slice(0, 20)),
     listTeamAlerts(actor, { team_id: params.teamId, state: "firing" }),
   ]).catch(throwAsResponse);
+  const { budget, ...dashboard } = usage;
   return json(
     {
       team,
       budget,
+      dashboard,
+      range,
       ledger,
       alerts: alerts.alerts,
       groups: groups.map((g) => ({ name: g.name, models: g.models })),
@@ -206,7 +215,69 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
   );
 }
 
+const requestColumns: Column<RequestView>[] = [
+  { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
+  { id: "model", header: "Model", cell: (r) => <span className="break-all">{r.model_group ?? r.model ?? "—"}</span> },
+  { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
+  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatUsd(r.cost) },
+  { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
+  { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
+  { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
+];
+
+/** The team's usage over the chosen range: figures, spend by day, by model, and its requests. */
+function TeamUsage() {
+  const { team, dashboard, range } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const base = `/admin/teams/${team.team_id}/usage.csv`;
+  const requestsState = { ...readTableState(params, "req-", { sortable: ["time"], defaultSort: "time", pageSize: REQUESTS_PAGE_SIZE }), page: dashboard.requests.page };
+  return (
+    <section aria-labelledby="usage-heading" className="space-y-4">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id="usage-heading" className="text-lg font-semibold">
+          Usage
+        </h2>
+        <p className="text-sm text-slate-600">
+          {dashboard.window.from_day === dashboard.window.to_day ? dashboard.window.from_day : `${dashboard.window.from_day} to ${dashboard.window.to_day}`}
+          {dashboard.window.is_default ? " (this budget period)" : ""}
+        </p>
+      </div>
+      <DateRange
+        from={dashboard.window.from_day}
+        to={dashboard.window.to_day}
+        today={dashboard.today}
+        selected={range}
+        periodLabel="This period"
+        error={dashboard.window.error}
+      />
+      <UsageStats totals={dashboard.totals} latency={dashboard.latency} label="Usage in this range" />
+      <IngestionNote ingestion={dashboard.ingestion} />
+      <SpendByDayCard days={dashboard.days} csv={csvHref(base, "days", range)} />
+      <ModelsCard models={dashboard.models} csv={csvHref(base, "models", range)} />
+      <Card title="Recent requests">
+        <DataTable
+          caption="Requests in this range, newest first"
+          columns={requestColumns}
+          rows={dashboard.requests.rows}
+          rowKey={(r) => r.request_id}
+          state={requestsState}
+          prefix="req-"
+          hasMore={dashboard.requests.has_more}
+          csvHref={csvHref(base, "requests", range)}
+          empty="No requests in this range."
+        />
+      </Card>
+    </section>
+  );
+}
+
 export default function TeamPage() {
+  // A page under this one (e.g. the customer portal access page) replaces it.
+  const outlet = useOutlet();
+  return outlet ?? <TeamPageContent />;
+}
+
+function TeamPageContent() {
   const { team, groups, canWrite, proxyUrl, budget, ledger, alerts } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as TeamActionData | undefined;
   const busy = useNavigation().state !== "idle";
@@ -240,8 +311,11 @@ export default function TeamPage() {
         title={team.name}
         description={`${team.organization_name} · ${team.team_id}`}
         actions={
-          <div className="flex items-center gap-2">
+          <div className="flex flex-wrap items-center gap-3">
             <TeamStatusBadge status={team.status} />
+            <Link to={`/admin/teams/${team.team_id}/portal`} className="text-sm font-medium text-indigo-700 underline">
+              Customer portal access
+            </Link>
           </div>
         }
       />
@@ -281,6 +355,8 @@ export default function TeamPage() {
 
         <BudgetAlertBanner alerts={alerts} />
         <BudgetCard budget={budget} ledger={ledger} canWrite={canWrite && team.status !== "deleted"} errors={credits?.fieldErrors} message={credits?.message} />
+
+        <TeamUsage />
 
         <Card title="Details">
           <dl className="grid gap-4 text-sm sm:grid-cols-2 lg:grid-cols-3">

@@ -1,0 +1,124 @@
+import { useSearchParams } from "@remix-run/react";
+import type { DayRowView, ModelRowView, UsageFigures } from "~/services/dashboards.server";
+import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "./charts";
+import { DataTable, readTableState, sortAndPage, type Column } from "./data-table";
+import { formatCount, formatTime, formatUsd } from "./format";
+import { Card } from "./ui";
+
+/** The usage parts the team, organization and Usage pages share: headline figures, spend by day, by model. */
+
+export function formatPercent(value: number | null | undefined, digits = 1): string {
+  return value == null ? "—" : `${(value * 100).toLocaleString("en-US", { maximumFractionDigits: digits })}%`;
+}
+
+export function formatMs(value: number | null | undefined): string {
+  return value == null ? "—" : `${formatCount(Math.round(value))} ms`;
+}
+
+/** The CSV export link of one table, over the range the page shows (from/to as in the URL). */
+export function csvHref(base: string, table: string, selected: { from?: string; to?: string }): string {
+  const p = new URLSearchParams({ table });
+  if (selected.from) p.set("from", selected.from);
+  if (selected.to) p.set("to", selected.to);
+  return `${base}?${p.toString()}`;
+}
+
+export function UsageStats({
+  totals,
+  latency,
+  remaining,
+  label,
+}: {
+  totals: UsageFigures;
+  latency?: { p50_ms: number | null; p95_ms: number | null; sampled: number; capped: boolean };
+  remaining?: number | null;
+  label: string;
+}) {
+  return (
+    <StatGrid label={label}>
+      <Stat label="Spend" value={formatUsd(totals.spend)} hint={`${formatCount(totals.total_tokens)} tokens`} />
+      <Stat label="Requests" value={formatCount(totals.requests)} hint={`${formatCount(totals.failed_requests)} failed`} />
+      <Stat
+        label="Error rate"
+        value={formatPercent(totals.error_rate)}
+        tone={totals.error_rate >= 0.05 ? "bad" : totals.error_rate >= 0.01 ? "warn" : "neutral"}
+      />
+      {latency ? (
+        <Stat
+          label="Latency p50 / p95"
+          value={latency.p50_ms == null ? "—" : `${formatMs(latency.p50_ms)} / ${formatMs(latency.p95_ms)}`}
+          hint={latency.capped ? `Over the latest ${formatCount(latency.sampled)} requests in range` : totals.avg_latency_ms != null ? `Mean ${formatMs(totals.avg_latency_ms)}` : undefined}
+        />
+      ) : remaining !== undefined ? (
+        <Stat label="Remaining budget" value={formatUsd(remaining)} hint="Now, over all teams" />
+      ) : (
+        <Stat label="Mean latency" value={formatMs(totals.avg_latency_ms)} />
+      )}
+    </StatGrid>
+  );
+}
+
+export function SpendByDayCard({ days, csv }: { days: DayRowView[]; csv: string }) {
+  return (
+    <Card
+      title="Spend by day"
+      actions={
+        <a href={csv} download className="text-sm font-medium text-indigo-700 underline">
+          Download CSV<span className="sr-only"> of spend by day</span>
+        </a>
+      }
+    >
+      <SpendByDayChart data={days.map((d) => ({ day: d.day, spend: d.spend, requests: d.requests }))} />
+    </Card>
+  );
+}
+
+const modelColumns: Column<ModelRowView>[] = [
+  { id: "model", header: "Model", rowHeader: true, sortable: true, cell: (m) => <span className="break-all">{m.model || "(none)"}</span> },
+  { id: "cost", header: "Cost", numeric: true, sortable: true, cell: (m) => formatUsd(m.spend) },
+  { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (m) => formatCount(m.requests) },
+  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (m) => formatPercent(m.error_rate) },
+  { id: "tokens", header: "Tokens", numeric: true, sortable: true, cell: (m) => formatCount(m.total_tokens) },
+  { id: "latency", header: "Mean latency", numeric: true, sortable: true, cell: (m) => formatMs(m.avg_latency_ms) },
+];
+const modelSort = {
+  model: (m: ModelRowView) => m.model,
+  cost: (m: ModelRowView) => m.spend,
+  requests: (m: ModelRowView) => m.requests,
+  error_rate: (m: ModelRowView) => m.error_rate,
+  tokens: (m: ModelRowView) => m.total_tokens,
+  latency: (m: ModelRowView) => m.avg_latency_ms,
+};
+
+export function ModelsCard({ models, csv }: { models: ModelRowView[]; csv: string }) {
+  const [params] = useSearchParams();
+  const state = readTableState(params, "model-", { sortable: Object.keys(modelSort), defaultSort: "cost", pageSize: 10 });
+  const page = sortAndPage(models, state, modelSort);
+  return (
+    <Card title="Cost and requests by model">
+      <div className="grid gap-6 xl:grid-cols-2">
+        <ModelBreakdownChart data={models.map((m) => ({ model: m.model, cost: m.spend, requests: m.requests }))} />
+        <DataTable
+          caption="Usage by model"
+          columns={modelColumns}
+          rows={page.rows}
+          rowKey={(m) => m.model}
+          state={{ ...state, page: page.page }}
+          prefix="model-"
+          total={page.total}
+          csvHref={csv}
+          empty="No requests in this range."
+        />
+      </div>
+    </Card>
+  );
+}
+
+export function IngestionNote({ ingestion }: { ingestion: { until: string | null; last_error: string | null } }) {
+  return (
+    <p className="text-xs text-slate-600">
+      {ingestion.until ? `Usage read from LiteLLM up to ${formatTime(ingestion.until)}.` : "Usage has not been read from LiteLLM yet."}
+      {ingestion.last_error ? <span className="text-red-800"> The last read failed: {ingestion.last_error}</span> : null} Days are UTC.
+    </p>
+  );
+}

@@ -1,0 +1,18 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { requireAdmin } from "~/auth/request.server";
+import { csvResponse } from "~/lib/csv";
+import { throwAsResponse } from "~/lib/forms.server";
+import { exportUsageCsv } from "~/services/dashboards.server";
+
+/** `GET /admin/usage.csv?table=days|models|teams&from=&to=`: usage over every team as CSV. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { actor } = await requireAdmin(request);
+  const q = new URL(request.url).searchParams;
+  const file = await exportUsageCsv(actor, {
+    scope: "all",
+    table: q.get("table") ?? "teams",
+    from: q.get("from") ?? undefined,
+    to: q.get("to") ?? undefined,
+  }).catch(throwAsResponse);
+  return csvResponse(file.body, file.fileName);
+}
