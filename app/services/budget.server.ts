@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { addDays, addMonths, differenceInCalendarMonths } from "date-fns";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/queries/types.ts";
-import { budgetPeriods, ledgerEntries, teams, usageRequests } from "../../db/schema/index.ts";
+import { spendSince } from "../../db/queries/usage.ts";
+import { budgetPeriods, ledgerEntries, teams } from "../../db/schema/index.ts";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
@@ -61,13 +62,9 @@ async function creditsAddedIn(tx: Db, periodId: string): Promise<Money> {
   return money(row?.total);
 }
 
-/** Spend of the team's requests (ingested from LiteLLM) since `from`. */
+/** Spend of the team's requests (ingested from LiteLLM) since `from`: exact, read mostly from the usage rollups. */
 async function usageSince(tx: Db, teamId: string, from: Date): Promise<Money> {
-  const [row] = await tx
-    .select({ total: sql<string>`coalesce(sum(${usageRequests.spend}), 0)::text` })
-    .from(usageRequests)
-    .where(and(eq(usageRequests.teamId, teamId), sql`${usageRequests.startTime} >= ${from.toISOString()}`));
-  return money(row?.total);
+  return money(await spendSince(tx, { teamId, from }));
 }
 
 /**

@@ -209,6 +209,21 @@ describe("usage over any window, and its breakdowns", () => {
     }
   });
 
+  it("the period's spend and remaining budget count every request since a period start mid-hour, exactly", async () => {
+    // Move the open period's start to an arbitrary second 2½ days back: the budget then reads raw
+    // rows up to the next hour, hourly rollups up to the next day, and daily rollups after that.
+    const periodStart = new Date(now.getTime() - 2 * DAY - 11 * HOUR - 17 * 60_000 - 23_456);
+    await db().execute(sql`update budget_periods set starts_at = ${periodStart.toISOString()}::timestamptz where team_id = ${teamId} and closed_at is null`);
+    const since = teamLogs(teamId).filter((l) => Date.parse(l.startTime) >= periodStart.getTime());
+    expect(since.length).toBeGreaterThan(0);
+    expect(since.length).toBeLessThan(teamLogs(teamId).length);
+    const usage = await getTeamUsage(viewer, { team_id: teamId }, now);
+    expect(usage.from).toBe(periodStart.toISOString());
+    expect(usage.request_count).toBe(since.length);
+    expect(usage.total_spend).toBe(exactSum(since));
+    expect(usage.remaining_budget).toBe(moneyNumber(money("500") - since.reduce((sum, l) => sum + money(l.spend), 0n)));
+  });
+
   it("takes ISO dates: `to` includes that whole day", async () => {
     const day = (msAgo: number) => new Date(now.getTime() - msAgo).toISOString().slice(0, 10);
     const res = await rest("GET", `/api/teams/${teamId}/usage?from=${day(2 * DAY)}&to=${day(DAY)}`, { headers: asAdmin });

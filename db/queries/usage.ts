@@ -255,6 +255,28 @@ export async function sumUsage(db: Db, filter: { teamIds: string[]; from: Date; 
   return rowsOf<UsageTotals>(result);
 }
 
+/**
+ * The team's spend on requests that started at or after `from` (later ones included, however far
+ * ahead), exact: the raw rows up to the next whole hour, the hourly rollup up to the next UTC day,
+ * the daily rollup from there on. Equal to summing the raw rows, at the cost of a few hundred
+ * rollup rows instead of every request of the period.
+ */
+export async function spendSince(db: Db, filter: { teamId: string; from: Date }): Promise<string> {
+  const hourFrom = ceilTo(filter.from, HOUR_MS);
+  const dayFrom = ceilTo(filter.from, DAY_MS);
+  const result = await db.execute(sql`
+    select coalesce(sum(spend), 0)::text as spend from (
+      select spend from usage_requests
+      where team_id = ${filter.teamId} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(hourFrom)}::timestamptz
+      union all
+      select spend from usage_hourly where team_id = ${filter.teamId} and hour >= ${iso(hourFrom)}::timestamptz and hour < ${iso(dayFrom)}::timestamptz
+      union all
+      select spend from usage_daily where team_id = ${filter.teamId} and day >= ${dayOf(dayFrom)}
+    ) s
+  `);
+  return rowsOf<{ spend: string }>(result)[0]?.spend ?? "0";
+}
+
 export type DailyUsageRow = Omit<UsageTotals, "teamId"> & { day: string };
 
 /** The team's daily rollup for UTC days fromDay..toDay (inclusive, YYYY-MM-DD), by day and model group. */
