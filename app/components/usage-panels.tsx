@@ -47,7 +47,7 @@ export function UsageStats({
         <Stat
           label="Latency p50 / p95"
           value={latency.p50_ms == null ? "—" : `${formatMs(latency.p50_ms)} / ${formatMs(latency.p95_ms)}`}
-          hint={latency.capped ? `Over the latest ${formatCount(latency.sampled)} requests in range` : totals.avg_latency_ms != null ? `Mean ${formatMs(totals.avg_latency_ms)}` : undefined}
+          hint={latency.capped ? `From a sample of ${formatCount(latency.sampled)} requests across the range` : totals.avg_latency_ms != null ? `Mean ${formatMs(totals.avg_latency_ms)}` : undefined}
         />
       ) : remaining !== undefined ? (
         <Stat label="Remaining budget" value={formatUsd(remaining)} hint="Now, over all teams" />

@@ -6,6 +6,7 @@ import {
   requestsInWindow,
   teamHeadlines,
   type DaySeriesRow,
+  type LatencyPercentiles,
   type RequestRow,
   type TeamHeadline,
 } from "../../db/queries/dashboards.ts";
@@ -39,8 +40,8 @@ const DAY_MS = 86_400_000;
 /** The longest window a dashboard reads. */
 export const MAX_RANGE_DAYS = 400;
 export const REQUESTS_PAGE_SIZE = 25;
-/** Latency percentiles use at most this many of the window's latest requests. */
-export const LATENCY_SAMPLE = 50_000;
+/** Latency percentiles are exact up to about this many requests in the window, and a sample spread over it beyond. */
+export const LATENCY_SAMPLE = 2_000;
 /** A CSV of requests holds at most this many (the newest in the window). */
 export const CSV_MAX_REQUESTS = 100_000;
 
@@ -292,6 +293,17 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   return out;
 }
 
+function latencyView(l: LatencyPercentiles, rows: UsageTotals[]) {
+  const requests = rows.reduce((n, r) => n + Number(r.requests), 0);
+  return {
+    p50_ms: l.p50 === null ? null : Math.round(l.p50),
+    p95_ms: l.p95 === null ? null : Math.round(l.p95),
+    sampled: l.sampled,
+    /** True when the percentiles come from a sample of the window's requests. */
+    capped: l.sampled < requests,
+  };
+}
+
 // ── team ────────────────────────────────────────────────────────────────────────────────────────
 
 export type TeamDashboard = {
@@ -328,7 +340,7 @@ export async function getTeamDashboard(actor: Actor, input: unknown, now = new D
   const [rows, days, latency, requests, ingestion] = await Promise.all([
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
-    latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, cap: LATENCY_SAMPLE }),
+    latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),
     requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: REQUESTS_PAGE_SIZE + 1, offset }),
     ingestedUntil(),
   ]);
@@ -340,7 +352,7 @@ export async function getTeamDashboard(actor: Actor, input: unknown, now = new D
     totals: figures(total(rows)),
     days: days.map(dayView),
     models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
-    latency: { p50_ms: latency.p50 === null ? null : Math.round(latency.p50), p95_ms: latency.p95 === null ? null : Math.round(latency.p95), sampled: latency.sampled, capped: latency.capped },
+    latency: latencyView(latency, rows),
     requests: { page: values.requests_page, page_size: REQUESTS_PAGE_SIZE, has_more: requests.length > REQUESTS_PAGE_SIZE, rows: requests.slice(0, REQUESTS_PAGE_SIZE).map(requestView) },
     ingestion,
   };
@@ -412,7 +424,7 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
   const [rows, days, latency, budgets, ingestion] = await Promise.all([
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
-    latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, cap: LATENCY_SAMPLE }),
+    latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),
     mapLimit(headlines, 6, (t) => (t.status === "deleted" ? Promise.resolve(null) : getTeamBudget(t.id, now))),
     ingestedUntil(),
   ]);
@@ -426,7 +438,7 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
     remaining_budget: known.length ? moneyNumber(known.reduce((sum, b) => sum + money(b.remaining_budget), 0n)) : null,
     days: days.map(dayView),
     models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
-    latency: { p50_ms: latency.p50 === null ? null : Math.round(latency.p50), p95_ms: latency.p95 === null ? null : Math.round(latency.p95), sampled: latency.sampled, capped: latency.capped },
+    latency: latencyView(latency, rows),
     teams: teamRows(headlines, rows, budgets),
     ingestion,
   };

@@ -4,12 +4,14 @@ import { insertModelGroup } from "../../db/queries/model-groups.ts";
 import { insertOrganization } from "../../db/queries/organizations.ts";
 import { insertTeam, setTeamModelGroups, updateTeamRow } from "../../db/queries/teams.ts";
 import { insertUsageRows, type UsageRowInput } from "../../db/queries/usage.ts";
+import { latencyPercentiles } from "../../db/queries/dashboards.ts";
 import { masterActor } from "../../test/factories.ts";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyString } from "~/lib/money";
 import type { Actor } from "./actor.server.ts";
 import { ensurePeriod } from "./budget.server.ts";
+import { evaluateTeamAlerts } from "./alerts.server.ts";
 import { addCredits } from "./credits.server.ts";
 import { exportUsageCsv, getOrganizationDashboard, getOverview, getTeamDashboard, getUsageDashboard, REQUESTS_PAGE_SIZE } from "./dashboards.server.ts";
 
@@ -138,6 +140,25 @@ describe("a team's dashboard", () => {
     expect(whole.totals.spend).toBe(5.28);
   });
 
+  it("takes latency percentiles from a sample spread over the window when it holds more requests than the sample", async () => {
+    const org = await makeOrg();
+    const team = await makeTeam(org.id);
+    // 200 requests over 4 days, latency 1..200 ms in time order.
+    await usage(
+      team.id,
+      Array.from({ length: 200 }, (_, i) => ({ at: new Date(Date.parse("2026-11-06T00:00:00Z") + i * 1_728_000).toISOString(), spend: "0.001", latency_ms: i + 1 })),
+    );
+    const window = { teamIds: [team.id], from: new Date("2026-11-06T00:00:00Z"), to: new Date("2026-11-10T00:00:00Z") };
+    expect(await latencyPercentiles(db(), { ...window, sample: 1000 })).toEqual({ p50: 100.5, p95: expect.closeTo(190.05, 6), sampled: 200 });
+    const sampled = await latencyPercentiles(db(), { ...window, sample: 40, slices: 4 });
+    // 10 of each quarter (its latest): the sample covers the whole window, not just its end.
+    expect(sampled.sampled).toBe(40);
+    expect(sampled.p50).toBeGreaterThan(60);
+    expect(sampled.p50).toBeLessThan(140);
+    const d = await getTeamDashboard(admin, { team_id: team.id, from: "2026-11-06", to: "2026-11-09" }, NOW);
+    expect(d.latency).toMatchObject({ p50_ms: 101, p95_ms: 190, sampled: 200, capped: false });
+  });
+
   it("shows the default range, with the reason, when the asked-for range is wrong; refuses unknown teams", async () => {
     const org = await makeOrg();
     const team = await makeTeam(org.id);
@@ -208,6 +229,15 @@ describe("the overview", () => {
       [near.id, "near", 85],
     ]);
     expect(before.failing_sync).toEqual([expect.objectContaining({ team_id: fine.id, error: "LiteLLM answered 500", attempts: 3 })]);
+
+    // Its alerts show among the latest.
+    await ensurePeriod(db(), over, 0n, NOW);
+    await evaluateTeamAlerts(over.id, NOW);
+    const alerted = await getOverview(viewer, NOW);
+    expect(alerted.recent_alerts.filter((a) => a.team_id === over.id).map((a) => [a.threshold_percent, a.state, a.team_name])).toEqual([
+      [100, "firing", over.name],
+      [80, "firing", over.name],
+    ]);
 
     // Credits move a team back under the line.
     await ensurePeriod(db(), near, 0n, NOW);

@@ -42,30 +42,45 @@ export async function dailySeries(db: Db, filter: { teamIds: string[] | null; fr
   return rowsOf<DaySeriesRow>(result);
 }
 
-export type LatencyPercentiles = { p50: number | null; p95: number | null; sampled: number; capped: boolean };
+export type LatencyPercentiles = { p50: number | null; p95: number | null; sampled: number };
+
+/** A PostgreSQL text[] literal (every element quoted). */
+function textArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
+}
 
 /**
- * Median and 95th percentile of request duration (ms) of the teams' requests in [from, to), over
- * at most `cap` requests: the latest ones in the window, read backwards along the (team_id,
- * start_time) index, so a long window over a busy team stays fast. `capped` says the cap was hit.
+ * Median and 95th percentile of request duration (ms) of the teams' requests in [from, to).
+ * Exact while the window holds up to about `sample` requests; beyond that, a sample spread over
+ * the whole window and every team: the window is cut into `slices` equal parts and each team
+ * contributes its latest `sample / (slices × teams)` requests of each part, each part read
+ * backwards along the (team_id, start_time) index. Rows of different teams share heap pages
+ * rarely, so every row read costs a page: the sample bounds the time however busy the team is.
  */
-export async function latencyPercentiles(db: Db, filter: { teamIds: string[]; from: Date; to: Date; cap: number }): Promise<LatencyPercentiles> {
-  if (!filter.teamIds.length) return { p50: null, p95: null, sampled: 0, capped: false };
+export async function latencyPercentiles(db: Db, filter: { teamIds: string[]; from: Date; to: Date; sample: number; slices?: number }): Promise<LatencyPercentiles> {
+  if (!filter.teamIds.length || filter.to <= filter.from) return { p50: null, p95: null, sampled: 0 };
+  const slices = filter.slices ?? 20;
+  const perSlice = Math.max(1, Math.ceil(filter.sample / (slices * filter.teamIds.length)));
+  const stepMs = (filter.to.getTime() - filter.from.getTime()) / slices;
   const result = await db.execute(sql`
-    select percentile_cont(0.5) within group (order by latency_ms)::float8 as p50,
-           percentile_cont(0.95) within group (order by latency_ms)::float8 as p95,
+    select percentile_cont(0.5) within group (order by s.latency_ms)::float8 as p50,
+           percentile_cont(0.95) within group (order by s.latency_ms)::float8 as p95,
            count(*)::int as sampled
-    from (
-      select latency_ms from usage_requests
-      where ${teamFilter(filter.teamIds)} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(filter.to)}::timestamptz
-      order by start_time desc
-      limit ${filter.cap}
-    ) latest
-    where latency_ms is not null
+    from unnest(${textArray(filter.teamIds)}::text[]) as t(team_id)
+    cross join generate_series(0, ${slices - 1}) as b(i)
+    cross join lateral (
+      select u.latency_ms from usage_requests u
+      where u.team_id = t.team_id
+        and u.start_time >= ${iso(filter.from)}::timestamptz + make_interval(secs => b.i * ${stepMs / 1000}::float8)
+        and u.start_time < case when b.i = ${slices - 1} then ${iso(filter.to)}::timestamptz
+                                else ${iso(filter.from)}::timestamptz + make_interval(secs => (b.i + 1) * ${stepMs / 1000}::float8) end
+      order by u.start_time desc
+      limit ${perSlice}
+    ) s
+    where s.latency_ms is not null
   `);
   const row = rowsOf<{ p50: number | null; p95: number | null; sampled: number }>(result)[0];
-  const sampled = row?.sampled ?? 0;
-  return { p50: row?.p50 ?? null, p95: row?.p95 ?? null, sampled, capped: sampled >= filter.cap };
+  return { p50: row?.p50 ?? null, p95: row?.p95 ?? null, sampled: row?.sampled ?? 0 };
 }
 
 export type RequestRow = {
