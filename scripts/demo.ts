@@ -224,6 +224,26 @@ function history(team: Provisioned, index: number, until: Date): Array<Record<st
       });
     }
   }
+  // Scale each day's tokens so a day costs about a quarter of today's spend (0.2–0.4×): the charts
+  // then show every day, with today's big requests on top.
+  const days = new Map<string, Array<Record<string, unknown>>>();
+  for (const row of rows) {
+    const day = String(row.startTime).slice(0, 10);
+    days.set(day, [...(days.get(day) ?? []), row]);
+  }
+  for (const dayRows of days.values()) {
+    const spent = dayRows.reduce((sum, r) => sum + Number(r.spend), 0);
+    // A day cut short by the window's edges gets its share of the target.
+    const hours = new Set(dayRows.map((r) => String(r.startTime).slice(0, 13))).size;
+    const factor = spent > 0 ? (team.plan.spendToday * (0.2 + 0.2 * random()) * Math.min(1, hours / 24)) / spent : 1;
+    for (const r of dayRows) {
+      if (r.status === "failure") continue;
+      const price = PRICES[String(r.model_group)]!;
+      const prompt = Math.max(1, Math.round(Number(r.prompt_tokens) * factor));
+      const completion = Math.max(1, Math.round(Number(r.completion_tokens) * factor));
+      Object.assign(r, { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, spend: Number((prompt * price.input + completion * price.output).toFixed(10)) });
+    }
+  }
   return rows;
 }
 
@@ -404,7 +424,8 @@ async function main() {
     "",
     "Where to click:",
     "  Overview        spend today and this period, top teams and models, teams near budget, recent alerts",
-    "  Teams           the four teams of Acme Corporation; open one for its budget, charts and recent requests:",
+    "  Teams           the four teams of Acme Corporation; open one for its budget, charts and recent requests",
+    "                  (\"7 days\" shows the history before this budget period):",
     ...teams.map((t) => `                    ${t.plan.name.padEnd(17)} ${t.plan.story}`),
     "  Organizations   Acme Corporation: the same summed over its teams",
     "  Usage           every team's spend; Models: prices from LiteLLM; Model groups: basic and premium",
