@@ -71,7 +71,9 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     await expect(figures).toContainText("Error rate0%");
     await expect(figures).toContainText("Latency p50 / p95");
     await expect(requests).toContainText("alice");
-    await expect(page.getByRole("figure", { name: /Spend by day/ })).toBeVisible();
+    // The chart is drawn in the browser (recharts), its numbers are also a table for screen readers.
+    await expect(page.getByRole("figure", { name: /Spend by day/ }).locator("svg.recharts-surface")).toBeVisible();
+    await expect(page.getByRole("figure", { name: /Spend by day/ }).getByRole("table", { name: "Spend by day" })).toBeAttached();
     await expect(page.getByRole("figure", { name: /Cost by model/ })).toContainText("gpt-3.5-turbo");
     await expect(page.getByRole("table", { name: "Usage by model" }).getByRole("rowheader", { name: "gpt-3.5-turbo" })).toBeVisible();
     await expect(page.getByRole("link", { name: "Customer portal access" })).toHaveAttribute("href", `${teamUrl}/portal`);
@@ -85,6 +87,10 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     await models.getByRole("link", { name: /^Requests/ }).click();
     await expect(page).toHaveURL(/model-sort=requests&model-dir=desc/);
     await expect(models.getByRole("columnheader", { name: /^Requests/ })).toHaveAttribute("aria-sort", "descending");
+    // With the keyboard: focus the Cost header's link and press Enter.
+    await models.getByRole("link", { name: /^Cost/ }).focus();
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/model-sort=cost&model-dir=desc/);
     await page.getByRole("navigation", { name: "Date range presets" }).getByRole("link", { name: "7 days" }).click();
     await expect(page).toHaveURL(/from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/);
     await expect(page.getByRole("link", { name: "7 days" })).toHaveAttribute("aria-current", "true");
