@@ -129,7 +129,8 @@ export function DataTable<T>({
           </a>
         </div>
       ) : null}
-      <div className="overflow-x-auto">
+      {/* relative: the visually hidden sort hints (position: absolute) stay inside the scrolling box instead of widening the page on a phone */}
+      <div className="relative overflow-x-auto">
         <table className="min-w-full text-left text-sm">
           <caption className={captionVisible ? "mb-2 text-left font-medium" : "sr-only"}>{caption}</caption>
           <thead className="text-slate-600">

@@ -60,8 +60,8 @@ export const REDACT_PATHS = [
   ...SECRET_KEYS.map((k) => `req.headers["${k.toLowerCase()}"]`),
 ];
 
-// sk-... keys (LiteLLM master and virtual keys), sla_... admin API tokens and bearer tokens, wherever they appear in a string.
-const KEY_PATTERN = /\b(sk-[A-Za-z0-9_-]{2}|sla_[A-Za-z0-9_-]{2})[A-Za-z0-9_-]{6,}/g;
+// sk-... keys (LiteLLM master and virtual keys), sla_... admin API tokens, slp_... portal link tokens and bearer tokens, wherever they appear in a string.
+const KEY_PATTERN = /\b(sk-[A-Za-z0-9_-]{2}|sla_[A-Za-z0-9_-]{2}|slp_[A-Za-z0-9_-]{2})[A-Za-z0-9_-]{6,}/g;
 const BEARER_PATTERN = /(Bearer\s+)[^\s"']+/gi;
 
 export function maskSecrets(text: string): string {

@@ -384,6 +384,13 @@ export async function getPortalOverview(session: PortalSession, window: unknown 
     day.total_tokens += row.total_tokens;
     byDay.set(row.day, day);
   }
+  // Every day of the window, with 0 for days without usage (so gaps show in the chart).
+  const lastDay = new Date(new Date(usage.to).getTime() - 1).toISOString().slice(0, 10);
+  for (let t = Date.parse(`${usage.from.slice(0, 10)}T00:00:00Z`), n = 0; n < 400; t += DAY_MS, n++) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    if (day > lastDay) break;
+    if (!byDay.has(day)) byDay.set(day, { day, spend: 0, requests: 0, failed_requests: 0, total_tokens: 0 });
+  }
   const models = [...new Set(groups.flatMap((g) => g.models))].sort();
   const endpoint = env().LITELLM_PROXY_URL;
   const { team_id: _t, organization_id: _o, ...usageView } = usage;

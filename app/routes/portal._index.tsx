@@ -1,0 +1,264 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useLoaderData, useLocation } from "@remix-run/react";
+import { useEffect, useRef, useState } from "react";
+import { BudgetAlertBanner } from "~/components/budget-alert-banner";
+import { BudgetCard } from "~/components/budget-card";
+import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "~/components/charts";
+import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
+import { DateRange, rangeFromSearch } from "~/components/date-range";
+import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { Button, Card, Chip, StatusBadge } from "~/components/ui";
+import { throwAsResponse } from "~/lib/forms.server";
+import { getPortalOverview, readPortalSession, type PortalOverview } from "~/services/portal.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.team.name ?? "Your team"} · Customer portal` }];
+
+const DAY_TABLE = { sortable: ["day", "spend", "requests"], defaultSort: "day", defaultDir: "desc", pageSize: 31 } as const;
+const MODEL_TABLE = { sortable: ["model", "cost", "requests"], defaultSort: "cost", defaultDir: "desc", pageSize: 25 } as const;
+const REQUEST_TABLE = { sortable: ["time", "spend", "tokens"], defaultSort: "time", defaultDir: "desc", pageSize: 25 } as const;
+
+/** The signed-in customer's own team: everything comes from the session, nothing from the URL but the date range. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { session, clearCookie } = await readPortalSession(request.headers.get("cookie"));
+  if (!session) throw redirect(clearCookie ? "/portal/signin?reason=ended" : "/portal/signin", clearCookie ? { headers: { "Set-Cookie": clearCookie } } : undefined);
+  const range = rangeFromSearch(new URL(request.url).searchParams);
+  const overview = await getPortalOverview(session, range).catch(throwAsResponse);
+  return json({ overview, range, today: new Date().toISOString().slice(0, 10) }, { headers: { "Cache-Control": "private, no-store" } });
+}
+
+type Day = PortalOverview["days"][number];
+type ModelRow = PortalOverview["models_used"][number];
+type RequestRow = PortalOverview["recent"][number];
+
+const dayColumns: Column<Day>[] = [
+  { id: "day", header: "Day (UTC)", cell: (d) => d.day, sortable: true, rowHeader: true },
+  { id: "spend", header: "Spend", cell: (d) => formatUsd(d.spend), sortable: true, numeric: true },
+  { id: "requests", header: "Requests", cell: (d) => formatCount(d.requests), sortable: true, numeric: true },
+  { id: "failed", header: "Failed", cell: (d) => formatCount(d.failed_requests), numeric: true },
+  { id: "tokens", header: "Tokens", cell: (d) => formatCount(d.total_tokens), numeric: true },
+];
+const modelColumns: Column<ModelRow>[] = [
+  { id: "model", header: "Model", cell: (m) => m.model, sortable: true, rowHeader: true },
+  { id: "cost", header: "Cost", cell: (m) => formatUsd(m.cost), sortable: true, numeric: true },
+  { id: "requests", header: "Requests", cell: (m) => formatCount(m.requests), sortable: true, numeric: true },
+  { id: "failed", header: "Failed", cell: (m) => formatCount(m.failed_requests), numeric: true },
+  { id: "tokens", header: "Tokens", cell: (m) => formatCount(m.total_tokens), numeric: true },
+  { id: "latency", header: "Avg latency", cell: (m) => (m.avg_latency_ms == null ? "—" : `${formatCount(m.avg_latency_ms)} ms`), numeric: true },
+];
+const requestColumns: Column<RequestRow>[] = [
+  { id: "time", header: "Time (UTC)", cell: (r) => formatTime(r.start_time), sortable: true, className: "whitespace-nowrap" },
+  { id: "model", header: "Model", cell: (r) => r.model ?? "—" },
+  { id: "status", header: "Status", cell: (r) => <StatusBadge tone={r.status === "success" ? "ok" : "bad"}>{r.status}</StatusBadge> },
+  { id: "tokens", header: "Tokens", cell: (r) => formatCount(r.total_tokens), sortable: true, numeric: true },
+  { id: "spend", header: "Cost", cell: (r) => formatUsd(r.spend), sortable: true, numeric: true },
+  { id: "latency", header: "Latency", cell: (r) => (r.latency_ms == null ? "—" : `${formatCount(r.latency_ms)} ms`), numeric: true },
+  { id: "end_user", header: "End user", cell: (r) => r.end_user ?? "—", className: "break-all" },
+];
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [feedback, setFeedback] = useState("");
+  const area = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (!feedback) return;
+    const timer = setTimeout(() => setFeedback(""), 4000);
+    return () => clearTimeout(timer);
+  }, [feedback]);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(text);
+      setFeedback("Copied");
+    } catch {
+      // No Clipboard API (plain http on another host): copy through a hidden text area.
+      area.current?.select();
+      setFeedback(document.execCommand("copy") ? "Copied" : "Could not copy: select the text and copy it with your keyboard.");
+    }
+  }
+  return (
+    <span className="inline-flex items-center gap-2">
+      <Button type="button" variant="secondary" onClick={copy}>
+        Copy<span className="sr-only"> {label}</span>
+      </Button>
+      <span role="status" className="text-sm text-emerald-800">
+        {feedback}
+      </span>
+      <textarea ref={area} readOnly value={text} aria-hidden="true" tabIndex={-1} className="sr-only" />
+    </span>
+  );
+}
+
+export default function PortalHome() {
+  const { overview, range, today } = useLoaderData<typeof loader>();
+  const { search } = useLocation();
+  const params = new URLSearchParams(search);
+  const { team, budget, usage, api } = overview;
+  const firing = overview.alerts.filter((a) => a.state === "firing");
+  const fromDay = usage.from.slice(0, 10);
+  const toDay = new Date(new Date(usage.to).getTime() - 1).toISOString().slice(0, 10);
+  const csv = (table: string) => {
+    const q = new URLSearchParams({ table });
+    if (range.from) q.set("from", range.from);
+    if (range.to) q.set("to", range.to);
+    return `/portal/usage.csv?${q.toString()}`;
+  };
+
+  const dayState = readTableState(params, "day-", DAY_TABLE);
+  const days = sortAndPage(overview.days, dayState, { day: (d) => d.day, spend: (d) => d.spend, requests: (d) => d.requests });
+  const modelState = readTableState(params, "model-", MODEL_TABLE);
+  const models = sortAndPage(overview.models_used, modelState, { model: (m) => m.model, cost: (m) => m.cost, requests: (m) => m.requests });
+  const requestState = readTableState(params, "req-", REQUEST_TABLE);
+  const requests = sortAndPage(overview.recent, requestState, { time: (r) => r.start_time, spend: (r) => r.spend, tokens: (r) => r.total_tokens });
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div className="min-w-0">
+          <h1 className="text-2xl font-semibold tracking-tight break-words">{team.name}</h1>
+          <p className="mt-1 text-sm text-slate-600">
+            {overview.signed_in_with === "link" ? "Signed in with a portal link" : "Signed in with your virtual key"} · session ends{" "}
+            {formatTime(overview.session_expires_at)}
+          </p>
+        </div>
+        <Form method="post" action="/portal/signout">
+          <Button type="submit" variant="secondary">
+            Sign out
+          </Button>
+        </Form>
+      </div>
+
+      {firing.length ? <BudgetAlertBanner alerts={firing} /> : null}
+
+      <div className="min-w-0">
+        <BudgetCard budget={budget} ledger={[]} canWrite={false} />
+      </div>
+
+      <section aria-labelledby="usage-heading" className="space-y-4">
+        <h2 id="usage-heading" className="text-lg font-semibold">
+          Usage
+        </h2>
+        <DateRange from={fromDay} to={toDay} today={today} selected={range} periodLabel="This budget period" error={overview.window_error} />
+        <StatGrid label="Usage in this range">
+          <Stat label="Spent" value={<span data-testid="portal-spend">{formatUsd(usage.total_spend)}</span>} hint={`${fromDay} to ${toDay} (UTC)`} />
+          <Stat label="Requests" value={<span data-testid="portal-requests">{formatCount(usage.request_count)}</span>} />
+          <Stat label="Error rate" value={`${(usage.error_rate * 100).toFixed(1)} %`} hint={`${formatCount(usage.failed_requests)} failed`} />
+          <Stat label="Tokens" value={formatCount(usage.total_tokens)} hint={usage.avg_latency_ms == null ? undefined : `${formatCount(usage.avg_latency_ms)} ms average latency`} />
+        </StatGrid>
+        <p className="text-xs text-slate-600">
+          Usage arrives within a minute of each request{usage.ingested_until ? ` (read up to ${formatTime(usage.ingested_until)})` : ""}.
+        </p>
+        <div className="grid gap-4 lg:grid-cols-2">
+          <div className="min-w-0">
+            <Card title="Spend by day">
+              <SpendByDayChart data={overview.days.map((d) => ({ day: d.day, spend: d.spend, requests: d.requests }))} title="Spend by day (UTC)" />
+            </Card>
+          </div>
+          <div className="min-w-0">
+            <Card title="Cost by model">
+              <ModelBreakdownChart data={overview.models_used.map((m) => ({ model: m.model, cost: m.cost, requests: m.requests }))} />
+            </Card>
+          </div>
+        </div>
+        <div className="min-w-0">
+          <Card title="Usage by model">
+            <DataTable caption="Usage by model" columns={modelColumns} rows={models.rows} total={models.total} rowKey={(m) => m.model} state={modelState} prefix="model-" csvHref={csv("models")} empty="No requests in this range." />
+          </Card>
+        </div>
+        <div className="min-w-0">
+          <Card title="Usage by day">
+            <DataTable caption="Usage by day" columns={dayColumns} rows={days.rows} total={days.total} rowKey={(d) => d.day} state={dayState} prefix="day-" csvHref={csv("days")} />
+          </Card>
+        </div>
+        <div className="min-w-0">
+          <Card title="Recent requests">
+            <DataTable
+              caption="Recent requests (latest 50)"
+              columns={requestColumns}
+              rows={requests.rows}
+              total={requests.total}
+              rowKey={(r) => r.request_id}
+              state={requestState}
+              prefix="req-"
+              csvHref={csv("requests")}
+              empty="No requests yet."
+            />
+          </Card>
+        </div>
+      </section>
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <div className="min-w-0">
+          <Card title="Models and rate limits">
+            <dl className="grid grid-cols-2 gap-3 text-sm">
+              <div>
+                <dt className="text-slate-600">Requests per minute</dt>
+                <dd className="font-medium tabular-nums">{team.rpm_limit == null ? "No limit" : formatCount(team.rpm_limit)}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Tokens per minute</dt>
+                <dd className="font-medium tabular-nums">{team.tpm_limit == null ? "No limit" : formatCount(team.tpm_limit)}</dd>
+              </div>
+            </dl>
+            {overview.model_groups.length ? (
+              <ul className="mt-4 space-y-3 text-sm" aria-label="Models you may call">
+                {overview.model_groups.map((g) => (
+                  <li key={g.name}>
+                    <p className="font-medium">{g.name}</p>
+                    <p className="mt-1 flex flex-wrap gap-1.5">
+                      {g.models.map((m) => (
+                        <Chip key={m}>{m}</Chip>
+                      ))}
+                    </p>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="mt-4 text-sm text-slate-600">No models are assigned to your team yet: ask your provider.</p>
+            )}
+            <p className="mt-3 text-xs text-slate-600">Use these exact names (case-sensitive) as the request&apos;s model. Other models are refused.</p>
+          </Card>
+        </div>
+        <div className="min-w-0">
+          <Card title="Budget alerts">
+            {overview.alerts.length ? (
+              <ul className="space-y-2 text-sm">
+                {overview.alerts.map((a) => (
+                  <li key={a.id} className="flex flex-wrap items-center gap-2">
+                    <StatusBadge tone={a.state === "firing" ? (a.threshold_percent >= 100 ? "bad" : "warn") : "neutral"}>{a.state === "firing" ? "active" : "resolved"}</StatusBadge>
+                    <span>
+                      {a.threshold_percent} % of the budget used ({formatUsd(a.spent)} of {formatUsd(a.limit)}), {formatTime(a.fired_at)}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="text-sm text-slate-600">No budget alerts. You will see one here when your team uses 80 % and 100 % of its budget.</p>
+            )}
+          </Card>
+        </div>
+      </div>
+
+      <div className="min-w-0">
+        <Card title="Call the API">
+          <p className="text-sm">
+            Your endpoint: <code className="rounded bg-slate-100 px-1.5 py-0.5 font-mono break-all" data-testid="portal-endpoint">{api.endpoint}</code>
+          </p>
+          {api.curl ? (
+            <>
+              <p className="mt-3 text-sm text-slate-700">
+                Send your virtual key as a bearer token. The key is shown masked (<code className="font-mono">{api.key_masked}</code>): put your whole key in its place.
+              </p>
+              <pre className="mt-3 overflow-x-auto rounded-md bg-slate-900 p-4 text-xs text-slate-100" data-testid="portal-curl" tabIndex={0} aria-label="curl example">
+                <code>{api.curl}</code>
+              </pre>
+              <div className="mt-2">
+                <CopyButton text={api.curl} label="the curl example" />
+              </div>
+            </>
+          ) : (
+            <p className="mt-3 text-sm text-slate-600">Your key is being set up; the example appears here once it is ready.</p>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,13 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { clearPortalCookie, endPortalSession, readPortalSession } from "~/services/portal.server";
+
+export async function action({ request }: ActionFunctionArgs) {
+  const { session } = await readPortalSession(request.headers.get("cookie"));
+  const cookie = session ? await endPortalSession(session.sessionId) : clearPortalCookie();
+  return redirect("/portal/signin?reason=signed_out", { headers: { "Set-Cookie": cookie } });
+}
+
+export async function loader() {
+  return redirect("/portal");
+}

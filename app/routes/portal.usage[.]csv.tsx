@@ -1,0 +1,29 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { csvFileName, csvResponse, toCsv } from "~/lib/csv";
+import { isAppError } from "~/lib/errors";
+import { readPortalSession, portalUsageTable } from "~/services/portal.server";
+
+/** `/portal/usage.csv?table=days|models|requests[&from=&to=]`: the signed-in customer's own usage as CSV. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { session, clearCookie } = await readPortalSession(request.headers.get("cookie"));
+  const noStore = { "Cache-Control": "no-store" };
+  if (!session) {
+    return json(
+      { error: { code: "UNAUTHORIZED", message: "Sign in to the portal first (/portal/signin)." } },
+      { status: 401, headers: clearCookie ? { ...noStore, "Set-Cookie": clearCookie } : noStore },
+    );
+  }
+  const params = new URL(request.url).searchParams;
+  try {
+    const table = await portalUsageTable(session, {
+      table: params.get("table") ?? undefined,
+      from: params.get("from") ?? undefined,
+      to: params.get("to") ?? undefined,
+    });
+    return csvResponse(toCsv(table.header, table.rows), csvFileName(table.teamName, table.table));
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    return json({ error: { code: error.code, message: error.userMessage, fieldErrors: error.fieldErrors } }, { status: error.status, headers: noStore });
+  }
+}
