@@ -343,7 +343,8 @@ async function main() {
     DATA_DIR: path.relative(process.cwd(), DATA_DIR),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   };
-  const { web, worker } = spawnWebAndWorker(env);
+  // Once stopping, their complaints about PostgreSQL going away (Ctrl-C reaches it too) are noise.
+  const { web, worker } = spawnWebAndWorker(env, { mute: () => supervisor.stopping });
   supervisor.watch("web server", web);
   supervisor.watch("worker", worker);
   if (!(await waitForOk(`${APP_URL}/healthz`, { timeoutMs: 60_000, cancelled: () => supervisor.stopping, what: "the web server" }))) return;

@@ -3,7 +3,7 @@
  * PostgreSQL with the app's database, the web server and worker processes, waiting for /healthz, and
  * a supervisor that stops every child (then PostgreSQL) on Ctrl-C, SIGTERM or a child's death.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import postgres from "postgres";
 import { isPortFree, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
 
@@ -30,21 +30,32 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
   return { embedded, url: embedded.url(DATABASE_NAME) };
 }
 
-/** The web server and the worker as two child processes (with `dev`: remix dev and node --watch). */
-export function spawnWebAndWorker(env: NodeJS.ProcessEnv, options: { dev?: boolean } = {}): { web: ChildProcess; worker: ChildProcess } {
+/**
+ * The web server and the worker as two child processes (with `dev`: remix dev and node --watch).
+ * Their output goes to ours; with `mute`, lines written while `mute()` is true are dropped.
+ */
+export function spawnWebAndWorker(env: NodeJS.ProcessEnv, options: { dev?: boolean; mute?: () => boolean } = {}): { web: ChildProcess; worker: ChildProcess } {
   const tsx = ["--import", "tsx"];
+  const stdio: StdioOptions = options.mute ? ["ignore", "pipe", "pipe"] : "inherit";
   const web = options.dev
     ? spawn(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "dev", "-c", "node --import tsx scripts/serve.ts"], {
         env,
-        stdio: "inherit",
+        stdio,
         detached: true,
       })
-    : spawn(process.execPath, [...tsx, "scripts/serve.ts"], { env, stdio: "inherit" });
+    : spawn(process.execPath, [...tsx, "scripts/serve.ts"], { env, stdio });
   const worker = spawn(
     process.execPath,
     [...(options.dev ? ["--watch-path=app", "--watch-path=worker", "--watch-path=db"] : []), ...tsx, "worker/index.ts"],
-    { env, stdio: "inherit" },
+    { env, stdio },
   );
+  const mute = options.mute;
+  if (mute) {
+    for (const child of [web, worker]) {
+      child.stdout?.on("data", (chunk: Buffer) => void (mute() || process.stdout.write(chunk)));
+      child.stderr?.on("data", (chunk: Buffer) => void (mute() || process.stderr.write(chunk)));
+    }
+  }
   return { web, worker };
 }
 
