@@ -246,7 +246,8 @@ async function generate(): Promise<Marker> {
   const rowsMs = performance.now() - rowsStarted;
   log(`raw rows and indexes in ${seconds(rowsMs)}`);
 
-  // The rollups, from the raw rows, exactly as ingestion's statement adds them.
+  // The rollups, from the raw rows, exactly as ingestion's statement adds them, and stored in time
+  // order as ingestion writes them (an hour's or a day's rows together, not one team's).
   const rollupStarted = performance.now();
   await sqlDb.begin(async (tx) => {
     await tx.unsafe(`set local work_mem = '256MB'`);
@@ -256,12 +257,14 @@ async function generate(): Promise<Marker> {
       insert into usage_hourly (team_id, model_group, hour, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
       select team_id, coalesce(model_group, ''), date_trunc('hour', start_time, 'UTC'),
              count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
-      from usage_requests where team_id is not null group by 1, 2, 3`;
+      from usage_requests where team_id is not null group by 1, 2, 3
+      order by 3, 1, 2`;
     await tx`
       insert into usage_daily (team_id, model_group, day, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
       select team_id, coalesce(model_group, ''), to_char(start_time at time zone 'UTC', 'YYYY-MM-DD'),
              count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
-      from usage_requests where team_id is not null group by 1, 2, 3`;
+      from usage_requests where team_id is not null group by 1, 2, 3
+      order by 3, 1, 2`;
     await tx`
       insert into ingestion_state (id, window_start, last_run_at, last_error, rows_ingested) values ('spend-logs', ${end}, ${end}, null, ${ROWS})
       on conflict (id) do update set window_start = excluded.window_start, last_run_at = excluded.last_run_at, last_error = null, rows_ingested = excluded.rows_ingested`;

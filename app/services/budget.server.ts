@@ -147,15 +147,15 @@ export type TeamBudget = {
  * and — when LiteLLM refuses the team — which limit stopped it, what was spent and when it resets.
  */
 export async function getTeamBudget(teamId: string, now = new Date()): Promise<TeamBudget> {
-  const [team] = await db().select().from(teams).where(eq(teams.id, teamId)).limit(1);
+  // Independent reads run at once (a page or the usage API waits on this).
+  const [[team], period] = await Promise.all([db().select().from(teams).where(eq(teams.id, teamId)).limit(1), openPeriod(db(), teamId)]);
   if (!team) throw new AppError("NOT_FOUND", `No team has the id ${teamId}.`);
-  const period = await openPeriod(db(), teamId);
   const bounds = periodBounds(team.budgetStartsAt, team.budgetDuration, now);
   const start = period?.startsAt ?? bounds.start;
   const end = period?.endsAt ?? bounds.end;
   const allowance = money(team.maxBudget ?? "0");
-  const available = period ? money(period.creditsAtStart) + (await creditsAddedIn(db(), period.id)) : 0n;
-  const spent = await usageSince(db(), teamId, start);
+  const [added, spent] = await Promise.all([period ? creditsAddedIn(db(), period.id) : 0n, usageSince(db(), teamId, start)]);
+  const available = period ? money(period.creditsAtStart) + added : 0n;
   const allowanceLeft = maxMoney(0n, allowance - spent);
   const creditsUsed = clampMoney(spent - allowance, 0n, maxMoney(0n, available));
   const creditBalance = available - creditsUsed;

@@ -207,20 +207,36 @@ const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
 const inList = (ids: string[]) => sql.join(ids.map((id) => sql`${id}`), sql`, `);
 
-function segmentQuery(segment: Segment, teamIds: string[]): SQL {
+/** `column` in any of the ranges [from, to) (the ranges never overlap). */
+function inRanges(column: SQL, ranges: Array<{ from: string; to: string }>, cast: SQL): SQL {
+  return sql.join(
+    ranges.map((r) => sql`(${column} >= ${r.from}${cast} and ${column} < ${r.to}${cast})`),
+    sql` or `,
+  );
+}
+
+/**
+ * One branch per source (daily, hourly, raw), each reading all of its segments at once: the two
+ * hourly stretches and the two raw edges of a window are OR-ed ranges of one index scan. Fewer
+ * branches plan faster (planning was half the cost of a five-branch union). Raw rows go up
+ * unaggregated (one request each); the caller's grouping sums them with the rollup rows.
+ */
+function sourceQuery(source: Segment["source"], segments: Segment[], teamIds: string[]): SQL {
   const teams = inList(teamIds);
-  switch (segment.source) {
+  switch (source) {
     case "daily":
       return sql`select team_id, model_group, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum
-                 from usage_daily where team_id in (${teams}) and day >= ${dayOf(segment.from)} and day < ${dayOf(segment.to)}`;
+                 from usage_daily where team_id in (${teams})
+                 and (${inRanges(sql`day`, segments.map((s) => ({ from: dayOf(s.from), to: dayOf(s.to) })), sql``)})`;
     case "hourly":
       return sql`select team_id, model_group, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum
-                 from usage_hourly where team_id in (${teams}) and hour >= ${iso(segment.from)}::timestamptz and hour < ${iso(segment.to)}::timestamptz`;
+                 from usage_hourly where team_id in (${teams})
+                 and (${inRanges(sql`hour`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
     case "raw":
-      return sql`select team_id, coalesce(model_group, '') as model_group, count(*) as requests, count(*) filter (where status = 'failure') as failed_requests,
-                        sum(prompt_tokens) as prompt_tokens, sum(completion_tokens) as completion_tokens, sum(spend) as spend, coalesce(sum(latency_ms), 0) as latency_ms_sum
-                 from usage_requests where team_id in (${teams}) and start_time >= ${iso(segment.from)}::timestamptz and start_time < ${iso(segment.to)}::timestamptz
-                 group by 1, 2`;
+      return sql`select team_id, coalesce(model_group, '') as model_group, 1 as requests, (status = 'failure')::int as failed_requests,
+                        prompt_tokens, completion_tokens, spend, coalesce(latency_ms, 0) as latency_ms_sum
+                 from usage_requests where team_id in (${teams})
+                 and (${inRanges(sql`start_time`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
   }
 }
 
@@ -240,8 +256,15 @@ export type UsageTotals = {
 export async function sumUsage(db: Db, filter: { teamIds: string[]; from: Date; to: Date }): Promise<UsageTotals[]> {
   const segments = splitWindow(filter.from, filter.to);
   if (!filter.teamIds.length || !segments.length) return [];
+  const sources = (["daily", "hourly", "raw"] as const).filter((source) => segments.some((s) => s.source === source));
   const union = sql.join(
-    segments.map((s) => segmentQuery(s, filter.teamIds)),
+    sources.map((source) =>
+      sourceQuery(
+        source,
+        segments.filter((s) => s.source === source),
+        filter.teamIds,
+      ),
+    ),
     sql` union all `,
   );
   const result = await db.execute(sql`
