@@ -358,6 +358,9 @@ export async function getPortalOverview(session: PortalSession, window: unknown 
   const parsed = portalWindowSchema.safeParse(window ?? {});
   let range = parsed.success ? { from: parsed.data.from || undefined, to: parsed.data.to || undefined } : {};
   let windowError: string | null = null;
+  // The budget does not depend on the window: read it alongside the usage.
+  const budgetNow = getTeamBudget(team.id, now);
+  budgetNow.catch(() => undefined);
   let usage: TeamUsage;
   try {
     usage = await getTeamUsage(actor, { team_id: team.id, ...range }, now);
@@ -368,7 +371,7 @@ export async function getPortalOverview(session: PortalSession, window: unknown 
     usage = await getTeamUsage(actor, { team_id: team.id }, now);
   }
   const [budget, daily, recent, groups, alerts, keyMasked] = await Promise.all([
-    getTeamBudget(team.id, now),
+    budgetNow,
     getTeamDailyUsage(actor, { team_id: team.id, from: usage.from, to: usage.to }, now),
     getRecentRequests(actor, { team_id: team.id, limit: 50 }),
     modelGroupsOfTeams(db(), [team.id]),
