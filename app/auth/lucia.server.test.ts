@@ -48,6 +48,7 @@ describe("cross-site form posts", () => {
   });
   it("are refused when a session cookie comes without an Origin", () => {
     expect(isCrossSiteWrite({ method: "POST", origin: null, host, cookie: "other=1; saas_session=abc" })).toBe(true);
+    expect(isCrossSiteWrite({ method: "POST", origin: null, host, cookie: "saas_portal=abc" })).toBe(true);
   });
   it("pass from our own origin, for reads, and for scripts without a session cookie", () => {
     expect(isCrossSiteWrite({ method: "POST", origin: "https://admin.example.com", host, cookie: "saas_session=abc" })).toBe(false);
