@@ -295,6 +295,7 @@ async function main() {
   for (const [what, p, name] of [
     ["the app", APP_PORT, "PORT"],
     ["the LiteLLM double", DOUBLE_PORT, "LITELLM_DOUBLE_PORT"],
+    ["the embedded PostgreSQL", PG_PORT, "PG_PORT"],
   ] as const) {
     if (!(await isPortFree(p))) throw new Error(`port ${p} for ${what} is in use (is \`npm start\` or another demo running?). Stop it, or set ${name} to a free port.`);
   }
@@ -482,6 +483,6 @@ async function ingestEverything(databaseUrl: string, from: Date, expected: Array
 try {
   await main();
 } catch (error) {
-  say(`could not start the demo: ${error instanceof Error ? error.message : String(error)}`);
+  say(`could not start the demo: ${error instanceof Error ? error.message : error === undefined ? "a part did not start (its messages are above)" : String(error)}`);
   await supervisor.stopAll(1);
 }
