@@ -57,6 +57,13 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
   for (const user of ["alice", "bob", "=HYPERLINK(\"http://evil\")"]) expect((await chat(request, team.virtual_key, user)).status()).toBe(200);
   await request.post(`${LITELLM_URL}/_double/flush`, { headers: { Authorization: `Bearer ${LITELLM_MASTER_KEY}` } });
 
+  // No page may log an error in the browser (a failed hydration, a chart that cannot draw).
+  const browserErrors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") browserErrors.push(message.text());
+  });
+  page.on("pageerror", (error) => browserErrors.push(error.message));
+
   await signInAs(page, "master-key");
   const teamUrl = `/admin/teams/${team.team_id}`;
 
@@ -134,6 +141,7 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     await page.getByRole("link", { name: `Download CSV of Spend by team of ${orgName}` }).click();
     const csv = await fs.readFile((await (await download).path())!, "utf8");
     expect(csv.split("\r\n")[1]).toMatch(new RegExp(`^${team.team_id},${teamName},${orgName},active,3,0,0,`));
+    await expect(page.getByRole("table", { name: "Requests of every team in this range, newest first" }).getByRole("link", { name: teamName })).toHaveCount(3);
     expect(await seriousViolations(page)).toEqual([]);
     await fitsPhone(page);
   });
@@ -150,4 +158,6 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     expect(anonymous.status()).toBe(302);
     expect(anonymous.headers()["location"]).toMatch(/^\/signin/);
   });
+
+  expect(browserErrors).toEqual([]);
 });

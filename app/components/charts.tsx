@@ -66,7 +66,7 @@ function ChartFrame({
   const { ref, width } = useWidth<HTMLDivElement>();
   const captionId = useId();
   return (
-    <figure aria-labelledby={captionId} className="min-w-0">
+    <figure aria-labelledby={captionId} className="relative min-w-0">
       <figcaption id={captionId} className="sr-only">
         {title}. {summary}
       </figcaption>

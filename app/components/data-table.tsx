@@ -1,4 +1,4 @@
-import { Link, useLocation } from "@remix-run/react";
+import { Link, useLocation, useNavigation } from "@remix-run/react";
 import { cx } from "./ui";
 
 /**
@@ -113,7 +113,10 @@ export function DataTable<T>({
   empty?: string;
   captionVisible?: boolean;
 }) {
-  const { search } = useLocation();
+  const { search, pathname } = useLocation();
+  // While a sort, page or range change of this page loads, the old rows are dimmed and marked busy.
+  const navigation = useNavigation();
+  const loading = navigation.state === "loading" && navigation.location.pathname === pathname;
   const pages = total !== undefined ? Math.max(1, Math.ceil(total / state.pageSize)) : undefined;
   const next = pages !== undefined ? state.page < pages : Boolean(hasMore);
   const first = rows.length ? (state.page - 1) * state.pageSize + 1 : 0;
@@ -130,7 +133,7 @@ export function DataTable<T>({
         </div>
       ) : null}
       {/* relative: the visually hidden sort hints (position: absolute) stay inside the scrolling box instead of widening the page on a phone */}
-      <div className="relative overflow-x-auto">
+      <div className={cx("relative overflow-x-auto transition-opacity", loading && "opacity-60")} aria-busy={loading || undefined}>
         <table className="min-w-full text-left text-sm">
           <caption className={captionVisible ? "mb-2 text-left font-medium" : "sr-only"}>{caption}</caption>
           <thead className="text-slate-600">

@@ -1,4 +1,4 @@
-import { Form, Link } from "@remix-run/react";
+import { Form, Link, useLocation, useNavigation } from "@remix-run/react";
 import { cx } from "./ui";
 
 /**
@@ -59,6 +59,9 @@ export function DateRange({
   error?: string | null;
 }) {
   const presets = rangePresets(today, periodLabel);
+  const navigation = useNavigation();
+  const { pathname } = useLocation();
+  const loading = navigation.state === "loading" && navigation.location.pathname === pathname;
   const current = presets.find((p) => (p.from ?? undefined) === selected.from && (p.to ?? undefined) === selected.to)?.id;
   return (
     <div className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200">
@@ -118,6 +121,9 @@ export function DateRange({
           >
             Apply<span className="sr-only"> date range</span>
           </button>
+          <span aria-live="polite" className="self-center text-sm text-slate-600">
+            {loading ? "Loading…" : ""}
+          </span>
         </Form>
       </div>
       {error ? (

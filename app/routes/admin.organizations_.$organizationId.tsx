@@ -4,16 +4,16 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { requireAdmin } from "~/auth/request.server";
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { formatCount, formatUsd } from "~/components/format";
+import { formatCount, formatTime, formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
 import { TeamStatusBadge } from "~/components/team-badges";
 import { TeamsTable } from "~/components/teams-table";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
-import { csvHref, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
-import { getOrganizationDashboard, type TeamRowView } from "~/services/dashboards.server";
+import { getOrganizationDashboard, REQUESTS_PAGE_SIZE, type RequestView, type TeamRowView } from "~/services/dashboards.server";
 import { getOrganization, updateOrganization } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";
 
@@ -22,11 +22,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
   const organization_id = params.organizationId!;
-  const range = rangeFromSearch(new URL(request.url).searchParams);
+  const search = new URL(request.url).searchParams;
+  const range = rangeFromSearch(search);
   const [organization, teams, dashboard] = await Promise.all([
     getOrganization(actor, { organization_id }),
     listTeams(actor, { organization_id }),
-    getOrganizationDashboard(actor, { organization_id, ...range }),
+    getOrganizationDashboard(actor, { organization_id, ...range, requests_page: search.get("req-page") ?? undefined }),
   ]).catch(throwAsResponse);
   return json({ organization, teams, dashboard, range, canWrite: can(actor, "admin") }, { headers });
 }
@@ -91,6 +92,26 @@ const teamSort = {
   status: (t: TeamRowView) => t.status,
 };
 
+type OrgRequest = RequestView & { team_name: string };
+const requestColumns: Column<OrgRequest>[] = [
+  { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
+  {
+    id: "team",
+    header: "Team",
+    cell: (r) => (
+      <Link to={`/admin/teams/${r.team_id}`} className="break-words text-indigo-700 underline">
+        {r.team_name}
+      </Link>
+    ),
+  },
+  { id: "model", header: "Model", cell: (r) => <span className="break-all">{r.model_group ?? r.model ?? "—"}</span> },
+  { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
+  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatUsd(r.cost) },
+  { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
+  { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
+  { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
+];
+
 function OrganizationUsage() {
   const { organization: org, dashboard, range } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
@@ -116,14 +137,7 @@ function OrganizationUsage() {
       <IngestionNote ingestion={dashboard.ingestion} />
       <SpendByDayCard days={dashboard.days} csv={csvHref(base, "days", range)} />
       <ModelsCard models={dashboard.models} csv={csvHref(base, "models", range)} />
-      <Card
-        title="Spend by team"
-        actions={
-          <a href={csvHref(base, "requests", range)} download className="text-sm font-medium text-indigo-700 underline">
-            Requests CSV<span className="sr-only"> of every team in this range</span>
-          </a>
-        }
-      >
+      <Card title="Spend by team">
         <DataTable
           caption={`Spend by team of ${org.name}`}
           columns={teamColumns}
@@ -134,6 +148,19 @@ function OrganizationUsage() {
           total={page.total}
           csvHref={csvHref(base, "teams", range)}
           empty="This organization has no teams."
+        />
+      </Card>
+      <Card title="Recent requests">
+        <DataTable
+          caption="Requests of every team in this range, newest first"
+          columns={requestColumns}
+          rows={dashboard.requests.rows}
+          rowKey={(r) => r.request_id}
+          state={{ ...readTableState(params, "req-", { sortable: [], defaultSort: "time", pageSize: REQUESTS_PAGE_SIZE }), page: dashboard.requests.page }}
+          prefix="req-"
+          hasMore={dashboard.requests.has_more}
+          csvHref={csvHref(base, "requests", range)}
+          empty="No requests in this range."
         />
       </Card>
     </section>

@@ -76,6 +76,7 @@ export const teamDashboardInputSchema = z.object({
 export const organizationDashboardInputSchema = z.object({
   organization_id: z.string({ required_error: "Say which organization (organization_id)" }).trim().min(1, "Say which organization (organization_id)"),
   ...windowFields,
+  requests_page: page,
 });
 export const usageDashboardInputSchema = z.object({ ...windowFields });
 
@@ -383,6 +384,8 @@ export type OrganizationDashboard = {
   models: ModelRowView[];
   latency: { p50_ms: number | null; p95_ms: number | null; sampled: number; capped: boolean };
   teams: TeamRowView[];
+  /** The organization's requests in the range, newest first (team_name says whose). */
+  requests: { page: number; page_size: number; has_more: boolean; rows: Array<RequestView & { team_name: string }> };
   ingestion: { until: string | null; last_error: string | null };
 };
 
@@ -421,13 +424,16 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
   const w = lenientWindow(values, startOfUtcMonth(now), now);
   const headlines = await teamHeadlines(db(), { organizationId: org.id });
   const ids = headlines.map((t) => t.id);
-  const [rows, days, latency, budgets, ingestion] = await Promise.all([
+  const offset = (values.requests_page - 1) * REQUESTS_PAGE_SIZE;
+  const [rows, days, latency, budgets, requests, ingestion] = await Promise.all([
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
     latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),
     mapLimit(headlines, 6, (t) => (t.status === "deleted" ? Promise.resolve(null) : getTeamBudget(t.id, now))),
+    requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: REQUESTS_PAGE_SIZE + 1, offset }),
     ingestedUntil(),
   ]);
+  const names = new Map(headlines.map((t) => [t.id, t.name]));
   const known = budgets.filter((b): b is TeamBudget => b !== null);
   return {
     organization_id: org.id,
@@ -440,6 +446,12 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
     models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
     latency: latencyView(latency, rows),
     teams: teamRows(headlines, rows, budgets),
+    requests: {
+      page: values.requests_page,
+      page_size: REQUESTS_PAGE_SIZE,
+      has_more: requests.length > REQUESTS_PAGE_SIZE,
+      rows: requests.slice(0, REQUESTS_PAGE_SIZE).map((r) => ({ ...requestView(r), team_name: names.get(r.teamId) ?? r.teamId })),
+    },
     ingestion,
   };
 }

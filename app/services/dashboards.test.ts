@@ -198,6 +198,12 @@ describe("an organization's dashboard and the Usage page", () => {
     ]);
     expect(o.teams[0]).toMatchObject({ remaining_budget: 1.6, budget_used_percent: 84 });
     expect(o.teams[1]!.budget_used_percent).toBeNull();
+    // Its requests, newest first, never another organization's.
+    expect(o.requests.rows.map((r) => [r.team_name, r.cost])).toEqual([
+      [small.name, 0.0000000003],
+      [big.name, 4.3],
+      [big.name, 4.1],
+    ]);
 
     const all = await getUsageDashboard(viewer, { from: "2026-11-01", to: "2026-11-30" }, NOW);
     expect(all.totals.spend).toBeGreaterThanOrEqual(58.4000000003);
