@@ -274,6 +274,16 @@ function percentUsed(budget: TeamBudget, hasBudget: boolean): number | null {
   return Number((spent * 10_000n) / whole) / 100;
 }
 
+/** A team's budget for a list: a team deleted meanwhile is left out instead of failing the page. */
+async function budgetOrNull(teamId: string, now: Date): Promise<TeamBudget | null> {
+  try {
+    return await getTeamBudget(teamId, now);
+  } catch (error) {
+    if (error instanceof AppError && error.code === "NOT_FOUND") return null;
+    throw error;
+  }
+}
+
 async function ingestedUntil(): Promise<{ until: string | null; last_error: string | null }> {
   const s = await ingestionStatus();
   return { until: s.windowStart?.toISOString() ?? null, last_error: s.lastError };
@@ -429,7 +439,7 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
     latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),
-    mapLimit(headlines, 6, (t) => (t.status === "deleted" ? Promise.resolve(null) : getTeamBudget(t.id, now))),
+    mapLimit(headlines, 6, (t) => (t.status === "deleted" ? Promise.resolve(null) : budgetOrNull(t.id, now))),
     requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: REQUESTS_PAGE_SIZE + 1, offset }),
     ingestedUntil(),
   ]);
@@ -533,7 +543,7 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
   const [month, today, budgets, alerts, ingestion] = await Promise.all([
     sumUsage(db(), { teamIds: ids, from: monthStart, to }),
     sumUsage(db(), { teamIds: ids, from: dayStart, to }),
-    mapLimit(budgeted, 6, (t) => getTeamBudget(t.id, now)),
+    mapLimit(budgeted, 6, (t) => budgetOrNull(t.id, now)),
     recentAlerts(db(), 8),
     ingestedUntil(),
   ]);
@@ -542,7 +552,8 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
   const names = new Map(headlines.map((t) => [t.id, t]));
   const watch: BudgetWatchRow[] = [];
   budgeted.forEach((t, i) => {
-    const b = budgets[i]!;
+    const b = budgets[i];
+    if (!b) return;
     const percent = percentUsed(b, true);
     if (percent === null || percent < NEAR_BUDGET_PERCENT) return;
     watch.push({
