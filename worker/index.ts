@@ -79,6 +79,9 @@ for (const name of Object.keys(handlers) as JobName[]) {
   });
 }
 for (const [name, cron] of schedules) await boss.schedule(name, cron, {}, { tz: "UTC" });
+// Start the ingestion chain now rather than at the next minute's tick; if a chain is already waiting,
+// the queue's `stately` policy drops this one.
+await boss.send("ingest-usage", {});
 // The worker's own counters (jobs, LiteLLM calls), for Prometheus, when WORKER_METRICS_PORT is set.
 const metricsServer = settings.WORKER_METRICS_PORT
   ? http
