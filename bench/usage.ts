@@ -452,7 +452,16 @@ for (let i = 0; i < REQUESTS; i++) {
   plan.push({ team: pick(teamRows).id, kind, window: windowOf(kind) });
 }
 const answers: Array<{ team: string; kind: WindowKind; ms: number; body: Usage }> = [];
-for (const p of plan) answers.push({ team: p.team, kind: p.kind, ...(await getUsage(p.team, p.window)) });
+// The floor: an authenticated REST call that reads almost nothing (GET /api/me), interleaved with
+// the usage requests so both see the same machine load.
+const floorMs: number[] = [];
+for (const p of plan) {
+  const started = performance.now();
+  const me = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+  await me.text();
+  floorMs.push(performance.now() - started);
+  answers.push({ team: p.team, kind: p.kind, ...(await getUsage(p.team, p.window)) });
+}
 const loadDuring = os.loadavg();
 
 log("aggregating the same windows from the raw rows");
@@ -478,6 +487,7 @@ const result: Record<string, unknown> = {
   generated_in_s: +(marker!.generated_ms / 1000).toFixed(1),
   endpoint,
   endpoint_by_window: byKind,
+  floor_get_api_me: stats(floorMs),
   raw_sql: rawStats,
   raw_over_endpoint: { p50: +(rawStats.p50_ms / endpoint.p50_ms).toFixed(1), p95: +(rawStats.p95_ms / endpoint.p95_ms).toFixed(1) },
   checked_equal_to_raw: answers.length - mismatches.length,
