@@ -8,10 +8,11 @@
  * Uses DATABASE_URL when set (a scratch database is created and dropped there), otherwise a
  * throwaway embedded PostgreSQL. Prints one JSON line of results; bench/README.md records them.
  */
+import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import postgres from "postgres";
 import { scratchDatabase, startDoubleProcess } from "./setup.ts";
 
@@ -57,18 +58,42 @@ console.error(`ingested ${result.inserted} rows in ${result.pages} pages; copyin
 // Baseline: the same rows, as COPY's text format, into an empty copy of the table (indexes included)
 // with `COPY … FROM STDIN`: PostgreSQL's fastest way in, with no LiteLLM, parsing, de-duplication or
 // rollups. The rows are written out to a file first (not timed), then streamed in (timed).
+//
+// The export reads the rows with a cursor, not `COPY … TO STDOUT`: postgres.js pauses the socket
+// when a COPY-out chunk fills the readable stream's buffer and resumes it only when the stream is
+// read again, so a COPY-out whose last chunk does that leaves its connection paused, and the next
+// query on that connection (here the COPY FROM STDIN) waits forever for PostgreSQL's answer.
 const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
 const [{ count }] = await sql<{ count: number }[]>`select count(*)::int as count from usage_requests`;
 await sql`create table usage_requests_copy (like usage_requests including all)`;
+const columns = (await sql<{ name: string }[]>`
+  select column_name as name from information_schema.columns
+  where table_schema = current_schema() and table_name = 'usage_requests' order by ordinal_position`).map((c) => c.name);
 const copyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "saas-bench-copy-")), "usage_requests.copy");
-await pipeline(await sql`copy usage_requests to stdout`.readable(), fs.createWriteStream(copyFile));
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+const copyText = (value: string | null) => (value === null ? "\\N" : value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c]));
+const out = fs.createWriteStream(copyFile);
+for await (const batch of sql.unsafe<Record<string, string | null>[]>(`select ${columns.map((c) => `${c}::text as ${c}`).join(", ")} from usage_requests`).cursor(10_000)) {
+  let lines = "";
+  for (const row of batch) lines += `${columns.map((c) => copyText(row[c])).join("\t")}\n`;
+  if (!out.write(lines)) await once(out, "drain");
+}
+out.end();
+await finished(out);
 const copyStarted = performance.now();
 // The writable stream finishes once PostgreSQL has answered the COPY (CommandComplete).
-await pipeline(fs.createReadStream(copyFile, { highWaterMark: 1 << 20 }), await sql`copy usage_requests_copy from stdin`.writable());
+await pipeline(fs.createReadStream(copyFile, { highWaterMark: 1 << 20 }), await sql.unsafe(`copy usage_requests_copy (${columns.join(", ")}) from stdin`).writable());
 const copySeconds = (performance.now() - copyStarted) / 1000;
 fs.rmSync(path.dirname(copyFile), { recursive: true, force: true });
 const [{ copied }] = await sql<{ copied: number }[]>`select count(*)::int as copied from usage_requests_copy`;
 if (copied !== count) throw new Error(`COPY stored ${copied} rows, expected ${count}`);
+const [{ differing }] = await sql<{ differing: number }[]>`
+  select count(*)::int as differing from (
+    (select * from usage_requests except all select * from usage_requests_copy)
+    union all
+    (select * from usage_requests_copy except all select * from usage_requests)
+  ) d`;
+if (differing) throw new Error(`COPY stored ${differing} rows that differ from the ingested ones`);
 const [rollups] = await sql<{ raw: string; hourly: string; daily: string }[]>`
   select (select sum(spend)::text from usage_requests) as raw,
          (select sum(spend)::text from usage_hourly) as hourly,

@@ -1,5 +1,4 @@
-import { findIngestionState, recordIngestionFailure, recordIngestionSuccess, type UsageRowInput } from "../../db/queries/usage.ts";
-import { insertUsagePage } from "../../db/queries/usage-ingest.ts";
+import { findIngestionState, insertUsageRows, recordIngestionFailure, recordIngestionSuccess, type UsageRowInput } from "../../db/queries/usage.ts";
 import { hashKey, litellm } from "~/integrations/litellm/client.server";
 import type { SpendLog } from "~/integrations/litellm/schemas";
 import { sendJob } from "~/jobs/boss.server";
@@ -171,7 +170,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
         next = it.next();
         next.catch(() => {}); // awaited on the next turn; a failure there ends the run
         const rows = result.value.map(toUsageRow);
-        const write: Promise<void> = insertUsagePage(db(), rows).then(async (fresh) => {
+        const write: Promise<void> = insertUsageRows(db(), rows).then(async (fresh) => {
           pages++;
           read += rows.length;
           inserted += fresh;

@@ -88,7 +88,7 @@ function columns(rows: UsageRowInput[]) {
  * it inserted to the hourly and daily rollups: one statement, so one transaction. Re-reading any
  * window therefore never counts a request twice. Returns how many rows were new.
  */
-export async function insertUsagePage(db: Db, rows: UsageRowInput[]): Promise<number> {
+export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<number> {
   if (!rows.length) return 0;
   const c = columns(rows);
   const result = await db.execute(sql`

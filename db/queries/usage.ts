@@ -32,108 +32,11 @@ function rowsOf<T>(result: unknown): T[] {
   return Array.from(result as Iterable<T>);
 }
 
-/** A PostgreSQL array literal: every element quoted (backslashes and quotes escaped), null as NULL. */
-function arrayLiteral(values: Array<string | number | null>): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i) out += ",";
-    if (v === null) out += "NULL";
-    else if (typeof v === "number") out += String(v);
-    else out += `"${v.replace(/[\\"]/g, "\\$&")}"`;
-  }
-  return `${out}}`;
-}
-
-const SPEND = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
-
-/** The page as one array per column (unnest): PostgreSQL's cheapest way in for a batch without COPY. */
-function columns(rows: UsageRowInput[]) {
-  const col = <K extends keyof UsageRowInput>(key: K) => arrayLiteral(rows.map((r) => r[key] as string | number | null));
-  return {
-    requestId: col("request_id"),
-    teamId: col("team_id"),
-    keyHash: col("key_hash"),
-    modelGroup: col("model_group"),
-    model: col("model"),
-    promptTokens: col("prompt_tokens"),
-    completionTokens: col("completion_tokens"),
-    totalTokens: col("total_tokens"),
-    // LiteLLM's digits as numeric input: exact to the column's 10 decimals.
-    spend: arrayLiteral(rows.map((r) => (SPEND.test(r.spend) ? r.spend : "0"))),
-    startTime: col("start_time"),
-    endTime: col("end_time"),
-    latencyMs: col("latency_ms"),
-    status: col("status"),
-    endUser: col("end_user"),
-    metadata: arrayLiteral(rows.map((r) => (r.metadata === null || r.metadata === undefined ? null : JSON.stringify(r.metadata)))),
-  };
-}
-
 /**
- * Inserts a page of spend-log rows, skipping request ids already stored, and adds exactly the rows
- * it inserted to the hourly and daily rollups: one statement, so one transaction. Re-reading any
- * window therefore never counts a request twice. Returns how many rows were new.
+ * Inserts a page of spend-log rows and adds exactly the new ones to the hourly and daily rollups,
+ * in one statement (usage-ingest.ts, where ingestion's one write is tuned for speed).
  */
-export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<number> {
-  if (!rows.length) return 0;
-  const c = columns(rows);
-  const result = await db.execute(sql`
-    with src as (
-      select * from unnest(
-        ${c.requestId}::text[], ${c.teamId}::text[], ${c.keyHash}::text[], ${c.modelGroup}::text[], ${c.model}::text[],
-        ${c.promptTokens}::integer[], ${c.completionTokens}::integer[], ${c.totalTokens}::integer[], ${c.spend}::numeric[],
-        ${c.startTime}::timestamptz[], ${c.endTime}::timestamptz[], ${c.latencyMs}::integer[], ${c.status}::text[], ${c.endUser}::text[], ${c.metadata}::jsonb[]
-      ) as r(request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens, spend,
-             start_time, end_time, latency_ms, status, end_user, metadata)
-    ),
-    ins as (
-      insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
-                                  spend, start_time, end_time, latency_ms, status, end_user, metadata)
-      select request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
-             spend, start_time, end_time, latency_ms, status, end_user, metadata
-      from src
-      on conflict (request_id) do nothing
-      returning team_id, model_group, start_time, status, prompt_tokens, completion_tokens, spend, latency_ms
-    ),
-    hourly as (
-      insert into usage_hourly as h (team_id, model_group, hour, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
-      select team_id, coalesce(model_group, ''), date_trunc('hour', start_time, 'UTC'),
-             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
-      from ins
-      where team_id is not null
-      group by 1, 2, 3
-      order by 1, 3, 2
-      on conflict (team_id, hour, model_group) do update set
-        requests = h.requests + excluded.requests,
-        failed_requests = h.failed_requests + excluded.failed_requests,
-        prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
-        completion_tokens = h.completion_tokens + excluded.completion_tokens,
-        spend = h.spend + excluded.spend,
-        latency_ms_sum = h.latency_ms_sum + excluded.latency_ms_sum
-      returning 1
-    ),
-    daily as (
-      insert into usage_daily as d (team_id, model_group, day, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
-      select team_id, coalesce(model_group, ''), to_char(start_time at time zone 'UTC', 'YYYY-MM-DD'),
-             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
-      from ins
-      where team_id is not null
-      group by 1, 2, 3
-      order by 1, 3, 2
-      on conflict (team_id, day, model_group) do update set
-        requests = d.requests + excluded.requests,
-        failed_requests = d.failed_requests + excluded.failed_requests,
-        prompt_tokens = d.prompt_tokens + excluded.prompt_tokens,
-        completion_tokens = d.completion_tokens + excluded.completion_tokens,
-        spend = d.spend + excluded.spend,
-        latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum
-      returning 1
-    )
-    select (select count(*) from ins)::int as inserted
-  `);
-  return rowsOf<{ inserted: number }>(result)[0]?.inserted ?? 0;
-}
+export { insertUsageRows } from "./usage-ingest.ts";
 
 // ── ingestion state ─────────────────────────────────────────────────────────────────────────────
 
