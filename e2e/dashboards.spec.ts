@@ -17,12 +17,13 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 /** The page fits a 375 px wide screen: nothing makes the whole page scroll sideways. */
-async function fitsPhone(page: Page) {
+async function fitsPhone(page: Page, screenshot?: string) {
   const size = page.viewportSize();
   await page.setViewportSize({ width: 375, height: 800 });
   await expect
     .poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), { message: "page scrolls sideways at 375 px" })
     .toBeLessThanOrEqual(0);
+  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
   if (size) await page.setViewportSize(size);
 }
 
@@ -33,7 +34,7 @@ function chat(request: APIRequestContext, key: string, user: string) {
   });
 }
 
-test("admins see a team's traffic on the overview, team, organization and Usage pages, and download it as CSV", async ({ page, request }) => {
+test("admins see a team's traffic on the overview, team, organization and Usage pages, and download it as CSV", async ({ page, request }, testInfo) => {
   test.setTimeout(120_000);
   const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const admin = { "X-Admin-Key": MASTER_KEY };
@@ -119,7 +120,8 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
   await test.step("the team page is accessible and fits a phone", async () => {
     await page.goto(teamUrl);
     expect(await seriousViolations(page)).toEqual([]);
-    await fitsPhone(page);
+    await page.screenshot({ path: testInfo.outputPath("team.png"), fullPage: true });
+    await fitsPhone(page, testInfo.outputPath("team-375.png"));
   });
 
   await test.step("the overview shows the spend and the team among the top teams", async () => {
@@ -129,6 +131,7 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     await expect(page.getByRole("region", { name: /Top teams in/ }).getByRole("link", { name: teamName })).toBeVisible();
     await expect(page.getByRole("region", { name: "LiteLLM" })).toContainText("connected");
     expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: testInfo.outputPath("overview.png"), fullPage: true });
     await fitsPhone(page);
   });
 
@@ -143,6 +146,7 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     expect(csv.split("\r\n")[1]).toMatch(new RegExp(`^${team.team_id},${teamName},${orgName},active,3,0,0,`));
     await expect(page.getByRole("table", { name: "Requests of every team in this range, newest first" }).getByRole("link", { name: teamName })).toHaveCount(3);
     expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: testInfo.outputPath("organization.png"), fullPage: true });
     await fitsPhone(page);
   });
 

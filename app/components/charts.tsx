@@ -125,13 +125,13 @@ export function SpendByDayChart({ data, title = "Spend by day", height = 240 }: 
         <BarChart width={width} height={height} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
           <XAxis dataKey="day" tickFormatter={shortDay} tick={{ fontSize: 12, fill: "#475569" }} minTickGap={12} tickLine={false} />
-          <YAxis tickFormatter={compactUsd} tick={{ fontSize: 12, fill: "#475569" }} width={56} tickLine={false} axisLine={false} />
+          <YAxis tickFormatter={compactUsd} tick={{ fontSize: 12, fill: "#475569" }} width={76} tickLine={false} axisLine={false} />
           <Tooltip
             cursor={{ fill: "#eef2ff" }}
             labelFormatter={(day: string) => `${shortDay(day)} (UTC)`}
             formatter={(value: number, name: string) => (name === "spend" ? [formatUsd(value), "Spend"] : [formatCount(value), "Requests"])}
           />
-          <Bar dataKey="spend" fill={INDIGO} radius={[3, 3, 0, 0]} isAnimationActive={false} />
+          <Bar dataKey="spend" fill={INDIGO} radius={[3, 3, 0, 0]} maxBarSize={48} isAnimationActive={false} />
         </BarChart>
       )}
     </ChartFrame>
@@ -199,7 +199,7 @@ export function ModelBreakdownChart({ data, title = "Cost by model", limit = 8 }
               "Cost",
             ]}
           />
-          <Bar dataKey="cost" radius={[0, 3, 3, 0]} isAnimationActive={false}>
+          <Bar dataKey="cost" radius={[0, 3, 3, 0]} maxBarSize={28} isAnimationActive={false}>
             {shown.map((d, i) => (
               <Cell key={d.model} fill={PALETTE[i % PALETTE.length]} />
             ))}

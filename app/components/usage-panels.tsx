@@ -11,6 +11,13 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
   return value == null ? "—" : `${(value * 100).toLocaleString("en-US", { maximumFractionDigits: digits })}%`;
 }
 
+/** One request's cost: cents, or (under a cent) three significant digits, so $0.0000315 does not read as $0.00. */
+export function formatCost(value: number | null | undefined): string {
+  if (value == null) return "—";
+  if (value === 0 || Math.abs(value) >= 0.01) return formatUsd(value);
+  return `${value < 0 ? "-" : ""}$${Math.abs(value).toLocaleString("en-US", { maximumSignificantDigits: 3 })}`;
+}
+
 export function formatMs(value: number | null | undefined): string {
   return value == null ? "—" : `${formatCount(Math.round(value))} ms`;
 }
@@ -74,7 +81,7 @@ export function SpendByDayCard({ days, csv }: { days: DayRowView[]; csv: string 
 }
 
 const modelColumns: Column<ModelRowView>[] = [
-  { id: "model", header: "Model", rowHeader: true, sortable: true, cell: (m) => <span className="break-all">{m.model || "(none)"}</span> },
+  { id: "model", header: "Model", rowHeader: true, sortable: true, cell: (m) => <span className="break-words">{m.model || "(none)"}</span> },
   { id: "cost", header: "Cost", numeric: true, sortable: true, cell: (m) => formatUsd(m.spend) },
   { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (m) => formatCount(m.requests) },
   { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (m) => formatPercent(m.error_rate) },
@@ -96,7 +103,7 @@ export function ModelsCard({ models, csv }: { models: ModelRowView[]; csv: strin
   const page = sortAndPage(models, state, modelSort);
   return (
     <Card title="Cost and requests by model">
-      <div className="grid gap-6 xl:grid-cols-2">
+      <div className="space-y-6">
         <ModelBreakdownChart data={models.map((m) => ({ model: m.model, cost: m.spend, requests: m.requests }))} />
         <DataTable
           caption="Usage by model"

@@ -109,7 +109,7 @@ export default function Overview() {
           <Stat
             label="Teams near or over budget"
             value={formatCount(o.budget_watch.length)}
-            hint={`of ${formatCount(o.teams)} teams`}
+            hint={`of ${formatCount(o.teams)} team${o.teams === 1 ? "" : "s"}`}
             tone={o.budget_watch.some((w) => w.state === "over") ? "bad" : o.budget_watch.length ? "warn" : "neutral"}
           />
         </StatGrid>

@@ -9,7 +9,7 @@ import { AdminRouteError } from "~/components/route-error";
 import { TeamStatusBadge } from "~/components/team-badges";
 import { TeamsTable } from "~/components/teams-table";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
-import { csvHref, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatCost, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
@@ -104,9 +104,9 @@ const requestColumns: Column<OrgRequest>[] = [
       </Link>
     ),
   },
-  { id: "model", header: "Model", cell: (r) => <span className="break-all">{r.model_group ?? r.model ?? "—"}</span> },
+  { id: "model", header: "Model", cell: (r) => <span className="break-words">{r.model_group ?? r.model ?? "—"}</span> },
   { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
-  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatUsd(r.cost) },
+  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatCost(r.cost) },
   { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
   { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
   { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },

@@ -8,7 +8,7 @@ import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
 import { DataTable, readTableState, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { csvHref, formatMs, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatCost, formatMs, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
 import { TeamLimitsFields } from "~/components/team-form";
@@ -217,9 +217,9 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
 
 const requestColumns: Column<RequestView>[] = [
   { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
-  { id: "model", header: "Model", cell: (r) => <span className="break-all">{r.model_group ?? r.model ?? "—"}</span> },
+  { id: "model", header: "Model", cell: (r) => <span className="break-words">{r.model_group ?? r.model ?? "—"}</span> },
   { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
-  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatUsd(r.cost) },
+  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatCost(r.cost) },
   { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
   { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
   { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
