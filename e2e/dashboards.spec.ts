@@ -144,7 +144,10 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     await page.getByRole("link", { name: `Download CSV of Spend by team of ${orgName}` }).click();
     const csv = await fs.readFile((await (await download).path())!, "utf8");
     expect(csv.split("\r\n")[1]).toMatch(new RegExp(`^${team.team_id},${teamName},${orgName},active,3,0,0,`));
-    await expect(page.getByRole("table", { name: "Requests of every team in this range, newest first" }).getByRole("link", { name: teamName })).toHaveCount(3);
+    await expect(page.getByRole("table", { name: "Requests of every team in this range, newest first" }).getByRole("row", { name: new RegExp(teamName) })).toHaveCount(3);
+    // One link to the team on the page (the Teams card); the usage tables name it in text.
+    await expect(page.getByRole("link", { name: teamName })).toHaveCount(1);
+    await expect(page.getByRole("form")).toHaveCount(1); // the organization's details; the range is a search, not a form
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: testInfo.outputPath("organization.png"), fullPage: true });
     await fitsPhone(page);

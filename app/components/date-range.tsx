@@ -85,7 +85,8 @@ export function DateRange({
             ))}
           </ul>
         </nav>
-        <Form method="get" preventScrollReset className="flex flex-wrap items-end gap-3" aria-label="Date range">
+        {/* A search landmark, not a named form: it filters what the page shows, it changes nothing. */}
+        <Form method="get" preventScrollReset className="flex flex-wrap items-end gap-3" role="search" aria-label="Date range">
           <div>
             <label htmlFor="range-from" className="block text-xs font-medium text-slate-700">
               From (UTC)

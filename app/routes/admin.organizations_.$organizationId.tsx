@@ -56,11 +56,8 @@ const teamColumns: Column<TeamRowView>[] = [
     header: "Team",
     rowHeader: true,
     sortable: true,
-    cell: (t) => (
-      <Link to={`/admin/teams/${t.team_id}`} className="break-words text-indigo-700 underline">
-        {t.name}
-      </Link>
-    ),
+    // Plain text: the Teams card below links to each team once.
+    cell: (t) => <span className="break-words">{t.name}</span>,
   },
   { id: "spend", header: "Spend", numeric: true, sortable: true, cell: (t) => formatUsd(t.spend) },
   { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (t) => formatCount(t.requests) },
@@ -95,15 +92,7 @@ const teamSort = {
 type OrgRequest = RequestView & { team_name: string };
 const requestColumns: Column<OrgRequest>[] = [
   { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
-  {
-    id: "team",
-    header: "Team",
-    cell: (r) => (
-      <Link to={`/admin/teams/${r.team_id}`} className="break-words text-indigo-700 underline">
-        {r.team_name}
-      </Link>
-    ),
-  },
+  { id: "team", header: "Team", cell: (r) => <span className="break-words">{r.team_name}</span> },
   { id: "model", header: "Model", cell: (r) => <span className="break-words">{r.model_group ?? r.model ?? "—"}</span> },
   { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
   { id: "cost", header: "Cost", numeric: true, cell: (r) => formatCost(r.cost) },
