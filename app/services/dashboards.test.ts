@@ -296,6 +296,14 @@ describe("CSV export", () => {
 
     const everything = await exportUsageCsv(viewer, { scope: "all", table: "teams", ...window }, NOW);
     expect(everything.body).toContain(`${team.id},${name},`);
+    expect(everything.fileName).toBe("all-teams_teams_2026-11-02_2026-11-03.csv");
+    // Every team's days (this file's other teams included): at least this team's requests, two days.
+    const allDays = (await exportUsageCsv(viewer, { scope: "all", table: "days", ...window }, NOW)).body.split("\r\n");
+    expect(allDays.filter(Boolean)).toHaveLength(3);
+    expect(Number(allDays[1]!.split(",")[1])).toBeGreaterThanOrEqual(2);
+    // The organization's requests: the same three rows.
+    const orgRequests = await exportUsageCsv(viewer, { scope: "organization", id: org.id, table: "requests", ...window }, NOW);
+    expect(orgRequests.body).toBe(requests.body);
   });
 
   it("refuses unknown tables, ranges and scopes with a message", async () => {
