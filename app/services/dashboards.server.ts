@@ -11,7 +11,7 @@ import {
   type TeamHeadline,
 } from "../../db/queries/dashboards.ts";
 import { findOrganizationById } from "../../db/queries/organizations.ts";
-import { findTeamById } from "../../db/queries/teams.ts";
+import { findTeamById, type TeamRow } from "../../db/queries/teams.ts";
 import { sumUsage, type UsageTotals } from "../../db/queries/usage.ts";
 import { toCsv, csvFileName, type CsvCell } from "~/lib/csv";
 import { db } from "~/lib/db.server";
@@ -19,7 +19,7 @@ import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "./actor.server.ts";
-import { getTeamBudget, type TeamBudget } from "./budget.server.ts";
+import { getTeamBudget, openPeriod, periodBounds, type TeamBudget } from "./budget.server.ts";
 import { ingestionStatus } from "./usage-ingestion.server.ts";
 
 /**
@@ -330,6 +330,12 @@ export type TeamDashboard = {
   ingestion: { until: string | null; last_error: string | null };
 };
 
+/** Start of the team's current budget period, as getTeamBudget reports it. */
+async function periodStart(team: TeamRow, now: Date): Promise<Date> {
+  const period = await openPeriod(db(), team.id);
+  return period?.startsAt ?? periodBounds(team.budgetStartsAt, team.budgetDuration, now).start;
+}
+
 async function requireTeam(id: string) {
   const team = await findTeamById(db(), id);
   if (!team) throw new AppError("NOT_FOUND", `No team has the id ${id}.`);
@@ -344,11 +350,15 @@ export async function getTeamDashboard(actor: Actor, input: unknown, now = new D
   requireRole(actor, "viewer", "see usage");
   const values = parseInput(teamDashboardInputSchema, input);
   const team = await requireTeam(values.team_id);
-  const budget = await getTeamBudget(team.id, now);
-  const w = lenientWindow(values, new Date(budget.period.start), now);
+  // The budget is read alongside the usage: the default window only needs its period's start
+  // (the open period's, else where the next one would start: what getTeamBudget reports).
+  const budgetNow = getTeamBudget(team.id, now);
+  budgetNow.catch(() => {}); // awaited below; an early failure elsewhere must not leave it unhandled
+  const w = lenientWindow(values, await periodStart(team, now), now);
   const ids = [team.id];
   const offset = (values.requests_page - 1) * REQUESTS_PAGE_SIZE;
-  const [rows, days, latency, requests, ingestion] = await Promise.all([
+  const [budget, rows, days, latency, requests, ingestion] = await Promise.all([
+    budgetNow,
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
     latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),

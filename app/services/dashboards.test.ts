@@ -111,7 +111,7 @@ describe("a team's dashboard", () => {
     expect(d.latency).toMatchObject({ p50_ms: 250, p95_ms: 385, sampled: 4, capped: false });
     expect(d.requests.rows.map((r) => r.cost)).toEqual([2.25, 1.5, 0.0000000001, 0.1234567891]);
     expect(d.requests).toMatchObject({ page: 1, has_more: false });
-    expect(d.budget).toMatchObject({ allowance: 100 });
+    expect(d.budget).toMatchObject({ allowance: 100, period: { start: d.window.from } });
   });
 
   it("reads any date range, makes partial days exact, and pages through the requests", async () => {
