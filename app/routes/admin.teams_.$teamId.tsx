@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useOutlet, useRevalidator, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { requireAdmin } from "~/auth/request.server";
 import { formatCount, formatTime, formatUsd } from "~/components/format";
@@ -272,12 +272,6 @@ function TeamUsage() {
 }
 
 export default function TeamPage() {
-  // A page under this one (e.g. the customer portal access page) replaces it.
-  const outlet = useOutlet();
-  return outlet ?? <TeamPageContent />;
-}
-
-function TeamPageContent() {
   const { team, groups, canWrite, proxyUrl, budget, ledger, alerts } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as TeamActionData | undefined;
   const busy = useNavigation().state !== "idle";
