@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
+import { useCopyToClipboard } from "~/components/copy";
 import { requireAdmin } from "~/auth/request.server";
 import { formatCount, formatTime, formatUsd } from "~/components/format";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
@@ -141,25 +142,7 @@ function useRefreshWhile(active: boolean) {
 
 function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { masked: string | null; provisioning: boolean; canWrite: boolean; revealedKey: string | null; onHide: () => void }) {
   const busy = useNavigation().state !== "idle";
-  const input = useRef<HTMLInputElement>(null);
-  const [feedback, setFeedback] = useState("");
-  useEffect(() => {
-    if (!feedback) return;
-    const timer = setTimeout(() => setFeedback(""), 4000);
-    return () => clearTimeout(timer);
-  }, [feedback]);
-
-  async function copy() {
-    if (!revealedKey) return;
-    try {
-      await navigator.clipboard.writeText(revealedKey);
-      setFeedback("Copied");
-    } catch {
-      // No Clipboard API (e.g. plain http on another host): select the text and use the old command.
-      input.current?.select();
-      setFeedback(document.execCommand("copy") ? "Copied" : "Could not copy: the key is selected, copy it with your keyboard.");
-    }
-  }
+  const { ref: input, copy, feedback } = useCopyToClipboard<HTMLInputElement>(revealedKey, "key");
 
   if (provisioning || !masked) {
     return <p className="text-sm text-slate-700">The key appears here once LiteLLM has it (usually within seconds).</p>;

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useEffect, useRef, useState } from "react";
+import { useCopyToClipboard } from "~/components/copy";
 import { requireAdmin } from "~/auth/request.server";
 import { formatTime } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
@@ -47,22 +47,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 function CreatedLink({ url, expiresAt }: { url: string; expiresAt: string }) {
-  const input = useRef<HTMLInputElement>(null);
-  const [feedback, setFeedback] = useState("");
-  useEffect(() => {
-    if (!feedback) return;
-    const timer = setTimeout(() => setFeedback(""), 4000);
-    return () => clearTimeout(timer);
-  }, [feedback]);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(url);
-      setFeedback("Copied");
-    } catch {
-      input.current?.select();
-      setFeedback(document.execCommand("copy") ? "Copied" : "Could not copy: the link is selected, copy it with your keyboard.");
-    }
-  }
+  const { ref: input, copy, feedback } = useCopyToClipboard<HTMLInputElement>(url, "link");
   return (
     <div className="space-y-2 rounded-md bg-emerald-50 p-4 ring-1 ring-emerald-600/30" data-testid="created-portal-link">
       <label htmlFor="portal-link-url" className="block text-sm font-medium text-slate-800">

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData, useLocation } from "@remix-run/react";
-import { useEffect, useRef, useState } from "react";
+import { useCopyToClipboard } from "~/components/copy";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
 import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "~/components/charts";
@@ -57,23 +57,7 @@ const requestColumns: Column<RequestRow>[] = [
 ];
 
 function CopyButton({ text, label }: { text: string; label: string }) {
-  const [feedback, setFeedback] = useState("");
-  const area = useRef<HTMLTextAreaElement>(null);
-  useEffect(() => {
-    if (!feedback) return;
-    const timer = setTimeout(() => setFeedback(""), 4000);
-    return () => clearTimeout(timer);
-  }, [feedback]);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(text);
-      setFeedback("Copied");
-    } catch {
-      // No Clipboard API (plain http on another host): copy through a hidden text area.
-      area.current?.select();
-      setFeedback(document.execCommand("copy") ? "Copied" : "Could not copy: select the text and copy it with your keyboard.");
-    }
-  }
+  const { ref: area, copy, feedback } = useCopyToClipboard<HTMLTextAreaElement>(text, "text");
   return (
     <span className="inline-flex items-center gap-2">
       <Button type="button" variant="secondary" onClick={copy}>
