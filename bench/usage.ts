@@ -3,7 +3,7 @@
  * against the real web process (scripts/serve.ts, a child process) with an admin API token.
  *
  *   node --import tsx bench/usage.ts [--rows 10000000] [--teams 100] [--days 90] [--requests 400]
- *        [--warmup 40] [--db saas_bench_usage] [--fresh] [--drop] [--no-build] [--pages]
+ *        [--warmup 40] [--db saas_bench_usage] [--fresh] [--drop] [--no-build] [--pages] [--page-requests 200]
  *
  * The data set is generated inside PostgreSQL (generate_series) into the real tables: an
  * organization, a model group and the teams through the app's services (budget periods, live keys),
@@ -16,8 +16,9 @@
  * the endpoint's total_spend, request_count and models_used must equal that exactly: a mismatch
  * fails the run.
  *
- * `--pages` also times the admin team page's data request (signed in with the master key) and the
- * customer portal's (signed in with the team's virtual key).
+ * `--pages` also times the admin team page's data request (signed in with the master key), the
+ * customer portal's (signed in with the team's virtual key), and the pages over every team: the
+ * overview, the organization page and the Usage page (`--page-requests N`, default 200).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -507,7 +508,7 @@ function cookiesOf(response: Response): string {
     .join("; ");
 }
 
-async function timePage(label: string, urlOf: (teamId: string) => string, cookieOf: (teamId: string) => Promise<string>, teams: string[]) {
+async function timePage(label: string, urlOf: (teamId: string) => string, cookieOf: (teamId: string) => Promise<string>, teams: string[], requests = PAGE_REQUESTS) {
   const cookies = new Map<string, string>();
   for (const id of teams) cookies.set(id, await cookieOf(id));
   const once = async (id: string) => {
@@ -517,9 +518,9 @@ async function timePage(label: string, urlOf: (teamId: string) => string, cookie
     if (response.status !== 200) throw new Error(`${label}: GET ${urlOf(id)} answered ${response.status}: ${text.slice(0, 300)}`);
     return performance.now() - started;
   };
-  for (let i = 0; i < Math.min(20, PAGE_REQUESTS); i++) await once(pick(teams));
+  for (let i = 0; i < Math.min(20, requests); i++) await once(pick(teams));
   const samples: number[] = [];
-  for (let i = 0; i < PAGE_REQUESTS; i++) samples.push(await once(pick(teams)));
+  for (let i = 0; i < requests; i++) samples.push(await once(pick(teams)));
   return { ...stats(samples), target_p95_ms: 200 };
 }
 
@@ -542,6 +543,17 @@ if (PAGES) {
     },
     pageTeams,
   );
+  // The pages over every team (no target in the issues; recorded so a regression shows): the overview,
+  // the organization holding all 100 teams, and the Usage page, each with its default range.
+  const [org] = await sqlDb<{ id: string }[]>`select id from organizations order by created_at limit 1`;
+  const everyPage = async (label: string, url: string) =>
+    ({ ...(await timePage(label, () => url, async () => adminCookie, [pageTeams[0]!], Math.min(50, PAGE_REQUESTS))), target_p95_ms: null });
+  result.admin_overview_page = await everyPage("admin overview", `/admin?_data=${encodeURIComponent("routes/admin._index")}`);
+  result.admin_organization_page_100_teams = await everyPage(
+    "admin organization page",
+    `/admin/organizations/${org!.id}?_data=${encodeURIComponent("routes/admin.organizations_.$organizationId")}`,
+  );
+  result.admin_usage_page = await everyPage("admin usage page", `/admin/usage?_data=${encodeURIComponent("routes/admin.usage")}`);
   // The customer portal: a customer signs in at /portal/signin with the team's virtual key (a form
   // post, field `key`), and the portal's own session cookie carries the team.
   const keys = new Map(

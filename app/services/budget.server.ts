@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { addDays, addMonths, differenceInCalendarMonths } from "date-fns";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/queries/types.ts";
-import { spendSince } from "../../db/queries/usage.ts";
+import { spendSince, spendSinceMany } from "../../db/queries/usage.ts";
 import { budgetPeriods, ledgerEntries, teams } from "../../db/schema/index.ts";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
@@ -150,11 +150,53 @@ export async function getTeamBudget(teamId: string, now = new Date()): Promise<T
   // Independent reads run at once (a page or the usage API waits on this).
   const [[team], period] = await Promise.all([db().select().from(teams).where(eq(teams.id, teamId)).limit(1), openPeriod(db(), teamId)]);
   if (!team) throw new AppError("NOT_FOUND", `No team has the id ${teamId}.`);
+  const start = period?.startsAt ?? periodBounds(team.budgetStartsAt, team.budgetDuration, now).start;
+  const [added, spent] = await Promise.all([period ? creditsAddedIn(db(), period.id) : 0n, usageSince(db(), teamId, start)]);
+  return budgetOf(team, period, added, spent, now);
+}
+
+/**
+ * `getTeamBudget` for many teams with a fixed number of statements (the overview and organization
+ * pages show every team's budget). Teams that do not exist are left out of the map.
+ */
+export async function getTeamBudgets(teamIds: string[], now = new Date()): Promise<Map<string, TeamBudget>> {
+  if (teamIds.length === 0) return new Map();
+  const [teamRows, periods] = await Promise.all([
+    db().select().from(teams).where(inArray(teams.id, teamIds)),
+    db()
+      .select()
+      .from(budgetPeriods)
+      .where(and(inArray(budgetPeriods.teamId, teamIds), isNull(budgetPeriods.closedAt))),
+  ]);
+  const periodOf = new Map(periods.map((p) => [p.teamId, p]));
+  const starts = teamRows.map((t) => ({ teamId: t.id, from: periodOf.get(t.id)?.startsAt ?? periodBounds(t.budgetStartsAt, t.budgetDuration, now).start }));
+  const periodIds = periods.map((p) => p.id);
+  const [addedRows, spentByTeam] = await Promise.all([
+    periodIds.length
+      ? db()
+          .select({ periodId: ledgerEntries.periodId, total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)::text` })
+          .from(ledgerEntries)
+          .where(and(inArray(ledgerEntries.periodId, periodIds), inArray(ledgerEntries.kind, ["credit", "adjustment"])))
+          .groupBy(ledgerEntries.periodId)
+      : Promise.resolve([]),
+    spendSinceMany(db(), starts),
+  ]);
+  const addedOf = new Map(addedRows.map((r) => [r.periodId, money(r.total)]));
+  return new Map(
+    teamRows.map((team) => {
+      const period = periodOf.get(team.id);
+      const added = period ? (addedOf.get(period.id) ?? 0n) : 0n;
+      return [team.id, budgetOf(team, period, added, money(spentByTeam.get(team.id) ?? "0"), now)];
+    }),
+  );
+}
+
+/** The budget from what was read: the team, its open period (if any), credits added in it, spend since its start. */
+function budgetOf(team: typeof teams.$inferSelect, period: PeriodRow | undefined, added: Money, spent: Money, now: Date): TeamBudget {
   const bounds = periodBounds(team.budgetStartsAt, team.budgetDuration, now);
   const start = period?.startsAt ?? bounds.start;
   const end = period?.endsAt ?? bounds.end;
   const allowance = money(team.maxBudget ?? "0");
-  const [added, spent] = await Promise.all([period ? creditsAddedIn(db(), period.id) : 0n, usageSince(db(), teamId, start)]);
   const available = period ? money(period.creditsAtStart) + added : 0n;
   const allowanceLeft = maxMoney(0n, allowance - spent);
   const creditsUsed = clampMoney(spent - allowance, 0n, maxMoney(0n, available));

@@ -6,7 +6,10 @@ import { startWorker, waitFor, type WorkerProcess } from "../../test/worker-proc
 import { AppError } from "~/lib/errors";
 import type { Actor } from "./actor.server.ts";
 import { createAdminAccount } from "./admin-accounts.server.ts";
-import { getTeamBudget, periodBounds } from "./budget.server.ts";
+import { teams } from "../../db/schema/index.ts";
+import { db } from "~/lib/db.server";
+import { getTeamBudget, getTeamBudgets, periodBounds } from "./budget.server.ts";
+import { ingestUsage } from "./usage-ingestion.server.ts";
 import { addCredits, adjustCredits, listLedger } from "./credits.server.ts";
 import { createModelGroup } from "./model-groups.server.ts";
 import { createOrganization } from "./organizations.server.ts";
@@ -131,6 +134,20 @@ describe("the seed's budget story", () => {
     const ledger = await listLedger(admin, { team_id: team.team_id });
     expect(ledger.map((e) => e.kind)).toEqual(expect.arrayContaining(["rollover", "allowance", "credit"]));
     expect((await getTeam(admin, { team_id: team.team_id })).sync.state).toBe("in_sync");
+  });
+
+  it("reads every team's budget at once (overview, organization page) exactly as one at a time", async () => {
+    await liteLLMDouble().flush();
+    await ingestUsage();
+    const ids = (await db().select({ id: teams.id }).from(teams)).map((t) => t.id);
+    const now = new Date();
+    const together = await getTeamBudgets([...ids, "no-such-team"], now);
+    const oneByOne = await Promise.all(ids.map((id) => getTeamBudget(id, now)));
+    expect(together.size).toBe(ids.length);
+    expect(ids.map((id) => together.get(id))).toEqual(oneByOne);
+    // The comparison means something: spend and credits are among them.
+    expect(oneByOne.some((b) => b.spent_this_period > 0)).toBe(true);
+    expect(oneByOne.some((b) => b.credit_balance > 0)).toBe(true);
   });
 
   it("200 concurrent credit additions, with repeated idempotency keys, give the exact sum", async () => {

@@ -19,7 +19,7 @@ import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "./actor.server.ts";
-import { getTeamBudget, openPeriod, periodBounds, type TeamBudget } from "./budget.server.ts";
+import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "./budget.server.ts";
 import { ingestionStatus } from "./usage-ingestion.server.ts";
 
 /**
@@ -274,34 +274,21 @@ function percentUsed(budget: TeamBudget, hasBudget: boolean): number | null {
   return Number((spent * 10_000n) / whole) / 100;
 }
 
-/** A team's budget for a list: a team deleted meanwhile is left out instead of failing the page. */
-async function budgetOrNull(teamId: string, now: Date): Promise<TeamBudget | null> {
-  try {
-    return await getTeamBudget(teamId, now);
-  } catch (error) {
-    if (error instanceof AppError && error.code === "NOT_FOUND") return null;
-    throw error;
-  }
+/**
+ * The budgets of `wanted`, read together, in the order of `rows` (null for a row not wanted, or a
+ * team deleted meanwhile, which is left out instead of failing the page).
+ */
+async function budgetsOf(wanted: Array<{ id: string }>, rows: Array<{ id: string }>, now: Date): Promise<Array<TeamBudget | null>> {
+  const budgets = await getTeamBudgets(
+    wanted.map((t) => t.id),
+    now,
+  );
+  return rows.map((t) => budgets.get(t.id) ?? null);
 }
 
 async function ingestedUntil(): Promise<{ until: string | null; last_error: string | null }> {
   const s = await ingestionStatus();
   return { until: s.windowStart?.toISOString() ?? null, last_error: s.lastError };
-}
-
-/** Runs `fn` over the items, at most `limit` at once. */
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
 
 function latencyView(l: LatencyPercentiles, rows: UsageTotals[]) {
@@ -449,7 +436,7 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
     latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),
-    mapLimit(headlines, 6, (t) => (t.status === "deleted" ? Promise.resolve(null) : budgetOrNull(t.id, now))),
+    budgetsOf(headlines.filter((t) => t.status !== "deleted"), headlines, now),
     requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: REQUESTS_PAGE_SIZE + 1, offset }),
     ingestedUntil(),
   ]);
@@ -553,7 +540,7 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
   const [month, today, budgets, alerts, ingestion] = await Promise.all([
     sumUsage(db(), { teamIds: ids, from: monthStart, to }),
     sumUsage(db(), { teamIds: ids, from: dayStart, to }),
-    mapLimit(budgeted, 6, (t) => budgetOrNull(t.id, now)),
+    budgetsOf(budgeted, budgeted, now),
     recentAlerts(db(), 8),
     ingestedUntil(),
   ]);

@@ -203,6 +203,25 @@ export async function spendSince(db: Db, filter: { teamId: string; from: Date })
   return rowsOf<{ spend: string }>(result)[0]?.spend ?? "0";
 }
 
+/** `spendSince` for many teams at once (one statement): team id → spend since its own `from`. */
+export async function spendSinceMany(db: Db, filters: Array<{ teamId: string; from: Date }>): Promise<Map<string, string>> {
+  if (filters.length === 0) return new Map();
+  const values = filters.map((f) => {
+    const hourFrom = ceilTo(f.from, HOUR_MS);
+    const dayFrom = ceilTo(f.from, DAY_MS);
+    return sql`(${f.teamId}::text, ${iso(f.from)}::timestamptz, ${iso(hourFrom)}::timestamptz, ${iso(dayFrom)}::timestamptz, ${dayOf(dayFrom)}::text)`;
+  });
+  const result = await db.execute(sql`
+    select f.team_id as "teamId", (
+      coalesce((select sum(spend) from usage_requests r where r.team_id = f.team_id and r.start_time >= f.from_at and r.start_time < f.hour_from), 0)
+      + coalesce((select sum(spend) from usage_hourly h where h.team_id = f.team_id and h.hour >= f.hour_from and h.hour < f.day_from), 0)
+      + coalesce((select sum(spend) from usage_daily d where d.team_id = f.team_id and d.day >= f.day_text), 0)
+    )::text as spend
+    from (values ${sql.join(values, sql`, `)}) as f(team_id, from_at, hour_from, day_from, day_text)
+  `);
+  return new Map(rowsOf<{ teamId: string; spend: string }>(result).map((r) => [r.teamId, r.spend]));
+}
+
 export type DailyUsageRow = Omit<UsageTotals, "teamId"> & { day: string };
 
 /** The team's daily rollup for UTC days fromDay..toDay (inclusive, YYYY-MM-DD), by day and model group. */
