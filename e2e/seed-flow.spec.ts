@@ -146,6 +146,7 @@ test("the seed flow: admin sets up Acme, the client's key spends, is stopped by 
     await teamPageShows(3);
     await expect(page.getByTestId("budget-blocked")).toContainText("Stopped by its budget.");
     await expect(figure(page.getByTestId("budget-figures"), "Remaining budget")).toHaveText("$0.00");
+    await expect(page.getByRole("meter", { name: /budget used/ })).toHaveAttribute("aria-valuenow", "100");
   });
 
   await test.step("the admin adds credits on the team page and the same key works again", async () => {
@@ -155,6 +156,9 @@ test("the seed flow: admin sets up Acme, the client's key spends, is stopped by 
     await form.getByRole("button", { name: "Add credits" }).click();
     await expect(page.getByRole("status")).toContainText("$1.00 of credits added");
     await expect(page.getByTestId("budget-blocked")).toHaveCount(0);
+    // The gauge falls below full: the credits are the part of the budget not yet spent.
+    const used = Number(await page.getByRole("meter", { name: /budget used/ }).getAttribute("aria-valuenow"));
+    expect(used).toBeLessThan(100);
     await expect(async () => expect((await chat(request, key)).status()).toBe(200)).toPass({ timeout: 10_000 });
     await flush(request);
     await teamPageShows(4);

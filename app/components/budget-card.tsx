@@ -41,6 +41,7 @@ export function BudgetCard({
           </Alert>
         </div>
       ) : null}
+      <BudgetGauge budget={budget} />
       <dl className="grid gap-3 text-sm sm:grid-cols-3" data-testid="budget-figures">
         {figures.map(([label, value]) => (
           <div key={label}>
@@ -108,5 +109,30 @@ export function BudgetCard({
         </details>
       ) : null}
     </Card>
+  );
+}
+
+/**
+ * How much of this period's budget (allowance + credits) is spent, as a bar: green, amber from 80 %,
+ * red at 100 % or when blocked. Nothing is drawn without a budget (no allowance and no credits).
+ */
+export function BudgetGauge({ budget }: { budget: TeamBudget }) {
+  const spent = budget.spent_this_period;
+  const whole = spent + budget.remaining_budget;
+  if (whole <= 0 && spent <= 0 && !budget.blocked) return null;
+  const percent = whole > 0 ? Math.min(100, (spent / whole) * 100) : 100;
+  const shown = Math.round(percent * 10) / 10;
+  const tone = budget.blocked || percent >= 100 ? "bg-red-600" : percent >= 80 ? "bg-amber-500" : "bg-emerald-600";
+  const label = `${shown}% of this period's budget used: ${formatUsd(spent)} spent, ${formatUsd(budget.remaining_budget)} left`;
+  return (
+    <div className="mb-4">
+      <div className="mb-1 flex flex-wrap justify-between gap-2 text-xs text-slate-700">
+        <span>{shown}% used</span>
+        <span>{budget.period.resets_at ? `Resets ${formatTime(budget.period.resets_at)}` : "One-off budget: does not reset"}</span>
+      </div>
+      <div role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={shown} className="h-3 w-full overflow-hidden rounded-full bg-slate-200">
+        <div className={`h-full ${tone}`} style={{ width: `${percent}%` }} />
+      </div>
+    </div>
   );
 }
