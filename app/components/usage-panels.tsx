@@ -11,13 +11,6 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
   return value == null ? "—" : `${(value * 100).toLocaleString("en-US", { maximumFractionDigits: digits })}%`;
 }
 
-/** One request's cost: cents, or (under a cent) three significant digits, so $0.0000315 does not read as $0.00. */
-export function formatCost(value: number | null | undefined): string {
-  if (value == null) return "—";
-  if (value === 0 || Math.abs(value) >= 0.01) return formatUsd(value);
-  return `${value < 0 ? "-" : ""}$${Math.abs(value).toLocaleString("en-US", { maximumSignificantDigits: 3 })}`;
-}
-
 export function formatMs(value: number | null | undefined): string {
   return value == null ? "—" : `${formatCount(Math.round(value))} ms`;
 }

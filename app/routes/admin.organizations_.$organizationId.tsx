@@ -4,12 +4,12 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { requireAdmin } from "~/auth/request.server";
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
 import { TeamStatusBadge } from "~/components/team-badges";
 import { TeamsTable } from "~/components/teams-table";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
-import { csvHref, formatCost, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";

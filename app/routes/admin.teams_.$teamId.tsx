@@ -4,12 +4,12 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator
 import { useEffect, useRef, useState } from "react";
 import { useCopyToClipboard } from "~/components/copy";
 import { requireAdmin } from "~/auth/request.server";
-import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
 import { DataTable, readTableState, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { csvHref, formatCost, formatMs, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatMs, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
 import { TeamLimitsFields } from "~/components/team-form";

@@ -7,7 +7,7 @@ import { BudgetCard } from "~/components/budget-card";
 import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "~/components/charts";
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
 import { Button, Card, Chip, StatusBadge } from "~/components/ui";
 import { throwAsResponse } from "~/lib/forms.server";
 import { getPortalOverview, readPortalSession, type PortalOverview } from "~/services/portal.server";
@@ -51,7 +51,7 @@ const requestColumns: Column<RequestRow>[] = [
   { id: "model", header: "Model", cell: (r) => r.model ?? "—" },
   { id: "status", header: "Status", cell: (r) => <StatusBadge tone={r.status === "success" ? "ok" : "bad"}>{r.status}</StatusBadge> },
   { id: "tokens", header: "Tokens", cell: (r) => formatCount(r.total_tokens), sortable: true, numeric: true },
-  { id: "spend", header: "Cost", cell: (r) => formatUsd(r.spend), sortable: true, numeric: true },
+  { id: "spend", header: "Cost", cell: (r) => formatCost(r.spend), sortable: true, numeric: true },
   { id: "latency", header: "Latency", cell: (r) => (r.latency_ms == null ? "—" : `${formatCount(r.latency_ms)} ms`), numeric: true },
   { id: "end_user", header: "End user", cell: (r) => r.end_user ?? "—", className: "break-all" },
 ];
