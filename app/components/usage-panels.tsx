@@ -1,8 +1,8 @@
 import { useSearchParams } from "@remix-run/react";
-import type { DayRowView, ModelRowView, UsageFigures } from "~/services/dashboards.server";
+import type { DayRowView, ModelRowView, RequestView, UsageFigures } from "~/services/dashboards.server";
 import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "./charts";
 import { DataTable, readTableState, sortAndPage, type Column } from "./data-table";
-import { formatCount, formatTime, formatUsd } from "./format";
+import { formatCost, formatCount, formatTime, formatUsd } from "./format";
 import { Card } from "./ui";
 
 /** The usage parts the team, organization and Usage pages share: headline figures, spend by day, by model. */
@@ -120,5 +120,65 @@ export function IngestionNote({ ingestion }: { ingestion: { until: string | null
       {ingestion.until ? `Usage read from LiteLLM up to ${formatTime(ingestion.until)}.` : "Usage has not been read from LiteLLM yet."}
       {ingestion.last_error ? <span className="text-red-800"> The last read failed: {ingestion.last_error}</span> : null} Days are UTC.
     </p>
+  );
+}
+
+/** The "Usage" heading of a team or organization page, with the days its range covers. */
+export function UsageHeading({ window, defaultLabel }: { window: { from_day: string; to_day: string; is_default: boolean }; defaultLabel: string }) {
+  return (
+    <div className="flex flex-wrap items-baseline justify-between gap-2">
+      <h2 id="usage-heading" className="text-lg font-semibold">
+        Usage
+      </h2>
+      <p className="text-sm text-slate-600">
+        {window.from_day === window.to_day ? window.from_day : `${window.from_day} to ${window.to_day}`}
+        {window.is_default ? ` (${defaultLabel})` : ""}
+      </p>
+    </div>
+  );
+}
+
+type RequestRow = RequestView & { team_name?: string };
+const requestColumns = (withTeam: boolean): Column<RequestRow>[] => [
+  { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
+  ...(withTeam ? [{ id: "team", header: "Team", cell: (r: RequestRow) => <span className="break-words">{r.team_name}</span> }] : []),
+  { id: "model", header: "Model", cell: (r) => <span className="break-words">{r.model_group ?? r.model ?? "—"}</span> },
+  { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
+  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatCost(r.cost) },
+  { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
+  { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
+  { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
+];
+
+/** The requests in the range, newest first, paged by the server (`req-page`), with a team column on organization pages. */
+export function RecentRequestsCard({
+  requests,
+  pageSize,
+  caption,
+  csv,
+  withTeam = false,
+}: {
+  requests: { rows: RequestRow[]; page: number; has_more: boolean };
+  pageSize: number;
+  caption: string;
+  csv: string;
+  withTeam?: boolean;
+}) {
+  const [params] = useSearchParams();
+  const state = { ...readTableState(params, "req-", { sortable: ["time"], defaultSort: "time", pageSize }), page: requests.page };
+  return (
+    <Card title="Recent requests">
+      <DataTable
+        caption={caption}
+        columns={requestColumns(withTeam)}
+        rows={requests.rows}
+        rowKey={(r) => r.request_id}
+        state={state}
+        prefix="req-"
+        hasMore={requests.has_more}
+        csvHref={csv}
+        empty="No requests in this range."
+      />
+    </Card>
   );
 }

@@ -4,16 +4,16 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { requireAdmin } from "~/auth/request.server";
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
+import { formatCount, formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
 import { TeamStatusBadge } from "~/components/team-badges";
 import { TeamsTable } from "~/components/teams-table";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
-import { csvHref, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatPercent, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/services/actor.server";
-import { getOrganizationDashboard, REQUESTS_PAGE_SIZE, type RequestView, type TeamRowView } from "~/services/dashboards.server";
+import { getOrganizationDashboard, REQUESTS_PAGE_SIZE, type TeamRowView } from "~/services/dashboards.server";
 import { getOrganization, updateOrganization } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";
 
@@ -89,18 +89,6 @@ const teamSort = {
   status: (t: TeamRowView) => t.status,
 };
 
-type OrgRequest = RequestView & { team_name: string };
-const requestColumns: Column<OrgRequest>[] = [
-  { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
-  { id: "team", header: "Team", cell: (r) => <span className="break-words">{r.team_name}</span> },
-  { id: "model", header: "Model", cell: (r) => <span className="break-words">{r.model_group ?? r.model ?? "—"}</span> },
-  { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
-  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatCost(r.cost) },
-  { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
-  { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
-  { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
-];
-
 function OrganizationUsage() {
   const { organization: org, dashboard, range } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
@@ -109,15 +97,7 @@ function OrganizationUsage() {
   const page = sortAndPage(dashboard.teams, state, teamSort);
   return (
     <section aria-labelledby="usage-heading" className="space-y-4">
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id="usage-heading" className="text-lg font-semibold">
-          Usage
-        </h2>
-        <p className="text-sm text-slate-600">
-          {dashboard.window.from_day === dashboard.window.to_day ? dashboard.window.from_day : `${dashboard.window.from_day} to ${dashboard.window.to_day}`}
-          {dashboard.window.is_default ? " (this month)" : ""}
-        </p>
-      </div>
+      <UsageHeading window={dashboard.window} defaultLabel="this month" />
       <DateRange from={dashboard.window.from_day} to={dashboard.window.to_day} today={dashboard.today} selected={range} periodLabel="This month" error={dashboard.window.error} />
       <UsageStats totals={dashboard.totals} latency={dashboard.latency} label="Usage of all teams in this range" />
       <p className="text-sm text-slate-700">
@@ -139,19 +119,13 @@ function OrganizationUsage() {
           empty="This organization has no teams."
         />
       </Card>
-      <Card title="Recent requests">
-        <DataTable
-          caption="Requests of every team in this range, newest first"
-          columns={requestColumns}
-          rows={dashboard.requests.rows}
-          rowKey={(r) => r.request_id}
-          state={{ ...readTableState(params, "req-", { sortable: [], defaultSort: "time", pageSize: REQUESTS_PAGE_SIZE }), page: dashboard.requests.page }}
-          prefix="req-"
-          hasMore={dashboard.requests.has_more}
-          csvHref={csvHref(base, "requests", range)}
-          empty="No requests in this range."
-        />
-      </Card>
+      <RecentRequestsCard
+        requests={dashboard.requests}
+        pageSize={REQUESTS_PAGE_SIZE}
+        caption="Requests of every team in this range, newest first"
+        csv={csvHref(base, "requests", range)}
+        withTeam
+      />
     </section>
   );
 }

@@ -1,15 +1,14 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import { useCopyToClipboard } from "~/components/copy";
 import { requireAdmin } from "~/auth/request.server";
-import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
+import { formatCount, formatTime, formatUsd } from "~/components/format";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
-import { DataTable, readTableState, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { csvHref, formatMs, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
 import { TeamLimitsFields } from "~/components/team-form";
@@ -20,7 +19,7 @@ import { formError, formNumber, formText, formValues, teamFormInput, throwAsResp
 import { can } from "~/services/actor.server";
 import { listTeamAlerts } from "~/services/alerts.server";
 import { addCredits, listLedger } from "~/services/credits.server";
-import { getTeamDashboard, REQUESTS_PAGE_SIZE, type RequestView } from "~/services/dashboards.server";
+import { getTeamDashboard, REQUESTS_PAGE_SIZE } from "~/services/dashboards.server";
 import { listModelGroups } from "~/services/model-groups.server";
 import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "~/services/teams.server";
 
@@ -198,33 +197,13 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
   );
 }
 
-const requestColumns: Column<RequestView>[] = [
-  { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
-  { id: "model", header: "Model", cell: (r) => <span className="break-words">{r.model_group ?? r.model ?? "—"}</span> },
-  { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
-  { id: "cost", header: "Cost", numeric: true, cell: (r) => formatCost(r.cost) },
-  { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
-  { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
-  { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
-];
-
 /** The team's usage over the chosen range: figures, spend by day, by model, and its requests. */
 function TeamUsage() {
   const { team, dashboard, range } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
   const base = `/admin/teams/${team.team_id}/usage.csv`;
-  const requestsState = { ...readTableState(params, "req-", { sortable: ["time"], defaultSort: "time", pageSize: REQUESTS_PAGE_SIZE }), page: dashboard.requests.page };
   return (
     <section aria-labelledby="usage-heading" className="space-y-4">
-      <div className="flex flex-wrap items-baseline justify-between gap-2">
-        <h2 id="usage-heading" className="text-lg font-semibold">
-          Usage
-        </h2>
-        <p className="text-sm text-slate-600">
-          {dashboard.window.from_day === dashboard.window.to_day ? dashboard.window.from_day : `${dashboard.window.from_day} to ${dashboard.window.to_day}`}
-          {dashboard.window.is_default ? " (this budget period)" : ""}
-        </p>
-      </div>
+      <UsageHeading window={dashboard.window} defaultLabel="this budget period" />
       <DateRange
         from={dashboard.window.from_day}
         to={dashboard.window.to_day}
@@ -237,19 +216,12 @@ function TeamUsage() {
       <IngestionNote ingestion={dashboard.ingestion} />
       <SpendByDayCard days={dashboard.days} csv={csvHref(base, "days", range)} />
       <ModelsCard models={dashboard.models} csv={csvHref(base, "models", range)} />
-      <Card title="Recent requests">
-        <DataTable
-          caption="Requests in this range, newest first"
-          columns={requestColumns}
-          rows={dashboard.requests.rows}
-          rowKey={(r) => r.request_id}
-          state={requestsState}
-          prefix="req-"
-          hasMore={dashboard.requests.has_more}
-          csvHref={csvHref(base, "requests", range)}
-          empty="No requests in this range."
-        />
-      </Card>
+      <RecentRequestsCard
+        requests={dashboard.requests}
+        pageSize={REQUESTS_PAGE_SIZE}
+        caption="Requests in this range, newest first"
+        csv={csvHref(base, "requests", range)}
+      />
     </section>
   );
 }
