@@ -8,6 +8,8 @@
  *   POST /_double/fault                      {"route", "kind": "error500"|"hang"|"drop", "count"?, "hang_ms"?}
  *   POST /_double/clear-faults
  *   POST /_double/seed-spend-logs            {"rows": [...]} | {"count", "from", "to", "team_ids"?, "key_hashes"?, "models"?}
+ *   POST /_double/long-call                  {"key", "model", "duration_ms", "prompt_tokens"?, "completion_tokens"?, "request_id"?}
+ *                                            a long call just finished: its row (startTime duration_ms ago) lands at the next batch write
  *   GET  /_double/state                      counts of teams, keys, spend logs, pending spend and requests per route
  */
 import type { Route, RouteContext } from "./auth.ts";
@@ -15,7 +17,7 @@ import { bareDetail, json } from "./errors.ts";
 import type { DoubleState } from "./state.ts";
 import type { Fault, LiteLLMDouble, SpendLogSeedRow } from "./types.ts";
 
-export type HookControls = Pick<LiteLLMDouble, "flush" | "runBudgetReset" | "clock" | "fault" | "clearFaults" | "seedSpendLogs"> & {
+export type HookControls = Pick<LiteLLMDouble, "flush" | "runBudgetReset" | "clock" | "fault" | "clearFaults" | "seedSpendLogs" | "finishLongCall"> & {
   requestCounts(): Record<string, number>;
   state: DoubleState;
 };
@@ -119,6 +121,28 @@ export function hookRoutes(controls: HookControls): Route[] {
           });
         }
         return json({ ok: true, inserted: ctx.state.logs.size - before, total: ctx.state.logs.size });
+      },
+    },
+    {
+      method: "POST",
+      path: "/_double/long-call",
+      access: "admin",
+      handler: (ctx) => {
+        const b = body(ctx);
+        const durationMs = b.duration_ms ?? b.durationMs;
+        if (typeof b.key !== "string" || typeof b.model !== "string" || typeof durationMs !== "number" || durationMs < 0) {
+          throw bareDetail(400, 'Send {"key", "model", "duration_ms"}.');
+        }
+        if (!ctx.state.findKey(b.key)) throw bareDetail(404, "No live key with that value.");
+        const requestId = controls.finishLongCall({
+          key: b.key,
+          model: b.model,
+          durationMs,
+          promptTokens: typeof b.prompt_tokens === "number" ? b.prompt_tokens : undefined,
+          completionTokens: typeof b.completion_tokens === "number" ? b.completion_tokens : undefined,
+          requestId: typeof b.request_id === "string" ? b.request_id : undefined,
+        });
+        return json({ ok: true, request_id: requestId });
       },
     },
     {

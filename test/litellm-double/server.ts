@@ -127,6 +127,10 @@ export async function startLiteLLMDouble(options: LiteLLMDoubleOptions): Promise
       softBudgetAlerts: () => structuredClone(state.alerts),
     },
     seedSpendLogs: (rows) => void state.seedSpendLogs(rows),
+    finishLongCall: (spec) => state.finishLongCall(spec),
+    onSpendLogsRead: (hook) => {
+      state.spendLogsReadHook = hook;
+    },
     close: async () => {
       if (closed) return;
       closed = true;

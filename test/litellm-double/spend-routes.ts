@@ -8,6 +8,9 @@ import { DAY_MS, SPEND_LOG_SORTS, type DailyTeamRow, type SpendLogSortBy, type S
 import { toTokenHash } from "./state.ts";
 import { QueryReader } from "./validate.ts";
 
+/** `SPEND_LOGS_PAGINATION_COUNT_CAP` in spend_management_endpoints.py (v1.93.0+, CONTRACT §1 /spend/logs/v2). */
+export const SPEND_LOGS_PAGINATION_COUNT_CAP = 10_000;
+
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -80,8 +83,14 @@ function spendLogsV2(ctx: RouteContext): Reply {
   if (maxSpend !== undefined) checks.push((l) => l.spend <= maxSpend);
   const filter = checks.length ? (log: StoredLog) => checks.every((c) => c(log)) : undefined;
 
-  const { total, logs } = state.logs.page({ startMs, endMs, filter, sortBy, order, offset: (page - 1) * pageSize, limit: pageSize });
-  return json({ data: logs.map((l) => l.toRow()), total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize) });
+  // Rows LiteLLM writes between two page reads (a test's hook) land before this read, shifting offsets.
+  state.spendLogsReadHook?.({ page, pageSize });
+  const { total: count, logs } = state.logs.page({ startMs, endMs, filter, sortBy, order, offset: (page - 1) * pageSize, limit: pageSize, ties: state.spendLogsTies });
+  const data = logs.map((l) => l.toRow());
+  if (state.compat === "legacy") return json({ data, total: count, page, page_size: pageSize, total_pages: Math.ceil(count / pageSize) });
+  // v1.93+: COUNT(*) over `LIMIT cap + 1`, so past the cap `total` reads exactly the cap; later pages still hold rows.
+  const total = Math.min(count, SPEND_LOGS_PAGINATION_COUNT_CAP);
+  return json({ data, total, page, page_size: pageSize, total_pages: Math.ceil(total / pageSize), total_is_capped: count > SPEND_LOGS_PAGINATION_COUNT_CAP });
 }
 
 function newestFirst(logs: Iterable<StoredLog>): StoredLog[] {

@@ -194,7 +194,8 @@ describe.each(COMPATS)("CONTRACT §1 GET /spend/logs/v2 (%s)", (compat) => {
 
   it("§1 /spend/logs/v2: {data,total,page,page_size,total_pages}, default page_size 50, newest first", async () => {
     const r = await v2(d.current, ALL_TIME);
-    expect(Object.keys(r.body)).toEqual(["data", "total", "page", "page_size", "total_pages"]);
+    // total_is_capped arrived with the count cap (v1.93.0); older builds do not send it.
+    expect(Object.keys(r.body)).toEqual(["data", "total", "page", "page_size", "total_pages", ...(compat === "current" ? ["total_is_capped"] : [])]);
     expect(r.body).toMatchObject({ total: 25, page: 1, page_size: 50, total_pages: 1 });
     expect(r.body.data[0].request_id).toBe("req-24");
     expect(r.body.data.at(-1).request_id).toBe("req-00");
@@ -359,10 +360,13 @@ describe("CONTRACT §4 pain points 1–7: a million spend-log rows", () => {
       const day = window(new Date("2025-02-10T00:00:00Z"), new Date("2025-02-10T23:59:59Z"));
       const first = await v2(double, `${day}&page_size=1000`);
       expect(first.status).toBe(200);
-      expect(first.body.total).toBeGreaterThan(10_000);
+      // About 11,000 rows that day: the count stops at the cap (CONTRACT §1 /spend/logs/v2).
+      expect(first.body).toMatchObject({ total: 10_000, total_is_capped: true, total_pages: 10 });
       expect(first.body.data).toHaveLength(1000);
-      const last = await v2(double, `${day}&page_size=1000&page=${first.body.total_pages}`);
-      expect(last.body.data.length).toBe(first.body.total - (first.body.total_pages - 1) * 1000);
+      const rowsThatDay = double.state.spendLogs().filter((r) => r.startTime.startsWith("2025-02-10")).length;
+      expect(rowsThatDay).toBeGreaterThan(10_000);
+      const past = await v2(double, `${day}&page_size=1000&page=${Math.ceil(rowsThatDay / 1000)}`);
+      expect(past.body.data.length).toBe(rowsThatDay - (Math.ceil(rowsThatDay / 1000) - 1) * 1000);
       const times = first.body.data.map((r: { startTime: string }) => Date.parse(r.startTime));
       expect(times).toEqual([...times].sort((a, b) => b - a));
 
@@ -375,4 +379,101 @@ describe("CONTRACT §4 pain points 1–7: a million spend-log rows", () => {
       await double.close();
     }
   }, 60_000);
+});
+
+describe("CONTRACT §1 /spend/logs/v2: the count cap, ties and rows written between reads (current)", () => {
+  const d = useDouble({ now: new Date("2025-12-01T12:00:00Z") });
+  const from = new Date("2025-06-01T00:00:00Z");
+  const to = new Date("2025-06-01T00:10:00Z");
+  beforeAll(() => d.current.seedSpendLogs({ count: 12_500, from, to }));
+  const ids = (r: { body: { data: Array<{ request_id: string }> } }) => r.body.data.map((row) => row.request_id);
+
+  it("§1 /spend/logs/v2 count cap: past 10,000 rows total = 10,000, total_is_capped, total_pages = ceil(10000/page_size)", async () => {
+    const r = await v2(d.current, `${window(from, to)}&page_size=1000&sort_order=asc`);
+    expect(r.body).toMatchObject({ total: 10_000, total_is_capped: true, total_pages: 10, page_size: 1000 });
+    const under = await v2(d.current, `${window(from, new Date(from.getTime() + 60_000))}&page_size=1000`);
+    expect(under.body.total).toBeLessThan(10_000);
+    expect(under.body.total_is_capped).toBe(false);
+  });
+
+  it("§1 /spend/logs/v2 count cap: pages after total_pages still return rows, to the last one", async () => {
+    const seen = new Set<string>();
+    let page = 1;
+    for (; ; page++) {
+      const r = await v2(d.current, `${window(from, to)}&page_size=1000&sort_order=asc&page=${page}`);
+      for (const id of ids(r)) seen.add(id);
+      if (r.body.data.length < 1000) break;
+    }
+    expect(page).toBe(13); // total_pages says 10
+    expect(seen.size).toBe(12_500);
+  });
+
+  it("§1 /spend/logs/v2 ties: rows sharing a startTime across a page edge come back in a new order on each query", async () => {
+    const double = await startLiteLLMDouble({ masterKey: MASTER });
+    try {
+      const t = new Date("2025-07-01T00:00:00.500Z");
+      double.seedSpendLogs(Array.from({ length: 40 }, (_, i) => ({ request_id: `tie-${i}`, startTime: t })));
+      const day = window(new Date("2025-07-01T00:00:00Z"), new Date("2025-07-01T00:00:01Z"));
+      const firstPages = new Set<string>();
+      let skipped = 0;
+      for (let run = 0; run < 20; run++) {
+        const p1 = ids(await v2(double, `${day}&page_size=20&page=1`));
+        const p2 = ids(await v2(double, `${day}&page_size=20&page=2`));
+        firstPages.add(p1.join(","));
+        skipped += 40 - new Set([...p1, ...p2]).size;
+      }
+      expect(firstPages.size).toBeGreaterThan(1);
+      expect(skipped).toBeGreaterThan(0); // offset paging lost rows at the edge
+      // One page holding the whole group always has all of it.
+      expect(new Set(ids(await v2(double, `${day}&page_size=50`))).size).toBe(40);
+    } finally {
+      await double.close();
+    }
+  });
+
+  it("§1 /spend/logs/v2: rows written between two page reads shift the offsets (a row moves past the edge unseen)", async () => {
+    const double = await startLiteLLMDouble({ masterKey: MASTER, spendLogsTies: "stable" });
+    try {
+      const base = Date.parse("2025-08-01T00:00:00Z");
+      double.seedSpendLogs(Array.from({ length: 20 }, (_, i) => ({ request_id: `row-${String(i).padStart(2, "0")}`, startTime: new Date(base + i * 1000) })));
+      const span = window(new Date(base), new Date(base + 60_000));
+      let reads = 0;
+      double.onSpendLogsRead(() => {
+        // Before the second read, LiteLLM writes a row that started before the first page's edge.
+        if (++reads === 2) double.seedSpendLogs([{ request_id: "late-row", startTime: new Date(base + 2500) }]);
+      });
+      const p1 = ids(await v2(double, `${span}&page_size=10&sort_order=asc`));
+      const p2 = ids(await v2(double, `${span}&page_size=10&sort_order=asc&page=2`));
+      const p3 = ids(await v2(double, `${span}&page_size=10&sort_order=asc&page=3`));
+      expect(p2[0]).toBe(p1.at(-1)); // the edge row again
+      expect([...p1, ...p2, ...p3]).not.toContain("late-row");
+      expect(new Set([...p1, ...p2, ...p3]).size).toBe(20);
+    } finally {
+      await double.close();
+    }
+  });
+});
+
+describe("CONTRACT §3 When a row appears: a long call that just finished", () => {
+  const d = useDouble({ now: new Date("2025-12-02T12:00:00Z") });
+
+  it("§3 When a row appears: finishLongCall writes, at the next batch, a row that started minutes ago", async () => {
+    const { rawKey, token, teamId } = await teamWithKey(d.current);
+    const id = d.current.finishLongCall({ key: rawKey, model: "gpt-3.5-turbo", durationMs: 9 * 60_000, promptTokens: 100, completionTokens: 200 });
+    const nineMinutesAgo = new Date(d.current.clock.now().getTime() - 9 * 60_000);
+    const recent = window(new Date(nineMinutesAgo.getTime() - 1000), d.current.clock.now());
+    expect((await v2(d.current, `${recent}&request_id=${id}`)).body.total).toBe(0); // not yet written
+    await d.current.flush();
+    const r = await v2(d.current, `${recent}&request_id=${id}`);
+    expect(r.body.data[0]).toMatchObject({ api_key: token, team_id: teamId, startTime: nineMinutesAgo.toISOString(), endTime: d.current.clock.now().toISOString() });
+    const cost = 100 * GPT35.input + 200 * GPT35.output;
+    expect(r.body.data[0].spend).toBeCloseTo(cost, 15);
+    expect((await get(d.current, `/team/info?team_id=${teamId}`)).body.team_info.spend).toBeCloseTo(cost, 15);
+
+    const viaHttp = await post(d.current, "/_double/long-call", { key: token, model: "gpt-3.5-turbo", duration_ms: 600_000 });
+    expect(viaHttp.body).toMatchObject({ ok: true });
+    await d.current.flush();
+    const row = (await v2(d.current, `${ALL_TIME}&request_id=${viaHttp.body.request_id}`)).body.data[0];
+    expect(Date.parse(row.endTime) - Date.parse(row.startTime)).toBe(600_000);
+  });
 });

@@ -15,6 +15,7 @@ import type {
   DoubleModel,
   KeyRow,
   LiteLLMDoubleOptions,
+  LongCallSpec,
   SoftBudgetAlert,
   SpendLogSeedRow,
   SpendLogSeedSpec,
@@ -153,6 +154,10 @@ export class DoubleState {
   readonly limiter = new RateLimiter();
   /** Set while close() drains: /health/liveliness answers 503. */
   draining = false;
+  /** Order of /spend/logs/v2 rows that share a startTime, across page edges (CONTRACT §1: no tie-breaker). */
+  spendLogsTies: "stable" | "unstable";
+  /** Called before each /spend/logs/v2 page is read (tests write rows here: pages that shift between reads). */
+  spendLogsReadHook: ((read: { page: number; pageSize: number }) => void) | null = null;
   private pending: Pending[] = [];
   private seedRuns = 0;
   private seededRows = 0;
@@ -164,6 +169,7 @@ export class DoubleState {
     this.masterKeyHash = hashToken(options.masterKey);
     this.clock = new Clock(options.now);
     this.models = (options.models ?? DEFAULT_MODELS).map(resolveModel);
+    this.spendLogsTies = options.spendLogsTies ?? "unstable";
   }
 
   nowIso(): string {
@@ -252,6 +258,57 @@ export class DoubleState {
       budget.budget_reset_at = nextBudgetResetAt(budget.budget_duration ?? "", now).toISOString();
       budget.updated_at = nowIso;
     }
+  }
+
+  /**
+   * A long call that has just finished (CONTRACT §3 "When a row appears"): its row starts
+   * `durationMs` before now and, like every row, reaches the table (and its spend the key and the
+   * team) only at the next batch write.
+   */
+  finishLongCall(spec: LongCallSpec): string {
+    const key = this.findKey(spec.key);
+    if (!key) throw new Error(`finishLongCall: no live key ${spec.key.slice(0, 6)}…`);
+    const model = this.model(spec.model) ?? resolveModel(spec.model);
+    const endMs = this.clock.ms();
+    const startMs = endMs - Math.max(0, Math.round(spec.durationMs));
+    const prompt = spec.promptTokens ?? 1000;
+    const completion = spec.completionTokens ?? 4000;
+    const team = key.team_id ? this.teams.get(key.team_id) : undefined;
+    const requestId = spec.requestId ?? `chatcmpl-long-${randomBytes(8).toString("hex")}`;
+    const metadata = {
+      user_api_key: key.token,
+      user_api_key_alias: key.key_alias,
+      user_api_key_team_id: key.team_id,
+      user_api_key_team_alias: team?.team_alias ?? null,
+      user_api_key_user_id: key.user_id,
+      user_api_key_org_id: key.organization_id,
+      spend_logs_metadata: null,
+      status: "success",
+    };
+    const log = new StoredLog(
+      requestId,
+      startMs,
+      endMs,
+      startMs + Math.min(2000, endMs - startMs),
+      key.token,
+      key.team_id,
+      key.user_id,
+      null,
+      model.providerModel,
+      model.name,
+      model.id,
+      model.provider,
+      prompt * model.inputCostPerToken + completion * model.outputCostPerToken,
+      prompt,
+      completion,
+      "success",
+      metadata,
+      [],
+      null,
+      null,
+    );
+    this.record(log, key.token);
+    return requestId;
   }
 
   /** Bulk insert for benchmarks: straight into the table (no batch, no key/team spend), daily aggregates included. */

@@ -36,6 +36,25 @@ export type LiteLLMDoubleOptions = {
    * Default: never; call `runBudgetReset()` instead.
    */
   budgetResetIntervalMs?: number;
+  /**
+   * Order of /spend/logs/v2 rows sharing a startTime across page edges: "unstable" (default, as
+   * LiteLLM's `ORDER BY "startTime"` without a tie-breaker) or "stable".
+   */
+  spendLogsTies?: "stable" | "unstable";
+};
+
+/**
+ * A call that ran `durationMs` and has just finished (CONTRACT §3 "When a row appears"): its row,
+ * with startTime `durationMs` before the double's now, is written at the next batch write.
+ */
+export type LongCallSpec = {
+  /** The virtual key (raw `sk-…` or its hash) that made the call. */
+  key: string;
+  model: string;
+  durationMs: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  requestId?: string;
 };
 
 export type Member = { user_id: string | null; user_email: string | null; role: "admin" | "user" };
@@ -198,5 +217,9 @@ export type LiteLLMDouble = {
     softBudgetAlerts(): SoftBudgetAlert[];
   };
   seedSpendLogs(rows: SpendLogSeedRow[] | SpendLogSeedSpec): void;
+  /** Queues a long call's row (startTime in the past) and its spend for the next batch write; returns its request_id. */
+  finishLongCall(spec: LongCallSpec): string;
+  /** Runs `hook` before every /spend/logs/v2 page is read (null removes it): rows written between two reads. */
+  onSpendLogsRead(hook: ((read: { page: number; pageSize: number }) => void) | null): void;
   close(): Promise<void>;
 };
