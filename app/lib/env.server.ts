@@ -94,6 +94,17 @@ const schema = z
         .max(3600, "must be at most 3600 seconds (1 hour)")
         .default(15),
     ),
+    // How long after its startTime LiteLLM may still write a spend-log row: every ingestion run
+    // re-checks this much of the past (docs/usage.md). At least request_timeout plus two batch writes.
+    USAGE_LATE_ROWS_SECONDS: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number({ invalid_type_error: "must be a whole number of seconds between 60 and 86400, for example 630 (request_timeout 600 + 30)" })
+        .int("must be a whole number of seconds between 60 and 86400, for example 630 (request_timeout 600 + 30)")
+        .min(60, "must be at least 60 seconds")
+        .max(86400, "must be at most 86400 seconds (1 day)")
+        .default(630),
+    ),
     DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
     PG_PORT: port(54329),
     // When set, the worker serves its own Prometheus counters (jobs, LiteLLM calls) on this port at /metrics.

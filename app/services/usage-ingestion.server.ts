@@ -1,3 +1,4 @@
+import { countUsageRows, usageRowsPerSecond } from "../../db/queries/usage-ingest.ts";
 import { findIngestionState, insertUsageRows, recordIngestionFailure, recordIngestionSuccess, type UsageRowInput } from "../../db/queries/usage.ts";
 import { hashKey, litellm } from "~/integrations/litellm/client.server";
 import type { SpendLog } from "~/integrations/litellm/schemas";
@@ -15,8 +16,6 @@ import { evaluateAlertsFor, teamsWithFiringAlerts } from "./alerts.server.ts";
  */
 
 const STATE_ID = "spend-logs";
-/** LiteLLM writes spend in batches (proxy_batch_write_at, 10 s by default) and late: every window re-reads this much before its start. */
-export const INGEST_OVERLAP_MS = 5 * 60_000;
 /** The very first run reads this far back. */
 export const FIRST_WINDOW_MS = 24 * 3_600_000;
 /**
@@ -37,11 +36,20 @@ let pageSizeCap: number | undefined;
 export type IngestResult = {
   windowStart: Date;
   windowEnd: Date;
+  /** Pages written (each in its own transaction). */
   pages: number;
-  /** Rows LiteLLM returned (after de-duplication across pages). */
+  /** Rows LiteLLM returned (after de-duplication across pages and slices). */
   read: number;
   /** Rows that were new to us. */
   inserted: number;
+  /** Calls to /spend/logs/v2, count checks included. */
+  requests: number;
+  /** Rows LiteLLM sent, duplicates included (what the reads cost). */
+  fetched: number;
+  /** Slices of the already-read past whose count was compared with LiteLLM's. */
+  checked: number;
+  /** Slices read again because LiteLLM counted more rows than we had stored. */
+  reread: number;
   /** Teams that got new usage in this run (their budget alerts were evaluated). */
   teams: string[];
   ms: number;
@@ -138,55 +146,198 @@ function isPageSizeRefusal(error: unknown): boolean {
   return e?.status === 422 || (e?.type === "bad_request" && /page_size/.test(String((error as Error).message)));
 }
 
+/** LiteLLM's SPEND_LOGS_PAGINATION_COUNT_CAP (v1.93+): past it `total` reads exactly this (CONTRACT §1). */
+export const SPEND_LOGS_COUNT_CAP = 10_000;
+/** A slice cut because LiteLLM's count was capped aims at this many rows, well under the cap. */
+const SLICE_TARGET_ROWS = 6_000;
+/** The already-read part of the window is checked in slices of about this many of our rows. */
+export const CHECK_SLICE_ROWS = 2_000;
+/** A slice whose counts still disagree after this many reads is left to the next run (which re-checks it). */
+const MAX_SLICE_ATTEMPTS = 4;
+const SECOND = 1000;
+
 /**
- * Reads LiteLLM's spend logs from (where the last run got to − 5 minutes) to `now`, page by page to
- * the end, and stores every row not stored yet. The window start moves to `now` only when every page
- * has committed; a run that fails (LiteLLM down after the client's retries, a crash) leaves it, and
- * the next run reads the whole window again: rows already stored are skipped, so each request is
- * stored and counted once. The first run starts 24 hours back.
+ * A part of the window, [from, to] in epoch ms on whole seconds, both ends included as LiteLLM
+ * compares them (`gte`/`lte` on startTime, second granularity). "read": fetch every page;
+ * "check": first compare LiteLLM's count with ours, and read only when LiteLLM has more.
+ */
+type Slice = { from: number; to: number; mode: "read" | "check"; attempt: number };
+
+/**
+ * Reads LiteLLM's spend logs into usage_requests (CONTRACT §1 /spend/logs/v2, §3 "Pull strategy";
+ * docs/usage.md "How a run reads"). The window runs from USAGE_LATE_ROWS_SECONDS before where the
+ * last run got to, up to `now`:
+ *
+ * - The new part is read page by page until a page comes back short (never up to `total_pages`:
+ *   LiteLLM caps its count at 10,000). When LiteLLM says its count is capped, the slice is cut
+ *   where about SLICE_TARGET_ROWS rows end and the rest becomes a slice of its own, so every slice
+ *   gets an exact count.
+ * - The part read before (rows LiteLLM writes late: a row appears after its request ends, up to
+ *   request_timeout after its startTime) is checked slice by slice: LiteLLM's count (a one-row
+ *   page) against ours; only slices where LiteLLM has more are read again.
+ * - Every slice read ends with the same check. Offset paging over a live table can skip a row (rows
+ *   sharing a startTime come back in any order at a page edge; rows written between two reads shift
+ *   the pages), so a slice that comes out short is split and checked again, until the counts agree.
+ *
+ * The window's start moves only when every slice is done; a slice still short after
+ * MAX_SLICE_ATTEMPTS keeps it within reach of the next run. A run that fails (LiteLLM down after
+ * the client's retries, a crash) leaves it, and the next run reads again: rows already stored are
+ * skipped, so each request is stored and counted once. The first run starts 24 hours back.
  */
 export async function ingestUsage(now = new Date(), options: IngestOptions = {}): Promise<IngestResult> {
   const started = performance.now();
   const state = await findIngestionState(db(), STATE_ID);
-  const windowStart = state ? new Date(state.windowStart.getTime() - INGEST_OVERLAP_MS) : new Date(now.getTime() - FIRST_WINDOW_MS);
+  const lateMs = env().USAGE_LATE_ROWS_SECONDS * SECOND;
+  const floorSecond = (ms: number) => Math.floor(ms / SECOND) * SECOND;
   // LiteLLM compares whole seconds (inclusive): round the end up so nothing from this second is left out.
-  const windowEnd = new Date(Math.ceil(now.getTime() / 1000) * 1000);
+  const endMs = Math.ceil(now.getTime() / SECOND) * SECOND;
+  const newFrom = state ? Math.min(floorSecond(state.windowStart.getTime()), endMs) : floorSecond(now.getTime() - FIRST_WINDOW_MS);
+  const checkFrom = state ? Math.min(newFrom, floorSecond(newFrom - lateMs)) : newFrom;
+  const windowStart = new Date(checkFrom);
+  const windowEnd = new Date(endMs);
   let pageSize = Math.min(options.pageSize ?? PAGE_SIZE, pageSizeCap ?? Infinity);
-  let pages = 0;
-  let read = 0;
-  let inserted = 0;
+  const stats = { pages: 0, read: 0, inserted: 0, requests: 0, fetched: 0, checked: 0, reread: 0 };
   const touched = new Set<string>();
   const log = logger().child({ job: "ingest-usage" });
+  const client = litellm();
+  /** The first slice (earliest `from`) left short after MAX_SLICE_ATTEMPTS, if any. */
+  let unsettledFrom: number | undefined;
+
+  const fetchPage = async (from: number, to: number, page: number, size: number) => {
+    stats.requests++;
+    const result = await client.spendLogsPage({ start: new Date(from), end: new Date(to), pageSize: size, sortOrder: "asc" }, page);
+    stats.fetched += result.data.length;
+    return result;
+  };
+  const isCapped = (result: { total: number; total_is_capped?: boolean }) => result.total_is_capped === true || result.total >= SPEND_LOGS_COUNT_CAP;
+
+  // Pages are written on up to INSERTS_IN_FLIGHT connections while the next page is fetched.
+  const inFlight = new Set<Promise<void>>();
+  const seen = new Set<string>();
+  const write = async (rowsIn: SpendLog[]) => {
+    const fresh = rowsIn.filter((row) => !seen.has(row.request_id));
+    for (const row of fresh) seen.add(row.request_id);
+    stats.read += fresh.length;
+    if (!fresh.length) return;
+    const rows = fresh.map(toUsageRow);
+    const done: Promise<void> = insertUsageRows(db(), rows).then(async (inserted) => {
+      stats.pages++;
+      stats.inserted += inserted;
+      if (inserted) for (const row of rows) if (row.team_id) touched.add(row.team_id);
+      await options.onPage?.({ page: stats.pages, read: stats.read, inserted: stats.inserted });
+    });
+    const tracked = done.finally(() => inFlight.delete(tracked));
+    tracked.catch(() => {});
+    inFlight.add(tracked);
+    if (inFlight.size >= INSERTS_IN_FLIGHT) await Promise.race(inFlight);
+  };
+  const settle = async () => {
+    await Promise.all(inFlight);
+  };
+
+  /** The already-read part of the window, cut into slices of about CHECK_SLICE_ROWS of our rows each. */
+  const checkSlices = async (from: number, to: number): Promise<Slice[]> => {
+    if (to <= from) return [];
+    const perSecond = await usageRowsPerSecond(db(), new Date(from), new Date(to));
+    const slices: Slice[] = [];
+    let sliceFrom = from;
+    let rows = 0;
+    for (const { second, n } of perSecond) {
+      if (rows > 0 && rows + n > CHECK_SLICE_ROWS && second > sliceFrom) {
+        slices.push({ from: sliceFrom, to: second, mode: "check", attempt: 0 });
+        sliceFrom = second;
+        rows = 0;
+      }
+      rows += n;
+    }
+    slices.push({ from: sliceFrom, to, mode: "check", attempt: 0 });
+    return slices;
+  };
+
+  /** Reads one slice to its end and checks it; returns the slices still to do in its place. */
+  const readSlice = async (slice: Slice): Promise<Slice[]> => {
+    const after: Slice[] = [];
+    let to = slice.to;
+    // A re-read uses other page edges, so rows that share a startTime fall elsewhere.
+    const size = Math.max(50, Math.floor(pageSize / 2 ** slice.attempt));
+    let lastTotal = 0;
+    let verifiable = true;
+    /** startTime of the last row of each full page: where a row sharing it can be skipped. */
+    const edges: number[] = [];
+    for (let page = 1; ; page++) {
+      const result = await fetchPage(slice.from, to, page, size);
+      await write(result.data);
+      lastTotal = result.total;
+      if (result.data.length === size) edges.push(Date.parse(utc(result.data[size - 1].startTime)));
+      if (isCapped(result)) {
+        // More than the cap in [from, to]: keep the rows up to about SLICE_TARGET_ROWS here and
+        // make the rest a slice of its own. Rows up to the new end keep their offsets (same start,
+        // same order), so paging simply goes on in the shorter window.
+        const lastMs = result.data.length ? Date.parse(utc(result.data[result.data.length - 1].startTime)) : slice.from;
+        const readSoFar = page * size;
+        const spanMs = Math.max(SECOND, lastMs - slice.from);
+        const target = slice.from + Math.ceil(((spanMs * SLICE_TARGET_ROWS) / readSoFar) / SECOND) * SECOND;
+        const cut = Math.min(to - SECOND, Math.max(floorSecond(lastMs) + SECOND, target));
+        if (cut > slice.from && cut < to) {
+          after.push({ from: cut, to, mode: "read", attempt: 0 });
+          to = cut;
+        } else {
+          // More than 10,000 rows inside one second: read to a short page, no count to check against.
+          verifiable = false;
+        }
+      }
+      if (result.data.length < size) break;
+    }
+    await settle();
+    if (verifiable) {
+      const ours = await countUsageRows(db(), new Date(slice.from), new Date(to));
+      if (ours < lastTotal) after.unshift(...(await retry({ ...slice, to }, edges)));
+    }
+    return after;
+  };
+
+  /**
+   * A slice LiteLLM counts more rows in than we hold: first the seconds at its page edges (where
+   * rows sharing a startTime can be skipped; each fits in one page, which cannot skip), then the
+   * slice again in parts of about CHECK_SLICE_ROWS, each compared and read only where still short
+   * (rows written behind the reader while it paged). After MAX_SLICE_ATTEMPTS, left to the next run.
+   */
+  const retry = async (slice: Slice, edges: number[]): Promise<Slice[]> => {
+    const attempt = slice.attempt + 1;
+    if (attempt >= MAX_SLICE_ATTEMPTS) {
+      log.warn({ from: new Date(slice.from), to: new Date(slice.to) }, "LiteLLM still counts more rows than were read in this slice; the next run checks it again");
+      unsettledFrom = Math.min(unsettledFrom ?? Infinity, slice.from);
+      return [];
+    }
+    stats.reread++;
+    const seconds = [...new Set(edges.map(floorSecond))].filter((sec) => sec >= slice.from && sec < slice.to);
+    const parts = (await checkSlices(slice.from, slice.to)).map((part) => ({ ...part, attempt }));
+    return [...seconds.map((sec): Slice => ({ from: sec, to: Math.min(sec + SECOND, slice.to), mode: "check", attempt })), ...parts];
+  };
+
+  /** Compares LiteLLM's count for the slice (a one-row page) with ours; reads it when LiteLLM has more. */
+  const checkSlice = async (slice: Slice): Promise<Slice[]> => {
+    stats.checked++;
+    const probe = await fetchPage(slice.from, slice.to, 1, 1);
+    if (!isCapped(probe)) {
+      if (probe.total === 0) return [];
+      const ours = await countUsageRows(db(), new Date(slice.from), new Date(slice.to));
+      if (ours >= probe.total) return [];
+    }
+    return readSlice({ ...slice, mode: "read" });
+  };
 
   const readWindow = async () => {
-    const it = litellm().spendLogs({ start: windowStart, end: windowEnd, pageSize, sortOrder: "asc" });
-    // Pages are written on up to INSERTS_IN_FLIGHT connections while the next page is fetched.
-    const inFlight = new Set<Promise<void>>();
-    let next = it.next();
+    const queue: Slice[] = [...(await checkSlices(checkFrom, newFrom)), { from: newFrom, to: endMs, mode: "read", attempt: 0 }];
     try {
-      for (;;) {
-        const result = await next;
-        if (result.done) break;
-        next = it.next();
-        next.catch(() => {}); // awaited on the next turn; a failure there ends the run
-        const rows = result.value.map(toUsageRow);
-        const write: Promise<void> = insertUsageRows(db(), rows).then(async (fresh) => {
-          pages++;
-          read += rows.length;
-          inserted += fresh;
-          if (fresh) for (const row of rows) if (row.team_id) touched.add(row.team_id);
-          await options.onPage?.({ page: pages, read, inserted });
-        });
-        const tracked = write.finally(() => inFlight.delete(tracked));
-        tracked.catch(() => {});
-        inFlight.add(tracked);
-        if (inFlight.size >= INSERTS_IN_FLIGHT) await Promise.race(inFlight);
+      while (queue.length) {
+        const slice = queue.shift()!;
+        queue.unshift(...(slice.mode === "check" ? await checkSlice(slice) : await readSlice(slice)));
       }
-      await Promise.all(inFlight);
+      await settle();
     } finally {
       // Never report before every write has settled (committed or rolled back).
       await Promise.allSettled(inFlight);
-      void it.return(undefined).catch(() => {});
     }
   };
 
@@ -194,7 +345,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     try {
       await readWindow();
     } catch (error) {
-      if (pages === 0 && pageSize > LEGACY_PAGE_SIZE && isPageSizeRefusal(error)) {
+      if (stats.pages === 0 && pageSize > LEGACY_PAGE_SIZE && isPageSizeRefusal(error)) {
         log.info({ pageSize }, "LiteLLM refused the page size; using 100 (LiteLLM before v1.95)");
         pageSizeCap = pageSize = LEGACY_PAGE_SIZE;
         await readWindow();
@@ -204,18 +355,20 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     }
   } catch (error) {
     const message = describe(error);
-    await recordIngestionFailure(db(), STATE_ID, { windowStart: state?.windowStart ?? windowStart, ranAt: now, error: message, inserted }).catch((e: unknown) =>
+    await recordIngestionFailure(db(), STATE_ID, { windowStart: state?.windowStart ?? new Date(newFrom), ranAt: now, error: message, inserted: stats.inserted }).catch((e: unknown) =>
       log.error({ err: e }, "could not record the ingestion failure"),
     );
-    log.warn({ err: error, windowStart, windowEnd, pages, read, inserted }, "usage ingestion failed; the next run reads the window again");
+    log.warn({ err: error, windowStart, windowEnd, ...stats }, "usage ingestion failed; the next run reads the window again");
     throw error;
   }
-  await recordIngestionSuccess(db(), STATE_ID, { windowEnd, ranAt: now, inserted });
+  // A slice left short keeps the next run's checks reaching back to it.
+  const completeUntil = unsettledFrom === undefined ? endMs : Math.min(endMs, Math.max(newFrom, unsettledFrom + lateMs));
+  await recordIngestionSuccess(db(), STATE_ID, { windowEnd: new Date(completeUntil), ranAt: now, inserted: stats.inserted });
   // Budget alerts: teams with new usage, and teams with a firing alert (a new period resolves it).
   await evaluateAlertsFor([...touched, ...(await teamsWithFiringAlerts().catch(() => []))], now);
-  const result = { windowStart, windowEnd, pages, read, inserted, teams: [...touched], ms: Math.round(performance.now() - started) };
+  const result: IngestResult = { windowStart, windowEnd, ...stats, teams: [...touched], ms: Math.round(performance.now() - started) };
   // Every 15 s: only runs that found something new are worth an info line.
-  log[inserted ? "info" : "debug"]({ ...result, rowsPerSecond: result.ms ? Math.round((read * 1000) / result.ms) : null }, "usage ingested");
+  log[stats.inserted ? "info" : "debug"]({ ...result, teams: touched.size, rowsPerSecond: result.ms ? Math.round((stats.read * 1000) / result.ms) : null }, "usage ingested");
   return result;
 }
 

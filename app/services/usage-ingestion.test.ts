@@ -216,7 +216,7 @@ describe("usage ingestion", () => {
     expect(await rollupsAndRaw()).toEqual(before);
   });
 
-  it("windows overlap by five minutes, so rows LiteLLM writes late are picked up, once", async () => {
+  it("each run reaches back USAGE_LATE_ROWS_SECONDS (630 s), so rows LiteLLM writes late are picked up, once", async () => {
     const t1 = new Date("2025-01-15T12:00:00Z");
     double().seedSpendLogs({ count: 600, teamIds: ["team-a", "team-b"], from: new Date(t1.getTime() - 2 * HOUR), to: new Date(t1.getTime() - MINUTE) });
     expect(await ingestUsage(t1)).toMatchObject({ read: 600, inserted: 600 });
@@ -226,9 +226,9 @@ describe("usage ingestion", () => {
     double().seedSpendLogs({ count: 200, teamIds: ["team-a", "team-c"], from: t1, to: new Date(t1.getTime() + 9 * MINUTE) });
     const t2 = new Date(t1.getTime() + 10 * MINUTE);
     const second = await ingestUsage(t2);
-    expect(second.windowStart).toEqual(new Date(t1.getTime() - 5 * MINUTE));
+    expect(second.windowStart).toEqual(new Date(t1.getTime() - 630_000));
     expect(second.inserted).toBe(240);
-    expect(second.read).toBeGreaterThan(240); // the overlap re-read rows we already had
+    expect(second.checked).toBeGreaterThan(0); // the part read before was checked against LiteLLM's counts
 
     expect(await storedIds()).toEqual(idsInDouble(new Date(t1.getTime() - 24 * HOUR), t2));
     await expectRollupsEqualRaw();
@@ -330,6 +330,97 @@ describe("usage ingestion", () => {
     // The double (current) allows 1000; more is refused with 422, like 2025 builds refuse more than 100.
     const result = await ingestUsage(now, { pageSize: 5000 });
     expect(result).toMatchObject({ read: 250, inserted: 250, pages: 3 });
+  });
+});
+
+describe("usage ingestion against the real /spend/logs/v2 (CONTRACT §1 /spend/logs/v2, §3 When a row appears)", () => {
+  beforeEach(reset);
+  afterEach(() => {
+    double().clearFaults();
+    double().onSpendLogsRead(null);
+  });
+
+  it("stores all 25,000 rows of one window, though LiteLLM's total stops at 10,000 (total_is_capped)", { timeout: 120_000 }, async () => {
+    const now = new Date("2025-03-01T12:00:00Z");
+    double().seedSpendLogs({ count: 25_000, teamIds: ["team-cap-a", "team-cap-b"], from: new Date(now.getTime() - 2 * HOUR), to: new Date(now.getTime() - HOUR) });
+    const result = await ingestUsage(now);
+    expect(result.inserted).toBe(25_000);
+    expect(await storedIds()).toEqual(idsInDouble(new Date(now.getTime() - 24 * HOUR), now));
+    await expectRollupsEqualRaw();
+  });
+
+  it("stores, once, a long call whose row LiteLLM writes 9 minutes after its startTime", async () => {
+    const t1 = new Date("2025-03-05T12:00:00Z");
+    double().seedSpendLogs({ count: 200, teamIds: ["team-long"], from: new Date(t1.getTime() - HOUR), to: new Date(t1.getTime() - MINUTE) });
+    expect(await ingestUsage(t1)).toMatchObject({ inserted: 200 });
+
+    // Written after that run: a streaming call that started 9 minutes before the next run and ran 8 of them.
+    const t2 = new Date(t1.getTime() + 30_000);
+    const startTime = new Date(t2.getTime() - 9 * MINUTE);
+    double().seedSpendLogs([
+      { request_id: "chatcmpl-long-9min", team_id: "team-long", model_group: "gpt-3.5-turbo", spend: 1.25, prompt_tokens: 4000, completion_tokens: 16000, startTime, endTime: new Date(startTime.getTime() + 8 * MINUTE) },
+    ]);
+    expect(await ingestUsage(t2)).toMatchObject({ inserted: 1 });
+    expect(await ingestUsage(new Date(t2.getTime() + 15_000))).toMatchObject({ inserted: 0 });
+    expect(await storedIds()).toEqual(idsInDouble(new Date(t1.getTime() - 24 * HOUR), t2));
+    await expectRollupsEqualRaw();
+  });
+
+  it("stores rows LiteLLM writes between two page reads, which shift the pages under offset paging", async () => {
+    const now = new Date("2025-03-10T12:00:00Z");
+    double().seedSpendLogs({ count: 3000, teamIds: ["team-shift"], from: new Date(now.getTime() - 9 * MINUTE), to: new Date(now.getTime() - MINUTE) });
+    let reads = 0;
+    double().onSpendLogsRead(() => {
+      reads++;
+      if (reads !== 2 && reads !== 3) return;
+      // Late rows of calls that started before the page being read: behind the reader's offset.
+      double().seedSpendLogs(
+        Array.from({ length: 25 }, (_, i) => ({
+          request_id: `chatcmpl-shift-${reads}-${i}`,
+          team_id: "team-shift",
+          model_group: "gpt-3.5-turbo",
+          spend: 0.01,
+          startTime: new Date(now.getTime() - 8 * MINUTE + i * 1000 + reads),
+        })),
+      );
+    });
+    await ingestUsage(now);
+    double().onSpendLogsRead(null);
+    await ingestUsage(new Date(now.getTime() + 15_000));
+    expect(reads).toBeGreaterThan(3);
+    const ids = await storedIds();
+    expect(ids).toHaveLength(3050);
+    expect(ids).toEqual(idsInDouble(new Date(now.getTime() - 24 * HOUR), now));
+    await expectRollupsEqualRaw();
+  });
+
+  it("stores every row of a group that shares one startTime across a page edge, though LiteLLM orders ties anew on each query", async () => {
+    const now = new Date("2025-03-15T12:00:00Z");
+    const base = now.getTime() - 2 * HOUR;
+    // 3,000 rows, 60 to each startTime (a burst of calls per second): page edges at 1000 and 2000 cut groups.
+    double().seedSpendLogs(
+      Array.from({ length: 3000 }, (_, i) => ({
+        request_id: `chatcmpl-tie-${i}`,
+        team_id: "team-ties",
+        model_group: "gpt-3.5-turbo",
+        spend: 0.001,
+        startTime: new Date(base + Math.floor(i / 60) * 1000 + 250),
+      })),
+    );
+    const result = await ingestUsage(now);
+    expect(result.inserted).toBe(3000);
+    expect(await storedIds()).toEqual(idsInDouble(new Date(now.getTime() - 24 * HOUR), now));
+  });
+});
+
+describe("USAGE_LATE_ROWS_SECONDS", () => {
+  it("defaults to 630 (request_timeout 600 plus two batch writes) and accepts 60 to 86400 seconds", () => {
+    expect(parseEnv({}).USAGE_LATE_ROWS_SECONDS).toBe(630);
+    expect(parseEnv({ USAGE_LATE_ROWS_SECONDS: "60" }).USAGE_LATE_ROWS_SECONDS).toBe(60);
+    expect(parseEnv({ USAGE_LATE_ROWS_SECONDS: "86400" }).USAGE_LATE_ROWS_SECONDS).toBe(86400);
+    for (const bad of ["59", "86401", "1.5", "late"]) {
+      expect(() => parseEnv({ USAGE_LATE_ROWS_SECONDS: bad })).toThrow(/USAGE_LATE_ROWS_SECONDS/);
+    }
   });
 });
 

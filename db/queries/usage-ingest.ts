@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { and, gte, lt, lte, sql } from "drizzle-orm";
+import { usageRequests } from "../schema/index.ts";
 import type { UsageRowInput } from "./usage.ts";
 import type { Db } from "./types.ts";
 
@@ -147,4 +148,30 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
     select (select count(*) from ins)::int as inserted
   `);
   return Array.from(result as unknown as Iterable<{ inserted: number }>)[0]?.inserted ?? 0;
+}
+
+// ── the counts ingestion checks against LiteLLM's ──────────────────────────────────────────────
+
+/**
+ * Stored requests with start_time in [from, to], both ends included: what /spend/logs/v2 counts
+ * for the same window (it compares startTime with `gte`/`lte`), so the two can be compared.
+ */
+export async function countUsageRows(db: Db, from: Date, to: Date): Promise<number> {
+  const rows = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(usageRequests)
+    .where(and(gte(usageRequests.startTime, from), lte(usageRequests.startTime, to)));
+  return rows[0]?.n ?? 0;
+}
+
+/** Stored requests per whole second (epoch ms of the second) with start_time in [from, to), in order. */
+export async function usageRowsPerSecond(db: Db, from: Date, to: Date): Promise<Array<{ second: number; n: number }>> {
+  const second = sql<string>`floor(extract(epoch from ${usageRequests.startTime}))::bigint`;
+  const rows = await db
+    .select({ second, n: sql<number>`count(*)::int` })
+    .from(usageRequests)
+    .where(and(gte(usageRequests.startTime, from), lt(usageRequests.startTime, to)))
+    .groupBy(second)
+    .orderBy(second);
+  return rows.map((r) => ({ second: Number(r.second) * 1000, n: r.n }));
 }

@@ -421,17 +421,21 @@ export class LiteLLMClient {
   }
 
   /**
-   * Every spend-log row in the window, page by page, to the last page. Rows can shift between pages
-   * while LiteLLM writes (offset paging over a live table), so rows are de-duplicated by request_id.
+   * Every spend-log row in the window, page by page, until a page comes back short: never up to
+   * `total_pages`, which LiteLLM v1.93+ caps at ceil(10,000 / page_size) while later pages still
+   * hold rows (CONTRACT §1). Rows can shift between pages while LiteLLM writes (offset paging over a
+   * live table), so rows are de-duplicated by request_id; a row can still be missed at a page edge,
+   * which is why ingestion (usage-ingestion.server.ts) checks every slice's count instead.
    */
   async *spendLogs(query: SpendLogsQuery): AsyncGenerator<SpendLog[]> {
     const seen = new Set<string>();
+    const size = query.pageSize ?? 100;
     for (let page = 1; ; page++) {
       const result = await this.spendLogsPage(query, page);
       const fresh = result.data.filter((row) => !seen.has(row.request_id));
       for (const row of fresh) seen.add(row.request_id);
       if (fresh.length) yield fresh;
-      if (page >= result.total_pages || result.data.length === 0) return;
+      if (result.data.length < size) return;
     }
   }
 

@@ -23,6 +23,11 @@ export type SpendLogsPage = {
   page: number;
   page_size: number;
   total_pages: number;
+  /**
+   * LiteLLM v1.93+: `total` stopped at SPEND_LOGS_PAGINATION_COUNT_CAP (10,000), so `total` and
+   * `total_pages` undercount and later pages still hold rows (CONTRACT §1). Absent before v1.93.
+   */
+  total_is_capped?: boolean;
   [extra: string]: unknown;
 };
 
