@@ -109,6 +109,11 @@ const report = {
   copy_rows_per_second: Math.round(count / copySeconds),
   ingest_vs_copy: Number((copySeconds / ingestSeconds).toFixed(3)),
   pages: result.pages,
+  // The double answers as LiteLLM v1.93+ does: `total` capped at 10,000 (total_is_capped).
+  count_cap: "on",
+  litellm_requests: result.requests,
+  rows_fetched: result.fetched,
+  rows_lost: ROWS - count,
   rollups_equal_raw: rollups.raw === rollups.hourly && rollups.raw === rollups.daily,
   postgres: (await sql<{ v: string }[]>`select current_setting('server_version') as v`)[0].v,
   cpus: os.cpus().length,

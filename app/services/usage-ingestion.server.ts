@@ -57,6 +57,8 @@ export type IngestResult = {
 
 export type IngestOptions = {
   pageSize?: number;
+  /** Compare counts over the whole late window in this run (default: when FULL_CHECK_INTERVAL_MS has passed). */
+  fullCheck?: boolean;
   /** Called after each page is committed (progress reporting; tests use it to inject faults between pages). */
   onPage?: (progress: { page: number; read: number; inserted: number }) => void | Promise<void>;
 };
@@ -150,11 +152,28 @@ function isPageSizeRefusal(error: unknown): boolean {
 export const SPEND_LOGS_COUNT_CAP = 10_000;
 /** A slice cut because LiteLLM's count was capped aims at this many rows, well under the cap. */
 const SLICE_TARGET_ROWS = 6_000;
-/** The already-read part of the window is checked in slices of about this many of our rows. */
-export const CHECK_SLICE_ROWS = 2_000;
+/** The full count check (FULL_CHECK_INTERVAL_MS) compares slices of about this many of our rows. */
+export const CHECK_SLICE_ROWS = 8_000;
 /** A slice whose counts still disagree after this many reads is left to the next run (which re-checks it). */
 const MAX_SLICE_ATTEMPTS = 4;
 const SECOND = 1000;
+/**
+ * Every run compares counts over this much of the past before its new part, in slices of
+ * RECENT_SLICE_ROWS: rows of calls that ended just before the last run reach LiteLLM's table in the
+ * next batch write (10 s plus up to 5 s, CONTRACT §3), after that run had read their second.
+ */
+export const RECENT_CHECK_MS = 60_000;
+const RECENT_SLICE_ROWS = 1_000;
+/**
+ * Older than that, a row LiteLLM writes now is a long call's (it started long before it ended), so
+ * a run asks only for rows that ended since the last run, less this margin (two batch intervals),
+ * sorted by endTime, newest first. Every FULL_CHECK_INTERVAL_MS a run compares counts over the whole
+ * late window as well, which also finds rows a slow LiteLLM database wrote later than the margin.
+ */
+export const LATE_WRITE_MARGIN_MS = 30_000;
+export const FULL_CHECK_INTERVAL_MS = 60_000;
+/** When this process last compared counts over the whole late window (runs are one at a time per queue). */
+let lastFullCheckAt: number | undefined;
 
 /**
  * A part of the window, [from, to] in epoch ms on whole seconds, both ends included as LiteLLM
@@ -235,15 +254,15 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     await Promise.all(inFlight);
   };
 
-  /** The already-read part of the window, cut into slices of about CHECK_SLICE_ROWS of our rows each. */
-  const checkSlices = async (from: number, to: number): Promise<Slice[]> => {
+  /** The already-read part of the window, cut into slices of about `sliceRows` of our rows each. */
+  const checkSlices = async (from: number, to: number, sliceRows = CHECK_SLICE_ROWS): Promise<Slice[]> => {
     if (to <= from) return [];
     const perSecond = await usageRowsPerSecond(db(), new Date(from), new Date(to));
     const slices: Slice[] = [];
     let sliceFrom = from;
     let rows = 0;
     for (const { second, n } of perSecond) {
-      if (rows > 0 && rows + n > CHECK_SLICE_ROWS && second > sliceFrom) {
+      if (rows > 0 && rows + n > sliceRows && second > sliceFrom) {
         slices.push({ from: sliceFrom, to: second, mode: "check", attempt: 0 });
         sliceFrom = second;
         rows = 0;
@@ -299,7 +318,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
   /**
    * A slice LiteLLM counts more rows in than we hold: first the seconds at its page edges (where
    * rows sharing a startTime can be skipped; each fits in one page, which cannot skip), then the
-   * slice again in parts of about CHECK_SLICE_ROWS, each compared and read only where still short
+   * slice again in parts of about RECENT_SLICE_ROWS, each compared and read only where still short
    * (rows written behind the reader while it paged). After MAX_SLICE_ATTEMPTS, left to the next run.
    */
   const retry = async (slice: Slice, edges: number[]): Promise<Slice[]> => {
@@ -311,7 +330,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     }
     stats.reread++;
     const seconds = [...new Set(edges.map(floorSecond))].filter((sec) => sec >= slice.from && sec < slice.to);
-    const parts = (await checkSlices(slice.from, slice.to)).map((part) => ({ ...part, attempt }));
+    const parts = (await checkSlices(slice.from, slice.to, RECENT_SLICE_ROWS)).map((part) => ({ ...part, attempt }));
     return [...seconds.map((sec): Slice => ({ from: sec, to: Math.min(sec + SECOND, slice.to), mode: "check", attempt })), ...parts];
   };
 
@@ -327,8 +346,34 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     return readSlice({ ...slice, mode: "read" });
   };
 
+  /**
+   * Rows of [from, to] (by startTime) that ended at or after `endedSince`, newest end first, until a
+   * page ends before it or comes back short: the long calls LiteLLM wrote since the last run.
+   */
+  const lateCalls = async (from: number, to: number, endedSince: number) => {
+    for (let page = 1; ; page++) {
+      stats.requests++;
+      const result = await client.spendLogsPage({ start: new Date(from), end: new Date(to), pageSize, sortBy: "endTime", sortOrder: "desc" }, page);
+      stats.fetched += result.data.length;
+      const last = result.data[result.data.length - 1];
+      await write(result.data.filter((row) => !row.endTime || Date.parse(utc(row.endTime)) >= endedSince));
+      if (result.data.length < pageSize || !last?.endTime || Date.parse(utc(last.endTime)) < endedSince) break;
+    }
+  };
+
+  const fullCheck = options.fullCheck ?? (lastFullCheckAt === undefined || now.getTime() < lastFullCheckAt || now.getTime() - lastFullCheckAt >= FULL_CHECK_INTERVAL_MS);
   const readWindow = async () => {
-    const queue: Slice[] = [...(await checkSlices(checkFrom, newFrom)), { from: newFrom, to: endMs, mode: "read", attempt: 0 }];
+    const recentFrom = Math.max(checkFrom, floorSecond(newFrom - RECENT_CHECK_MS));
+    // First the long calls (cheap), so that a full count check finds nothing left to read.
+    if (checkFrom < recentFrom) {
+      stats.checked++;
+      await lateCalls(checkFrom, recentFrom, newFrom - LATE_WRITE_MARGIN_MS);
+    }
+    const queue: Slice[] = [
+      ...(fullCheck ? await checkSlices(checkFrom, recentFrom) : []),
+      ...(await checkSlices(recentFrom, newFrom, RECENT_SLICE_ROWS)),
+      { from: newFrom, to: endMs, mode: "read", attempt: 0 },
+    ];
     try {
       while (queue.length) {
         const slice = queue.shift()!;
@@ -361,6 +406,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     log.warn({ err: error, windowStart, windowEnd, ...stats }, "usage ingestion failed; the next run reads the window again");
     throw error;
   }
+  if (fullCheck) lastFullCheckAt = now.getTime();
   // A slice left short keeps the next run's checks reaching back to it.
   const completeUntil = unsettledFrom === undefined ? endMs : Math.min(endMs, Math.max(newFrom, unsettledFrom + lateMs));
   await recordIngestionSuccess(db(), STATE_ID, { windowEnd: new Date(completeUntil), ranAt: now, inserted: stats.inserted });

@@ -354,16 +354,32 @@ describe("usage ingestion against the real /spend/logs/v2 (CONTRACT §1 /spend/l
     double().seedSpendLogs({ count: 200, teamIds: ["team-long"], from: new Date(t1.getTime() - HOUR), to: new Date(t1.getTime() - MINUTE) });
     expect(await ingestUsage(t1)).toMatchObject({ inserted: 200 });
 
-    // Written after that run: a streaming call that started 9 minutes before the next run and ran 8 of them.
+    // Written after that run: a streaming call that started 9 minutes before the next run and has just ended.
     const t2 = new Date(t1.getTime() + 30_000);
     const startTime = new Date(t2.getTime() - 9 * MINUTE);
     double().seedSpendLogs([
-      { request_id: "chatcmpl-long-9min", team_id: "team-long", model_group: "gpt-3.5-turbo", spend: 1.25, prompt_tokens: 4000, completion_tokens: 16000, startTime, endTime: new Date(startTime.getTime() + 8 * MINUTE) },
+      { request_id: "chatcmpl-long-9min", team_id: "team-long", model_group: "gpt-3.5-turbo", spend: 1.25, prompt_tokens: 4000, completion_tokens: 16000, startTime, endTime: new Date(t2.getTime() - 15_000) },
     ]);
-    expect(await ingestUsage(t2)).toMatchObject({ inserted: 1 });
+    // Found by the run's look for calls that ended since the last run (no full count check: not due).
+    expect(await ingestUsage(t2, { fullCheck: false })).toMatchObject({ inserted: 1 });
     expect(await ingestUsage(new Date(t2.getTime() + 15_000))).toMatchObject({ inserted: 0 });
     expect(await storedIds()).toEqual(idsInDouble(new Date(t1.getTime() - 24 * HOUR), t2));
     await expectRollupsEqualRaw();
+  });
+
+  it("stores a row a slow LiteLLM database wrote long after its call ended, at the next full count check", async () => {
+    const t1 = new Date("2025-03-07T12:00:00Z");
+    double().seedSpendLogs({ count: 500, teamIds: ["team-slow"], from: new Date(t1.getTime() - 20 * MINUTE), to: new Date(t1.getTime() - MINUTE) });
+    expect(await ingestUsage(t1)).toMatchObject({ inserted: 500 });
+    // Ended 5 minutes before t1, but written only after t1: LiteLLM's database was slow.
+    double().seedSpendLogs([
+      { request_id: "chatcmpl-slow-db", team_id: "team-slow", model_group: "gpt-3.5-turbo", spend: 0.5, startTime: new Date(t1.getTime() - 6 * MINUTE), endTime: new Date(t1.getTime() - 5 * MINUTE) },
+    ]);
+    expect(await ingestUsage(new Date(t1.getTime() + 15_000), { fullCheck: false })).toMatchObject({ inserted: 0 });
+    const full = await ingestUsage(new Date(t1.getTime() + 75_000), { fullCheck: true });
+    expect(full.inserted).toBe(1);
+    expect(full.fetched).toBeLessThan(500); // only the slice LiteLLM counted more rows in was read again
+    expect(await storedIds()).toEqual(idsInDouble(new Date(t1.getTime() - 24 * HOUR), t1));
   });
 
   it("stores rows LiteLLM writes between two page reads, which shift the pages under offset paging", async () => {

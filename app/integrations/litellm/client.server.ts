@@ -111,6 +111,8 @@ export type SpendLogsQuery = {
   endUser?: string;
   status?: "success" | "failure";
   pageSize?: number;
+  /** startTime (LiteLLM's default) or endTime; neither has a tie-breaker (CONTRACT §1). */
+  sortBy?: "startTime" | "endTime";
   sortOrder?: "asc" | "desc";
 };
 
@@ -268,8 +270,14 @@ export class LiteLLMClient {
     return this.once("GET", "/health/liveliness", z.unknown(), undefined, undefined, false);
   }
 
+  /** Current builds answer only `{"status":"healthy"}` here; older ones add db, cache and litellm_version (CONTRACT §1 Health). */
   readiness() {
     return this.once("GET", "/health/readiness", readinessSchema, undefined, undefined, false);
+  }
+
+  /** The readiness details, version included (current builds; needs the master key; older builds answer 404). */
+  readinessDetails() {
+    return this.once("GET", "/health/readiness/details", readinessSchema);
   }
 
   // ── teams ──────────────────────────────────────────────────────────────────────────────────
@@ -332,7 +340,7 @@ export class LiteLLMClient {
     const rawKey = fields.key ?? newVirtualKey();
     const body = { ...fields, key: rawKey };
     const recover = async (): Promise<GeneratedKey | undefined> => {
-      const info = await this.keyInfoOrUndefined(rawKey);
+      const info = await this.keyInfoOrUndefined(hashKey(rawKey));
       return info ? { ...info.info, key: rawKey, token: hashKey(rawKey) } : undefined;
     };
     return this.withRetries(
@@ -358,12 +366,16 @@ export class LiteLLMClient {
     return this.idempotent("POST", "/key/update", keyUpdateResponseSchema, undefined, { key, ...fields });
   }
 
-  keyInfo(key: string) {
-    return this.idempotent("GET", "/key/info", keyInfoResponseSchema, { key });
+  /**
+   * A key's row. Takes the raw key or its hash but always sends the hash: a raw key in a URL would
+   * land in LiteLLM's and every proxy's access logs.
+   */
+  keyInfo(keyOrHash: string) {
+    return this.idempotent("GET", "/key/info", keyInfoResponseSchema, { key: keyOrHash.startsWith("sk-") ? hashKey(keyOrHash) : keyOrHash });
   }
 
-  keyInfoOrUndefined(key: string) {
-    return unlessNotFound(this.keyInfo(key));
+  keyInfoOrUndefined(keyOrHash: string) {
+    return unlessNotFound(this.keyInfo(keyOrHash));
   }
 
   deleteKeys(keys: string[]) {
@@ -413,7 +425,7 @@ export class LiteLLMClient {
       model_group: query.modelGroup,
       end_user: query.endUser,
       status_filter: query.status,
-      sort_by: "startTime",
+      sort_by: query.sortBy ?? "startTime",
       sort_order: query.sortOrder ?? "asc",
       page,
       page_size: query.pageSize ?? 100,
