@@ -288,6 +288,7 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
       await write(result.data);
       lastTotal = result.total;
       if (result.data.length === size) edges.push(Date.parse(utc(result.data[size - 1].startTime)));
+      let cutNow = false;
       if (isCapped(result)) {
         // More than the cap in [from, to]: keep the rows up to about SLICE_TARGET_ROWS here and
         // make the rest a slice of its own. Rows up to the new end keep their offsets (same start,
@@ -300,12 +301,14 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
         if (cut > slice.from && cut < to) {
           after.push({ from: cut, to, mode: "read", attempt: 0 });
           to = cut;
+          cutNow = true;
         } else {
           // More than 10,000 rows inside one second: read to a short page, no count to check against.
           verifiable = false;
         }
       }
-      if (result.data.length < size) break;
+      // After a cut, one more page: it brings the shorter window's own count to check against.
+      if (result.data.length < size && !cutNow) break;
     }
     await settle();
     if (verifiable) {
