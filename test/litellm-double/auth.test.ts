@@ -12,10 +12,22 @@ describe.each(COMPATS)("CONTRACT §0 authentication (%s)", (compat) => {
     }
   });
 
-  it("§0 public routes / §1 Health: /health/readiness answers without a key, with litellm_version", async () => {
+  it("§0 public routes / §1 Health: /health/readiness answers without a key (current: only {status: healthy}; legacy: the details)", async () => {
     const r = await get(d.current, "/health/readiness", { key: null });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ status: "connected", db: "connected", cache: null, success_callbacks: [] });
+    if (compat === "current") {
+      expect(r.body).toEqual({ status: "healthy" });
+    } else {
+      expect(r.body).toMatchObject({ status: "connected", db: "connected", cache: null, success_callbacks: [] });
+      expect(r.body.litellm_version).toMatch(/^1\.\d+\.\d+$/);
+    }
+  });
+
+  it.runIf(compat === "current")("§1 Health: /health/readiness/details needs a key and carries db, cache, litellm_version", async () => {
+    expect((await get(d.current, "/health/readiness/details", { key: null })).status).toBe(401);
+    const r = await get(d.current, "/health/readiness/details");
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: "healthy", db: "connected", cache: null, success_callbacks: [] });
     expect(r.body.litellm_version).toMatch(/^1\.\d+\.\d+$/);
   });
 

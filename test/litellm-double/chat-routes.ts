@@ -91,7 +91,7 @@ function checkKey(state: DoubleState, key: KeyRow, rawKey: string, team: TeamRow
     throw budgetError(state, `LiteLLM Virtual Key: ${key.token}, key_alias: ${key.key_alias ?? "None"}, exceeded budget for model=${model}`);
   }
   if (!team) return;
-  if (team.blocked) {
+  if (state.teamBlockedAtRequest(team)) {
     throw proxyException(401, `Authentication Error, Team=${team.team_id} is blocked. Update via \`/team/unblock\` if you're an admin.`, "auth_error", "None");
   }
   if (model !== null && !teamAllowsModel(team, model)) {

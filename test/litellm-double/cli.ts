@@ -26,6 +26,12 @@ const OPTIONS: Option[] = [
   },
   { flag: "--batch-write-ms", env: ["LITELLM_DOUBLE_BATCH_WRITE_MS"], value: "<ms>", help: "how often pending spend is written (default 10000, LiteLLM's proxy_batch_write_at)" },
   { flag: "--budget-reset-ms", env: ["LITELLM_DOUBLE_BUDGET_RESET_MS"], value: "<ms>", help: "run the budget-reset job this often (default 600000; 0 = never)" },
+  {
+    flag: "--team-cache-ms",
+    env: ["LITELLM_DOUBLE_TEAM_CACHE_MS"],
+    value: "<ms>",
+    help: "how long /chat/completions keeps a team in memory, so /team/block bites late (default 60000; 0 = no cache)",
+  },
   { flag: "--premium", env: ["LITELLM_DOUBLE_PREMIUM"], value: "", help: "act as an Enterprise licence (regenerate, model_max_budget, tags)", boolean: true },
   { flag: "--help", env: [], value: "", help: "print this help", boolean: true },
 ];
@@ -136,6 +142,7 @@ async function main(): Promise<void> {
     models,
     batchWriteIntervalMs: integer("--batch-write-ms", setting(values, "--batch-write-ms"), 10_000) || 10_000,
     budgetResetIntervalMs: integer("--budget-reset-ms", setting(values, "--budget-reset-ms"), 600_000) || undefined,
+    teamCacheTtlMs: integer("--team-cache-ms", setting(values, "--team-cache-ms"), 60_000),
     premium: ["true", "1", "yes"].includes(premiumText),
   });
   let stopping = false;

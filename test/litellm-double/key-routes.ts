@@ -7,7 +7,7 @@ import { adminOnlyError, type Route, type RouteContext } from "./auth.ts";
 import { addDuration, nextBudgetResetAt } from "./durations.ts";
 import { enterpriseOnly, handledException, json, proxyException, ReplyError, validationError, type Reply } from "./errors.ts";
 import { maskSecret, pyJsonDumps, pyRepr } from "./python.ts";
-import { generateRawKey, hashToken, MASTER_USER_ID, toTokenHash, UI_SESSION_TEAM, type DoubleState } from "./state.ts";
+import { generateRawKey, hashToken, MASTER_USER_ID, MINIMUM_CUSTOM_KEY_LENGTH, toTokenHash, UI_SESSION_TEAM, type DoubleState } from "./state.ts";
 import type { BudgetRow, DeletedKeyRow, KeyRow } from "./types.ts";
 import { checkLiteral, QueryReader, readJsonBody, type BodySpec } from "./validate.ts";
 
@@ -194,6 +194,9 @@ function generateKey(ctx: RouteContext): Reply {
   if (typeof data.key === "string") {
     if (!data.key.startsWith("sk-")) {
       throw handledException(400, { error: `Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: ${maskSecret(data.key)}` });
+    }
+    if (data.key.length < MINIMUM_CUSTOM_KEY_LENGTH) {
+      throw handledException(400, { error: `Invalid key format. LiteLLM Virtual Key must be at least ${MINIMUM_CUSTOM_KEY_LENGTH} characters long.` });
     }
     rawKey = data.key;
   }
@@ -386,6 +389,8 @@ function blockRoute(blocked: boolean) {
     const token = toTokenHash(key);
     const row = state.keys.get(token);
     if (!row) {
+      // Current builds: 404 "Key not found."; older builds raised the auth layer's 401 (CONTRACT §1 /key/block).
+      if (state.compat === "current") throw proxyException(404, "Key not found.", "not_found_error", "key");
       throw proxyException(
         401,
         `Authentication Error, Invalid proxy server token passed. key=${token}, not found in db. Create key via \`/key/generate\` call.`,

@@ -93,8 +93,22 @@ describe.each(COMPATS)("CONTRACT §1 /key/* (%s)", (compat) => {
       });
     });
 
+    it("§1 /key/generate: a custom key shorter than 16 characters (MINIMUM_CUSTOM_KEY_LENGTH) → 400 HE, nothing created", async () => {
+      const before = d.current.state.keys().length;
+      const r = await post(d.current, "/key/generate", { key: "sk-0123456789ab" });
+      expect(r.status).toBe(400);
+      expect(r.body.error).toEqual({
+        message: "{'error': 'Invalid key format. LiteLLM Virtual Key must be at least 16 characters long.'}",
+        type: "internal_server_error",
+        param: "None",
+        code: "400",
+      });
+      expect(d.current.state.keys()).toHaveLength(before);
+      expect((await post(d.current, "/key/generate", { key: "sk-0123456789abc" })).status).toBe(200);
+    });
+
     it("§0 a user-supplied sk- key is used as is", async () => {
-      const raw = `sk-${uid("own")}`;
+      const raw = `sk-${uid("own-key")}`;
       const r = await post(d.current, "/key/generate", { key: raw });
       expect(r.body.key).toBe(raw);
       expect(r.body.token).toBe(sha256(raw));
@@ -320,11 +334,18 @@ describe.each(COMPATS)("CONTRACT §1 /key/* (%s)", (compat) => {
       expect((await chat(d.current, rawKey)).status).toBe(200);
     });
 
-    it("§1 /key/block: an unknown key → 401 token_not_found_in_db", async () => {
-      const r = await post(d.current, "/key/block", { key: "sk-not-a-key-000" });
-      expect(r.status).toBe(401);
-      expect(r.body.error.type).toBe("token_not_found_in_db");
-      expect(r.body.error.message).toContain(`key=${sha256("sk-not-a-key-000")}, not found in db`);
+    it("§1 /key/block and /key/unblock: an unknown key → current 404 not_found_error 'Key not found.', legacy 401 token_not_found_in_db", async () => {
+      for (const path of ["/key/block", "/key/unblock"]) {
+        const r = await post(d.current, path, { key: "sk-not-a-key-000" });
+        if (compat === "current") {
+          expect(r.status).toBe(404);
+          expect(r.body.error).toEqual({ message: "Key not found.", type: "not_found_error", param: "key", code: "404" });
+        } else {
+          expect(r.status).toBe(401);
+          expect(r.body.error.type).toBe("token_not_found_in_db");
+          expect(r.body.error.message).toContain(`key=${sha256("sk-not-a-key-000")}, not found in db`);
+        }
+      }
     });
 
     it("§1 /key/block: a malformed key → 400 'Invalid key format.'", async () => {

@@ -1,6 +1,7 @@
 /**
  * Models and health (CONTRACT §1 "Models", "Health"): /v1/models, /models, /model/info,
- * /v1/model/info, /health/liveliness, /health/liveness, /health/readiness, /health.
+ * /v1/model/info, /health/liveliness, /health/liveness, /health/readiness,
+ * /health/readiness/details, /health.
  */
 import type { Caller, Route, RouteContext } from "./auth.ts";
 import { keyAllowsModel, teamAllowsModel } from "./chat-routes.ts";
@@ -56,15 +57,19 @@ function liveliness(ctx: RouteContext): Reply {
   return ctx.state.draining ? json({ status: "shutting_down" }, 503) : json("I'm alive!");
 }
 
+function readinessDetails(ctx: RouteContext, status: string): Record<string, unknown> {
+  return { status, db: "connected", cache: null, litellm_version: LITELLM_VERSION[ctx.state.compat], success_callbacks: [], last_updated: ctx.state.nowIso() };
+}
+
+/** Current builds tell the public only `{"status":"healthy"}`; older ones the details, with `status: "connected"` (CONTRACT §1 Health). */
 function readiness(ctx: RouteContext): Reply {
-  return json({
-    status: "connected",
-    db: "connected",
-    cache: null,
-    litellm_version: LITELLM_VERSION[ctx.state.compat],
-    success_callbacks: [],
-    last_updated: ctx.state.nowIso(),
-  });
+  return json(ctx.state.compat === "current" ? { status: "healthy" } : readinessDetails(ctx, "connected"));
+}
+
+/** `/health/readiness/details` (current builds only, any live key). */
+function readinessDetailsRoute(ctx: RouteContext): Reply {
+  if (ctx.state.compat !== "current") return json({ detail: "Not Found" }, 404);
+  return json(readinessDetails(ctx, "healthy"));
 }
 
 function health(ctx: RouteContext): Reply {
@@ -80,5 +85,6 @@ export const modelRoutes: Route[] = [
   { method: "GET", path: "/health/liveliness", access: "public", handler: liveliness },
   { method: "GET", path: "/health/liveness", access: "public", handler: liveliness },
   { method: "GET", path: "/health/readiness", access: "public", handler: readiness },
+  { method: "GET", path: "/health/readiness/details", access: "llm", handler: readinessDetailsRoute },
   { method: "GET", path: "/health", access: "llm", handler: health },
 ];

@@ -25,6 +25,8 @@ export type * from "./types.ts";
 export const DEFAULT_HANG_MS = 30_000;
 export const DEFAULT_BATCH_WRITE_INTERVAL_MS = 10_000;
 const HOOK_PREFIX = "/_double/";
+/** Requests remembered for `state.requests()`. */
+const REQUEST_LOG_SIZE = 10_000;
 
 type ActiveFault = { kind: FaultKind; remaining: number; hangMs: number };
 
@@ -125,6 +127,7 @@ export async function startLiteLLMDouble(options: LiteLLMDoubleOptions): Promise
       spendLogs: (): SpendLogRow[] => state.logs.all().map((l) => l.toRow()),
       requestCount: (route?: string) => (route === undefined ? totalRequests : (requestCounts.get(route) ?? 0)),
       softBudgetAlerts: () => structuredClone(state.alerts),
+      requests: (route?: string) => state.requestLog.filter((r) => route === undefined || new URL(r.url, "http://double.invalid").pathname === route).map((r) => ({ ...r })),
     },
     seedSpendLogs: (rows) => void state.seedSpendLogs(rows),
     finishLongCall: (spec) => state.finishLongCall(spec),
@@ -162,6 +165,8 @@ export async function startLiteLLMDouble(options: LiteLLMDoubleOptions): Promise
     if (!isHook) {
       totalRequests += 1;
       requestCounts.set(path, (requestCounts.get(path) ?? 0) + 1);
+      state.requestLog.push({ method, url: req.url ?? "/" });
+      if (state.requestLog.length > REQUEST_LOG_SIZE) state.requestLog.shift();
     }
     const active = isHook ? undefined : takeFault(path);
     if (active?.kind === "error500") {

@@ -31,6 +31,11 @@ export const UI_SESSION_TEAM = "litellm-dashboard";
 
 export const LITELLM_VERSION: Record<Compat, string> = { current: "1.108.12", legacy: "1.75.0" };
 
+/** `DEFAULT_MANAGEMENT_OBJECT_IN_MEMORY_CACHE_TTL`: how long a team read at request time stays in memory (CONTRACT §1 /team/block). */
+export const DEFAULT_TEAM_CACHE_TTL_MS = 60_000;
+/** `MINIMUM_CUSTOM_KEY_LENGTH` (CONTRACT §1 /key/generate). */
+export const MINIMUM_CUSTOM_KEY_LENGTH = 16;
+
 export function hashToken(raw: string): string {
   return createHash("sha256").update(raw, "utf8").digest("hex");
 }
@@ -152,6 +157,15 @@ export class DoubleState {
   readonly alerts: SoftBudgetAlert[] = [];
   readonly teamSoftBudgetAlerted = new Set<string>();
   readonly limiter = new RateLimiter();
+  /**
+   * The in-memory team cache that /chat/completions reads (CONTRACT §1 /team/block): the team's
+   * `blocked` as last read, until `expiresAtMs` on the double's clock. /team/update refreshes it;
+   * /team/block and /team/unblock leave it alone.
+   */
+  readonly teamCache = new Map<string, { blocked: boolean; expiresAtMs: number }>();
+  readonly teamCacheTtlMs: number;
+  /** Method and URL (path + query) of the latest requests, oldest first (hooks not included). */
+  readonly requestLog: Array<{ method: string; url: string }> = [];
   /** Set while close() drains: /health/liveliness answers 503. */
   draining = false;
   /** Order of /spend/logs/v2 rows that share a startTime, across page edges (CONTRACT §1: no tie-breaker). */
@@ -170,6 +184,21 @@ export class DoubleState {
     this.clock = new Clock(options.now);
     this.models = (options.models ?? DEFAULT_MODELS).map(resolveModel);
     this.spendLogsTies = options.spendLogsTies ?? "unstable";
+    this.teamCacheTtlMs = options.teamCacheTtlMs ?? DEFAULT_TEAM_CACHE_TTL_MS;
+  }
+
+  /** Whether a request sees the team as blocked: the cached value while it is fresh, else the row (which is then cached). */
+  teamBlockedAtRequest(team: TeamRow): boolean {
+    const cached = this.teamCache.get(team.team_id);
+    if (cached && cached.expiresAtMs > this.clock.ms()) return cached.blocked;
+    this.cacheTeam(team);
+    return team.blocked;
+  }
+
+  /** Puts the team's current row in the request-time cache (what /team/update does). */
+  cacheTeam(team: TeamRow): void {
+    if (this.teamCacheTtlMs <= 0) return;
+    this.teamCache.set(team.team_id, { blocked: team.blocked, expiresAtMs: this.clock.ms() + this.teamCacheTtlMs });
   }
 
   nowIso(): string {

@@ -1,7 +1,7 @@
 /**
  * Teams: /team/new, /team/update, /team/info, /team/delete, /team/block, /team/unblock,
- * /team/model/add, /team/model/delete (CONTRACT §1). /team/update, /team/delete, /team/block,
- * /team/unblock and /team/model/* answer errors as a bare `{"detail": …}`.
+ * /team/model/add, /team/model/delete (CONTRACT §1). /team/delete, /team/block, /team/unblock,
+ * /team/model/* (and /team/update in legacy mode) answer errors as a bare `{"detail": …}`.
  */
 import { randomUUID } from "node:crypto";
 import { adminOnlyError, type Route, type RouteContext } from "./auth.ts";
@@ -151,7 +151,16 @@ function newTeam(ctx: RouteContext): Reply {
     updated_at: now.toISOString(),
   };
   state.teams.set(teamId, team);
+  state.teamCache.delete(teamId);
   return json(structuredClone(team));
+}
+
+/**
+ * /team/update's errors: current builds wrap the HTTPException through handle_exception_on_proxy
+ * (message = the detail's repr, type internal_server_error), older ones answer it bare (CONTRACT §1).
+ */
+function updateError(state: DoubleState, status: number, detail: Record<string, unknown>) {
+  return state.compat === "current" ? handledException(status, detail) : bareDetail(status, detail);
 }
 
 function updateTeam(ctx: RouteContext): Reply {
@@ -159,7 +168,7 @@ function updateTeam(ctx: RouteContext): Reply {
   const data = readJsonBody(ctx, TEAM_FIELDS, ["team_id"]);
   const teamId = data.team_id as string;
   const team = state.teams.get(teamId);
-  if (!team) throw teamNotFound(teamId);
+  if (!team) throw updateError(state, 404, { error: `Team not found, passed team_id=${teamId}` });
   if (!state.premium && Array.isArray(data.tags) && data.tags.length) throw enterpriseOnly("Only premium users can add tags to teams.");
   const row = team as unknown as Record<string, unknown>;
   for (const column of TEAM_COLUMNS) {
@@ -183,6 +192,8 @@ function updateTeam(ctx: RouteContext): Reply {
   if (memberBudgetId) team.metadata.team_member_budget_id = memberBudgetId;
   if ("model_aliases" in data) team.litellm_model_table = data.model_aliases ? { model_aliases: data.model_aliases as Record<string, unknown> } : null;
   team.updated_at = state.nowIso();
+  // update_team writes the new row to the in-memory team cache: a change of `blocked` bites at once.
+  state.cacheTeam(team);
   return json({ team_id: teamId, data: structuredClone(team) });
 }
 
@@ -218,6 +229,7 @@ function deleteTeams(ctx: RouteContext): Reply {
     if (!team) continue;
     deleteKeysOfTeam(state, id, by);
     state.teams.delete(id);
+    state.teamCache.delete(id);
     state.deletedTeams.push({ ...structuredClone(team), deleted_at: state.nowIso() });
   }
   return json({ deleted_teams: ids });
@@ -229,6 +241,7 @@ function blockTeam(blocked: boolean) {
     const data = readJsonBody(ctx, { team_id: "str" }, ["team_id"]);
     const team = state.teams.get(data.team_id as string);
     if (!team) throw teamNotFound(data.team_id as string);
+    // The row changes, the in-memory team cache does not: requests see it once their cached read expires (CONTRACT §1).
     team.blocked = blocked;
     team.updated_at = state.nowIso();
     return json(structuredClone(team));

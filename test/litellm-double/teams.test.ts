@@ -92,10 +92,25 @@ describe.each(COMPATS)("CONTRACT §1 /team/* (%s)", (compat) => {
       expect(r.body.data.organization_id).toBeNull();
     });
 
-    it("§1 /team/update: unknown team → 404 bare {detail:{error:'Team not found, passed team_id=X'}}", async () => {
+    it("§1 /team/update: unknown team → 404; current: ProxyException through handle_exception_on_proxy, legacy: bare {detail}", async () => {
       const r = await post(d.current, "/team/update", { team_id: "ghost", max_budget: 1 });
       expect(r.status).toBe(404);
-      expect(r.body).toEqual({ detail: { error: "Team not found, passed team_id=ghost" } });
+      if (compat === "current") {
+        expect(r.body).toEqual({ error: { message: "{'error': 'Team not found, passed team_id=ghost'}", type: "internal_server_error", param: "None", code: "404" } });
+      } else {
+        expect(r.body).toEqual({ detail: { error: "Team not found, passed team_id=ghost" } });
+      }
+    });
+
+    it("§1 /team/update: metadata replaces the stored metadata wholesale (team_member_budget_id set on LiteLLM's side is lost)", async () => {
+      const created = await post(d.current, "/team/new", { team_member_budget: 2, metadata: { ours: 1 } });
+      const id = created.body.team_id;
+      expect(created.body.metadata).toEqual({ ours: 1, team_member_budget_id: expect.any(String) });
+      const r = await post(d.current, "/team/update", { team_id: id, metadata: { ours: 2 } });
+      expect(r.body.data.metadata).toEqual({ ours: 2 });
+      expect((await get(d.current, `/team/info?team_id=${id}`)).body.team_info.metadata).toEqual({ ours: 2 });
+      // Without `metadata` in the body it is kept.
+      expect((await post(d.current, "/team/update", { team_id: id, rpm_limit: 1 })).body.data.metadata).toEqual({ ours: 2 });
     });
   });
 
@@ -157,6 +172,7 @@ describe.each(COMPATS)("CONTRACT §1 /team/* (%s)", (compat) => {
       const r = await post(d.current, "/team/block", { team_id: teamId });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ team_id: teamId, blocked: true });
+      // Nothing cached the team yet: the first request reads the row.
       const c = await chat(d.current, rawKey);
       expect(c.status).toBe(401);
       expect(c.body.error).toEqual({
@@ -166,6 +182,31 @@ describe.each(COMPATS)("CONTRACT §1 /team/* (%s)", (compat) => {
         code: "401",
       });
       expect((await post(d.current, "/team/unblock", { team_id: teamId })).body.blocked).toBe(false);
+      d.current.clock.advance(60_000);
+      expect((await chat(d.current, rawKey)).status).toBe(200);
+    });
+
+    it("§1 /team/block and /team/unblock take effect late: the in-memory team cache (60 s, DEFAULT_MANAGEMENT_OBJECT_IN_MEMORY_CACHE_TTL) is not refreshed", async () => {
+      const { teamId, rawKey } = await teamWithKey(d.current);
+      expect((await chat(d.current, rawKey)).status).toBe(200); // the team is now cached
+      await post(d.current, "/team/block", { team_id: teamId });
+      expect((await chat(d.current, rawKey)).status).toBe(200);
+      d.current.clock.advance(59_000);
+      expect((await chat(d.current, rawKey)).status).toBe(200);
+      d.current.clock.advance(1_000);
+      expect((await chat(d.current, rawKey)).status).toBe(401);
+      await post(d.current, "/team/unblock", { team_id: teamId });
+      expect((await chat(d.current, rawKey)).status).toBe(401);
+      d.current.clock.advance(60_000);
+      expect((await chat(d.current, rawKey)).status).toBe(200);
+    });
+
+    it("§1 /team/update with blocked refreshes the in-memory team cache: it bites at once", async () => {
+      const { teamId, rawKey } = await teamWithKey(d.current);
+      expect((await chat(d.current, rawKey)).status).toBe(200);
+      expect((await post(d.current, "/team/update", { team_id: teamId, blocked: true })).body.data.blocked).toBe(true);
+      expect((await chat(d.current, rawKey)).status).toBe(401);
+      await post(d.current, "/team/update", { team_id: teamId, blocked: false });
       expect((await chat(d.current, rawKey)).status).toBe(200);
     });
 
@@ -196,5 +237,18 @@ describe.each(COMPATS)("CONTRACT §1 /team/* (%s)", (compat) => {
       expect(r.status).toBe(404);
       expect(r.body).toEqual({ detail: { error: "Team not found, passed team_id=ghost" } });
     });
+  });
+});
+
+describe("CONTRACT §1 /team/block with the team cache off (teamCacheTtlMs: 0)", () => {
+  const d = useDouble({ teamCacheTtlMs: 0 });
+
+  it("§1 /team/block: with no cache every request reads the row", async () => {
+    const { teamId, rawKey } = await teamWithKey(d.current);
+    expect((await chat(d.current, rawKey)).status).toBe(200);
+    await post(d.current, "/team/block", { team_id: teamId });
+    expect((await chat(d.current, rawKey)).status).toBe(401);
+    await post(d.current, "/team/unblock", { team_id: teamId });
+    expect((await chat(d.current, rawKey)).status).toBe(200);
   });
 });

@@ -41,6 +41,12 @@ export type LiteLLMDoubleOptions = {
    * LiteLLM's `ORDER BY "startTime"` without a tie-breaker) or "stable".
    */
   spendLogsTies?: "stable" | "unstable";
+  /**
+   * LiteLLM's in-memory team cache (`DEFAULT_MANAGEMENT_OBJECT_IN_MEMORY_CACHE_TTL`, default 60 000
+   * ms on the double's clock; 0 = no cache): /team/block and /team/unblock reach /chat/completions
+   * only once a cached read has expired, /team/update at once (CONTRACT §1 /team/block).
+   */
+  teamCacheTtlMs?: number;
 };
 
 /**
@@ -215,6 +221,8 @@ export type LiteLLMDouble = {
     /** Requests received on that path (any method), or in all when omitted; faulted ones included. */
     requestCount(route?: string): number;
     softBudgetAlerts(): SoftBudgetAlert[];
+    /** Method and URL (path + query string) of the latest requests (up to 10 000), oldest first; `/_double/*` left out. */
+    requests(route?: string): Array<{ method: string; url: string }>;
   };
   seedSpendLogs(rows: SpendLogSeedRow[] | SpendLogSeedSpec): void;
   /** Queues a long call's row (startTime in the past) and its spend for the next batch write; returns its request_id. */
