@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../db/embedded-postgres.ts";
+import { startLiteLLMDouble } from "../../test/litellm-double/server.ts";
 import { probeLiteLLM } from "~/integrations/litellm/health.server";
 import { checkDatabase } from "./health.server.ts";
 
@@ -57,5 +58,20 @@ describe("LiteLLM health", () => {
     expect(refused).toMatchObject({ reachable: true, masterKey: "rejected" });
     expect(refused.fix).toContain("LITELLM_MASTER_KEY");
     expect(await probeLiteLLM({ url, masterKey: undefined })).toMatchObject({ masterKey: "not-configured" });
+  });
+});
+
+describe.each(["current", "legacy"] as const)("LiteLLM health against the double (%s)", (compat) => {
+  it("CONTRACT §1 Health: readiness without a version field is healthy; the version is shown when some answer has it", async () => {
+    const master = "sk-litellm-master-for-health-test";
+    const double = await startLiteLLMDouble({ masterKey: master, compat });
+    try {
+      // Current builds answer the public /health/readiness with {"status":"healthy"} alone; the version comes from the details.
+      expect(await probeLiteLLM({ url: double.url, masterKey: master })).toMatchObject({ reachable: true, masterKey: "accepted", version: compat === "current" ? "1.108.12" : "1.75.0" });
+      // Without the master key the details cannot be read: still reachable, no version.
+      expect(await probeLiteLLM({ url: double.url, masterKey: undefined })).toMatchObject({ reachable: true, masterKey: "not-configured", version: compat === "current" ? null : "1.75.0" });
+    } finally {
+      await double.close();
+    }
   });
 });

@@ -51,7 +51,25 @@ async function refusal(promise: Promise<unknown>): Promise<AppError> {
 }
 
 const litellmTeams = (teamId: string) => liteLLMDouble().state.teams().filter((t) => t.team_id === teamId);
+
+/** A change made by hand in LiteLLM (its UI or API), with the master key. */
+async function inLiteLLM(path: string, body: unknown) {
+  const response = await fetch(`${liteLLMDouble().url}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TEST_LITELLM_MASTER_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  return response.json() as Promise<Record<string, unknown>>;
+}
+
+const repairsOf = async (teamId: string) =>
+  db()
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.target, teamId), eq(auditEvents.action, "team.drift-repaired")));
 const liveLiteLLMKeys = (teamId: string) => liteLLMDouble().state.keys().filter((k) => k.team_id === teamId);
+const liveAlias = (teamId: string) => liteLLMDouble().state.keys().find((k) => k.team_id === teamId)?.key_alias;
 
 describe("provisioning teams in LiteLLM", () => {
   let worker: WorkerProcess;
@@ -159,6 +177,10 @@ describe("provisioning teams in LiteLLM", () => {
     expect(keys).toHaveLength(1);
     const revealed = await getTeam(admin, { team_id: team.team_id }, { revealKey: true });
     expect(keys[0].token).toBe(hashKey(revealed.virtual_key!));
+    // CONTRACT §1 /key/info: looked up by hash, also when recovering the lost /key/generate answer.
+    const urls = liteLLMDouble().state.requests("/key/info").map((r) => r.url);
+    expect(urls.some((url) => url.includes(hashKey(revealed.virtual_key!)))).toBe(true);
+    expect(urls.filter((url) => /sk-/.test(decodeURIComponent(url)))).toEqual([]);
   });
 
   it("puts back a team someone changed in LiteLLM's own UI, and records why", async () => {
@@ -203,8 +225,10 @@ describe("provisioning teams in LiteLLM", () => {
     expect(litellmTeams(team.team_id)).toHaveLength(1);
   });
 
-  it("suspends and resumes a team: its key is refused in between", async () => {
+  it("suspends and resumes a team at once, despite LiteLLM's 60 s team cache (CONTRACT §1 /team/block)", async () => {
     const team = await createTeam(admin, { name: `Suspend ${suffix()}`, organization_id: orgId, model_groups: [basic] });
+    // A request puts the team in LiteLLM's in-memory cache, which /team/block and /team/unblock do not refresh.
+    expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(200);
     await suspendTeam(admin, { team_id: team.team_id });
     await inSync(team.team_id);
     const blocked = await chat(team.virtual_key!, "gpt-3.5-turbo");
@@ -213,6 +237,66 @@ describe("provisioning teams in LiteLLM", () => {
     await resumeTeam(admin, { team_id: team.team_id });
     await inSync(team.team_id);
     expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(200);
+  });
+
+  it("a suspended team deleted in LiteLLM comes back blocked (CONTRACT §1 /team/new takes blocked)", async () => {
+    const team = await createTeam(admin, { name: `Gone suspended ${suffix()}`, organization_id: orgId, model_groups: [basic] });
+    await suspendTeam(admin, { team_id: team.team_id });
+    await inSync(team.team_id);
+    await inLiteLLM("/team/delete", { team_ids: [team.team_id] });
+    await syncTeam(team.team_id, "reconcile");
+    expect(litellmTeams(team.team_id)).toMatchObject([{ blocked: true }]);
+    const refused = await chat(team.virtual_key!, "gpt-3.5-turbo");
+    expect(refused.status).toBe(401);
+    expect(refused.message).toContain("is blocked");
+  });
+
+  it("keeps metadata LiteLLM set on a team when our sync updates it (CONTRACT §1 /team/update replaces metadata)", async () => {
+    const team = await createTeam(admin, { name: `Metadata ${suffix()}`, organization_id: orgId, model_groups: [basic], rpm_limit: 10 });
+    const [before] = litellmTeams(team.team_id);
+    await inLiteLLM("/team/update", { team_id: team.team_id, metadata: { ...before.metadata, team_member_budget_id: "budget-set-in-litellm", guardrails: ["pii"] } });
+    await updateTeam(admin, { team_id: team.team_id, rpm_limit: 20 });
+    await inSync(team.team_id);
+    const [after] = litellmTeams(team.team_id);
+    expect(after.rpm_limit).toBe(20);
+    expect(after.metadata).toEqual({ ...before.metadata, team_member_budget_id: "budget-set-in-litellm", guardrails: ["pii"] });
+  });
+
+  it("puts back our own metadata keys someone changed in LiteLLM, keeping LiteLLM's", async () => {
+    const team = await createTeam(admin, { name: `Metadata drift ${suffix()}`, organization_id: orgId, model_groups: [basic] });
+    const [before] = litellmTeams(team.team_id);
+    expect(before.metadata).toMatchObject({ saas_team_id: team.team_id, saas_organization: expect.any(String) });
+    await inLiteLLM("/team/update", { team_id: team.team_id, metadata: { saas_team_id: "someone-else", team_member_budget_id: "kept" } });
+    await syncTeam(team.team_id, "reconcile");
+    expect(litellmTeams(team.team_id)[0].metadata).toEqual({ ...before.metadata, team_member_budget_id: "kept" });
+    await waitFor("the repair to be audited", async () => (await repairsOf(team.team_id)).length > 0);
+    const [event] = await repairsOf(team.team_id);
+    expect(event.details).toMatchObject({ before: { metadata: { saas_team_id: "someone-else" } }, after: { metadata: { saas_team_id: team.team_id } } });
+  });
+
+  it("unblocks a live key someone blocked in LiteLLM, and records why", async () => {
+    const team = await createTeam(admin, { name: `Key blocked ${suffix()}`, organization_id: orgId, model_groups: [basic] });
+    await inLiteLLM("/key/block", { key: hashKey(team.virtual_key!) });
+    expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(401);
+    // Any sync repairs it; the bulk reconcile sends one for each team whose key it finds blocked.
+    await syncTeam(team.team_id, "retry");
+    expect(liveLiteLLMKeys(team.team_id)).toMatchObject([{ token: hashKey(team.virtual_key!), blocked: false }]);
+    expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(200);
+    await waitFor("the repair to be audited", async () => (await repairsOf(team.team_id)).length > 0);
+    const [event] = await repairsOf(team.team_id);
+    expect(event.details).toMatchObject({ reason: expect.stringContaining("key"), before: { [`key ${liveAlias(team.team_id)} blocked`]: true } });
+  });
+
+  it("generates again, with the same secret, a live key someone deleted in LiteLLM, and records why", async () => {
+    const team = await createTeam(admin, { name: `Key deleted ${suffix()}`, organization_id: orgId, model_groups: [basic] });
+    await inLiteLLM("/key/delete", { keys: [hashKey(team.virtual_key!)] });
+    expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(401);
+    await syncTeam(team.team_id, "reconcile");
+    expect(liveLiteLLMKeys(team.team_id).map((k) => k.token)).toEqual([hashKey(team.virtual_key!)]);
+    expect((await chat(team.virtual_key!, "gpt-3.5-turbo")).status).toBe(200);
+    await waitFor("the repair to be audited", async () => (await repairsOf(team.team_id)).length > 0);
+    const [event] = await repairsOf(team.team_id);
+    expect(event.details).toMatchObject({ before: { [`key ${liveAlias(team.team_id)}`]: "missing" }, after: { [`key ${liveAlias(team.team_id)}`]: "live" } });
   });
 
   it("deletes a team from LiteLLM, keeping our history; its model group can then be deleted", async () => {

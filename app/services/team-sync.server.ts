@@ -38,6 +38,9 @@ type Desired = Required<Pick<TeamFields, "team_alias" | "models" | "max_budget" 
   metadata: Record<string, unknown>;
 };
 
+/** What differs between LiteLLM and us, by field: LiteLLM's value and ours. */
+type Drift = Record<string, { litellm: unknown; ours: unknown }>;
+
 /** The retry delay after `attempts` failures in a row: 5 s, 10 s, 20 s … up to 5 minutes. */
 export function retryDelayMs(attempts: number): number {
   return Math.min(5 * 60_000, 5000 * 2 ** Math.max(0, attempts - 1));
@@ -58,6 +61,21 @@ function desiredState(team: TeamRow, models: string[], litellmOrganizationId: st
   };
 }
 
+/** The metadata keys we own on a LiteLLM team. Every other key is LiteLLM's (team_member_budget_id, guardrails, …). */
+const OWN_METADATA_KEYS = ["saas_team_id", "saas_organization"];
+
+function ownMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(OWN_METADATA_KEYS.filter((k) => metadata[k] !== undefined).map((k) => [k, metadata[k]]));
+}
+
+/**
+ * What to send as a team's metadata: /team/update replaces it wholesale (CONTRACT §1), so LiteLLM's
+ * own keys are carried over from its current team and ours are put on top.
+ */
+export function mergedMetadata(remote: Record<string, unknown>, ours: Record<string, unknown>): Record<string, unknown> {
+  return { ...Object.fromEntries(Object.entries(remote).filter(([k]) => !OWN_METADATA_KEYS.includes(k))), ...ours };
+}
+
 /**
  * The team's open budget period (opening or rolling it over at LiteLLM's current spend), and the
  * max_budget LiteLLM must hold for it. A rollover at the period's end is scheduled as a sync job.
@@ -74,8 +92,8 @@ async function budgetFor(team: TeamRow, litellmSpend: number, now: Date): Promis
 }
 
 /** What differs between LiteLLM's team and ours, field by field (for the update and the audit log). */
-export function teamDrift(remote: LiteLLMTeam, desired: Desired): Record<string, { litellm: unknown; ours: unknown }> {
-  const drift: Record<string, { litellm: unknown; ours: unknown }> = {};
+export function teamDrift(remote: LiteLLMTeam, desired: Desired): Drift {
+  const drift: Drift = {};
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   const checks: Array<[string, unknown, unknown]> = [
     ["team_alias", remote.team_alias, desired.team_alias],
@@ -84,36 +102,42 @@ export function teamDrift(remote: LiteLLMTeam, desired: Desired): Record<string,
     ["rpm_limit", remote.rpm_limit, desired.rpm_limit],
     ["tpm_limit", remote.tpm_limit, desired.tpm_limit],
     ["blocked", remote.blocked, desired.blocked],
+    ["metadata", ownMetadata(remote.metadata), desired.metadata],
   ];
   for (const [field, theirs, ours] of checks) if (!same(theirs, ours)) drift[field] = { litellm: theirs, ours };
   return drift;
 }
 
+/**
+ * Creates or updates the LiteLLM team. `blocked` always travels with /team/new or /team/update, never
+ * /team/block or /team/unblock: those leave LiteLLM's in-memory team cache alone, so a suspended
+ * team could go on calling for up to a minute (CONTRACT §1 /team/block).
+ */
 async function ensureLiteLLMTeam(team: TeamRow, models: string[], litellmOrganizationId: string | undefined, now: Date) {
   const client = litellm();
-  let remote = (await client.teamInfoOrUndefined(team.id))?.team_info;
+  const remote = (await client.teamInfoOrUndefined(team.id))?.team_info;
   const desired = desiredState(team, models, litellmOrganizationId, await budgetFor(team, remote?.spend ?? 0, now));
-  const { blocked, ...fields } = desired;
   if (!remote) {
     try {
-      remote = await client.createTeam(team.id, fields);
+      await client.createTeam(team.id, desired);
     } catch (error) {
-      // Another sync of the same team got there first.
+      // Another sync of the same team got there first; its team is checked on the next run.
       if (!isLiteLLMError(error, "conflict")) throw error;
-      remote = (await client.teamInfo(team.id)).team_info;
     }
-    if (blocked) await client.blockTeam(team.id);
     return { created: true, drift: {} };
   }
   const drift = teamDrift(remote, desired);
-  const { blocked: blockedDrift, ...fieldDrift } = drift;
-  if (Object.keys(fieldDrift).length) await client.updateTeam(team.id, fields);
-  if (blockedDrift) await (blocked ? client.blockTeam(team.id) : client.unblockTeam(team.id));
+  if (Object.keys(drift).length) await client.updateTeam(team.id, { ...desired, metadata: mergedMetadata(remote.metadata, desired.metadata) });
   return { created: false, drift };
 }
 
-/** Makes the team's pending key live in LiteLLM, and revokes keys being retired. */
-async function ensureKeys(team: TeamRow): Promise<void> {
+/**
+ * Makes the team's pending key live in LiteLLM, and revokes keys being retired. A live key someone
+ * deleted or blocked in LiteLLM is generated again (with the same secret) or unblocked; those
+ * repairs are returned, for the audit log.
+ */
+async function ensureKeys(team: TeamRow): Promise<Drift> {
+  const repairs: Drift = {};
   const client = litellm();
   let keys = await keysOfTeam(db(), team.id);
   if (!keys.some((k) => k.status === "pending" || k.status === "live")) {
@@ -133,8 +157,17 @@ async function ensureKeys(team: TeamRow): Promise<void> {
     const info = await client.keyInfoOrUndefined(key.keyHash);
     if (!info) {
       await client.generateKey({ key: decryptSecret(key.keyEncrypted), team_id: team.id, key_alias: key.keyAlias, metadata: { saas_team_id: team.id } });
-    } else if (info.info.team_id !== team.id) {
-      await client.updateKey(key.keyHash, { team_id: team.id });
+      if (key.status === "live") repairs[`key ${key.keyAlias}`] = { litellm: "missing", ours: "live" };
+    } else {
+      if (info.info.team_id !== team.id) {
+        await client.updateKey(key.keyHash, { team_id: team.id });
+        if (key.status === "live") repairs[`key ${key.keyAlias} team_id`] = { litellm: info.info.team_id, ours: team.id };
+      }
+      // We never block keys (suspension blocks the team), so a blocked key was blocked by hand.
+      if (info.info.blocked === true) {
+        await client.unblockKey(key.keyHash);
+        repairs[`key ${key.keyAlias} blocked`] = { litellm: true, ours: false };
+      }
     }
     if (key.status === "pending") await setTeamKeyStatus(db(), key.id, "live");
   }
@@ -146,6 +179,7 @@ async function ensureKeys(team: TeamRow): Promise<void> {
     }
     await setTeamKeyStatus(db(), key.id, "revoked");
   }
+  return repairs;
 }
 
 async function removeFromLiteLLM(team: TeamRow): Promise<void> {
@@ -164,22 +198,30 @@ export async function syncTeam(teamId: string, reason: "change" | "retry" | "rec
   const team = await findTeamById(db(), teamId);
   if (!team) return { state: "gone", drift: {} };
   const version = team.desiredVersion;
-  let drift: Record<string, unknown> = {};
+  let drift: Drift = {};
   try {
     if (team.status === "deleted") {
       await removeFromLiteLLM(team);
     } else {
       const [groups, org] = await Promise.all([modelGroupsOfTeams(db(), [teamId]), findOrganizationById(db(), team.organizationId)]);
       const result = await ensureLiteLLMTeam(team, desiredModels(groups), org?.litellmOrganizationId, now);
-      drift = result.drift;
-      await ensureKeys(team);
-      if (reason === "reconcile" && (result.created || Object.keys(drift).length)) {
+      // Differences in the team are expected after our own change; only a reconcile calls them drift.
+      const teamDrifted = reason === "reconcile" && (result.created || Object.keys(result.drift).length > 0);
+      // A live key deleted or blocked in LiteLLM is never our doing, whatever sent the sync.
+      const keyRepairs = await ensureKeys(team);
+      drift = { ...result.drift, ...keyRepairs };
+      if (teamDrifted || Object.keys(keyRepairs).length) {
+        const repaired = teamDrifted ? drift : keyRepairs;
         await recordAudit(db(), systemActor, "team.drift-repaired", teamId, {
-          reason: result.created ? "The team was missing in LiteLLM (deleted there?); it was created again with its key." : "LiteLLM's team differed from ours (edited in LiteLLM's UI?); ours was put back.",
-          before: Object.fromEntries(Object.entries(drift).map(([k, v]) => [k, (v as { litellm: unknown }).litellm])),
-          after: Object.fromEntries(Object.entries(drift).map(([k, v]) => [k, (v as { ours: unknown }).ours])),
+          reason: result.created
+            ? "The team was missing in LiteLLM (deleted there?); it was created again with its key."
+            : teamDrifted
+              ? "LiteLLM's team differed from ours (edited in LiteLLM's UI?); ours was put back."
+              : "The team's key was deleted or blocked in LiteLLM (by hand?); it was put back.",
+          before: Object.fromEntries(Object.entries(repaired).map(([k, v]) => [k, v.litellm])),
+          after: Object.fromEntries(Object.entries(repaired).map(([k, v]) => [k, v.ours])),
         });
-        logger().warn({ teamId, drift }, "repaired drift in LiteLLM");
+        logger().warn({ teamId, drift: repaired }, "repaired drift in LiteLLM");
       }
     }
   } catch (error) {

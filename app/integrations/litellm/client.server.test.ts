@@ -25,9 +25,16 @@ describe.each(["current", "legacy"] as const)("LiteLLM client against the double
   beforeEach(() => double.clearFaults());
 
   describe("health and models", () => {
-    it("reads liveliness, readiness with the version, and the served models", async () => {
+    it("reads liveliness, readiness (CONTRACT §1 Health: the version only in legacy's public answer, else in the details), and the served models", async () => {
       expect(await client.liveliness()).toBe("I'm alive!");
-      expect((await client.readiness()).litellm_version).toEqual(expect.any(String));
+      const readiness = await client.readiness();
+      if (compat === "current") {
+        expect(readiness).toEqual({ status: "healthy" });
+        expect((await client.readinessDetails()).litellm_version).toEqual(expect.any(String));
+      } else {
+        expect(readiness.litellm_version).toEqual(expect.any(String));
+        expect((await failure(client.readinessDetails())).type).toBe("not_found");
+      }
       const models = await client.modelInfo();
       expect(models.map((m) => m.model_name)).toEqual(expect.arrayContaining(["gpt-3.5-turbo", "gpt-4-turbo"]));
       expect(models[0].model_info?.input_cost_per_token).toEqual(expect.any(Number));
@@ -69,12 +76,19 @@ describe.each(["current", "legacy"] as const)("LiteLLM client against the double
       await client.createTeam(teamId, {});
       // CONTRACT §1 /team/new: duplicate id → 400 through handle_exception_on_proxy (repr message).
       expect((await failure(client.createTeam(teamId, {}))).type).toBe("conflict");
-      // /team/update and /team/block answer a bare {"detail": …} 404.
-      expect((await failure(client.updateTeam(uid("missing"), { rpm_limit: 1 }))).type).toBe("not_found");
+      // /team/block answers a bare {"detail": …} 404.
       expect((await failure(client.blockTeam(uid("missing")))).type).toBe("not_found");
       // /team/info answers 404 with type auth_error: not-found wins.
       expect((await failure(client.teamInfo(uid("missing")))).type).toBe("not_found");
       expect((await failure(client.deleteTeams([uid("missing")]))).type).toBe("not_found");
+    });
+
+    it("reads /team/update's errors in either shape (CONTRACT §1 /team/update: ProxyException via handle_exception_on_proxy, or bare detail)", async () => {
+      const missing = uid("missing");
+      const error = await failure(client.updateTeam(missing, { rpm_limit: 1 }));
+      expect(error).toMatchObject({ type: "not_found", status: 404, retryable: false });
+      expect(error.message).toBe(compat === "current" ? `{'error': 'Team not found, passed team_id=${missing}'}` : `Team not found, passed team_id=${missing}`);
+      expect(error.litellmType).toBe(compat === "current" ? "internal_server_error" : null);
     });
   });
 
@@ -104,6 +118,21 @@ describe.each(["current", "legacy"] as const)("LiteLLM client against the double
       expect((await failure(client.keyInfo(generated.key))).type).toBe("not_found");
     });
 
+    it("never puts a raw key in a /key/info URL, not even when recovering a lost /key/generate answer (CONTRACT §1 /key/info takes the hash)", async () => {
+      const before = double.state.requests("/key/info").length;
+      double.fault("/key/generate", { kind: "drop", count: 1 });
+      const generated = await client.generateKey({ key_alias: uid("alias") });
+      expect(double.state.keys().filter((k) => k.token === generated.token)).toHaveLength(1);
+      expect((await client.keyInfo(generated.key)).info.key_alias).toEqual(expect.any(String));
+      const urls = double.state.requests("/key/info").slice(before).map((r) => r.url);
+      expect(urls).toHaveLength(2);
+      for (const url of urls) expect(url).toBe(`/key/info?key=${generated.token}`);
+    });
+
+    it("generates keys LiteLLM accepts as custom keys (CONTRACT §1 /key/generate: sk- and at least 16 characters)", () => {
+      for (let i = 0; i < 20; i++) expect(newVirtualKey()).toMatch(/^sk-[A-Za-z0-9_-]{22}$/);
+    });
+
     it("turns each kind of key error into its type", async () => {
       const alias = uid("alias");
       await client.generateKey({ key_alias: alias });
@@ -113,8 +142,9 @@ describe.each(["current", "legacy"] as const)("LiteLLM client against the double
       // /key/update on a missing key: 404 auth_error "Team not found, passed team_id=None" (an upstream bug).
       expect((await failure(client.updateKey(missing, { max_budget: 1 }))).type).toBe("not_found");
       expect((await failure(client.keyInfo(missing))).type).toBe("not_found");
-      // /key/block on a missing key: 401 token_not_found_in_db.
+      // CONTRACT §1 /key/block: a missing key → 404 not_found_error (current) or 401 token_not_found_in_db (legacy).
       expect((await failure(client.blockKey(missing))).type).toBe("not_found");
+      expect((await failure(client.unblockKey(missing))).type).toBe("not_found");
       expect((await failure(client.deleteKeys([missing]))).type).toBe("not_found");
       const negative = await failure(client.generateKey({ max_budget: -1 }));
       expect(negative.type).toBe("bad_request");

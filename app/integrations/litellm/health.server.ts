@@ -29,6 +29,7 @@ export async function probeLiteLLM(target?: { url: string; masterKey: string | u
   });
   const started = performance.now();
   try {
+    // Only the answer counts: current builds send `{"status":"healthy"}` alone, older ones add litellm_version (CONTRACT §1 Health).
     version = (await client.readiness()).litellm_version ?? null;
     latencyMs = Math.round(performance.now() - started);
   } catch (error) {
@@ -49,6 +50,8 @@ export async function probeLiteLLM(target?: { url: string; masterKey: string | u
   }
   try {
     await client.modelInfo();
+    // Current builds keep the version out of the public readiness answer; it is only shown when some answer has it.
+    version ??= await client.readinessDetails().then((details) => details.litellm_version ?? null, () => null);
     return result(true, "accepted");
   } catch (error) {
     if (isLiteLLMError(error, "unauthorized")) {
