@@ -13,11 +13,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 
 export type WorkerProcess = { child: ChildProcess; output: () => string; stop: () => Promise<number | null> };
 
-/** Starts the real worker process (worker/index.ts) with this test file's settings, and waits until it is ready. */
-export async function startWorker(): Promise<WorkerProcess> {
+/** Starts the real worker process (worker/index.ts) with this test file's settings (plus `env`), and waits until it is ready. */
+export async function startWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], {
-    env: { ...process.env, LOG_LEVEL: "info" },
+    env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (chunk) => (output += chunk));

@@ -7,16 +7,17 @@ import http from "node:http";
 import os from "node:os";
 import { deleteHeartbeat, upsertHeartbeat } from "../db/queries/worker.ts";
 import { createBoss, prepareQueues } from "~/jobs/boss.server";
-import { jobs, type JobName, type JobPayload } from "~/jobs/definitions";
+import { type JobName, type JobPayload } from "~/jobs/definitions";
 import { closeDatabase, db } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
-import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
+import { createLogger, logger, setLogger } from "~/lib/logger.server";
 import { metrics } from "~/lib/metrics.server";
 import { handleCheckWorker } from "./handlers/check-worker.ts";
 import { handleDeliverWebhook } from "./handlers/deliver-webhook.ts";
 import { handleIngestUsage } from "./handlers/ingest-usage.ts";
 import { handleReconcile } from "./handlers/reconcile.ts";
 import { handleSyncTeam } from "./handlers/sync-team.ts";
+import { runBatch } from "./run-batch.ts";
 
 type Handlers = { [N in JobName]: (payload: JobPayload<N>) => Promise<void> };
 const handlers: Handlers = {
@@ -52,31 +53,10 @@ async function beat() {
 await boss.start();
 await prepareQueues(boss);
 for (const name of Object.keys(handlers) as JobName[]) {
-  await boss.work(name, { batchSize: 20, pollingIntervalSeconds: 0.5 }, async (batch) => {
-    // The jobs of a batch are independent (one per team at most, by queue policy): run them side by side.
-    const outcomes = await Promise.allSettled(
-      batch.map((job) =>
-        withRequestId(`job:${job.id}`, async () => {
-          const started = performance.now();
-          const stopTimer = metrics().jobDuration.startTimer({ job: name });
-          const payload = jobs[name].schema.parse(job.data);
-          try {
-            await (handlers[name] as (p: unknown) => Promise<void>)(payload);
-            metrics().jobsHandled.inc({ job: name, outcome: "done" });
-          } catch (error) {
-            metrics().jobsHandled.inc({ job: name, outcome: "failed" });
-            logger().error({ err: error, job: name, jobId: job.id }, "job failed");
-            throw error;
-          } finally {
-            stopTimer();
-          }
-          logger().info({ job: name, jobId: job.id, ms: Math.round(performance.now() - started) }, "job done");
-        }),
-      ),
-    );
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
-    if (failed) throw failed.reason;
-  });
+  // The jobs of a batch are independent (one per team at most, by queue policy): run them side by side,
+  // and settle each on its own so that one failure fails only its own job.
+  const handle = handlers[name] as (payload: unknown) => Promise<void>;
+  await boss.work(name, { batchSize: 20, pollingIntervalSeconds: 0.5 }, (batch) => runBatch(boss, name, batch, handle));
 }
 for (const [name, cron] of schedules) await boss.schedule(name, cron, {}, { tz: "UTC" });
 // Start the ingestion chain now rather than at the next minute's tick; if a chain is already waiting,
