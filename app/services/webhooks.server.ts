@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/queries/types.ts";
 import { webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
@@ -195,6 +195,15 @@ export async function attemptDelivery(deliveryId: string, options: { replay?: bo
     await db().update(webhookDeliveries).set({ status: "failed", lastResponse: "The endpoint was deleted.", nextAttemptAt: null }).where(eq(webhookDeliveries.id, deliveryId));
     return "failed";
   }
+  // Claim the attempt: a due delivery has a next attempt time, one being sent has none. Of two jobs
+  // for one delivery at once (a replay while its retry comes due, on two workers or in one batch),
+  // only the first to clear it sends; the other finds it cleared and sends nothing.
+  const [claimed] = await db()
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: null })
+    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending"), isNotNull(webhookDeliveries.nextAttemptAt)))
+    .returning({ attempts: webhookDeliveries.attempts });
+  if (!claimed) return "skipped";
   const body = JSON.stringify(delivery.payload);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = signWebhook(decryptSecret(endpoint.secret), timestamp, body);
@@ -204,7 +213,7 @@ export async function attemptDelivery(deliveryId: string, options: { replay?: bo
     [TIMESTAMP_HEADER]: timestamp,
     [SIGNATURE_HEADER]: `sha256=${signature}`,
   }, body);
-  const attempts = delivery.attempts + 1;
+  const attempts = claimed.attempts + 1;
   const ok = result.status !== null && result.status >= 200 && result.status < 300;
   const retry = !ok && !options.replay && attempts < MAX_ATTEMPTS;
   const nextAttemptAt = retry ? new Date(Date.now() + RETRY_DELAYS_SECONDS[Math.min(attempts - 1, RETRY_DELAYS_SECONDS.length - 1)]! * 1000) : null;
