@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { freePort } from "../db/embedded-postgres.ts";
+import { waitFor } from "./worker-process.ts";
+
+export type WebProcess = { child: ChildProcess; url: string; output: () => string; stop: () => Promise<number | null> };
+
+/**
+ * Starts a web process (test/web-server.ts: the app's REST and tRPC routes) with this test file's
+ * settings (plus `env`) on a port of its own, and waits until /healthz answers.
+ */
+export async function startWeb(env: Record<string, string> = {}): Promise<WebProcess> {
+  const port = await freePort();
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "test/web-server.ts"], {
+    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: String(port), ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    "the web process to answer /healthz",
+    async () => child.exitCode !== null || (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)),
+    30_000,
+  );
+  if (child.exitCode !== null) throw new Error(`the web process exited at start:\n${output}`);
+  return {
+    child,
+    url,
+    output: () => output,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
+        child.kill("SIGTERM");
+      }),
+  };
+}
