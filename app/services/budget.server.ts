@@ -124,7 +124,12 @@ export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend:
 
 /** What LiteLLM should hold as the team's max_budget (hard mode): baseline + allowance + credits available. */
 export async function litellmMaxBudget(tx: Db, period: PeriodRow): Promise<number> {
-  const available = money(period.creditsAtStart) + (await creditsAddedIn(tx, period.id));
+  return maxBudgetOf(period, await creditsAddedIn(tx, period.id));
+}
+
+/** litellmMaxBudget with the period's credits and adjustments already summed (the reconcile reads them for every team at once). */
+export function maxBudgetOf(period: Pick<PeriodRow, "baselineSpend" | "allowance" | "creditsAtStart">, creditsAdded: Money): number {
+  const available = money(period.creditsAtStart) + creditsAdded;
   return moneyNumber(money(period.baselineSpend) + money(period.allowance) + maxMoney(0n, available));
 }
 

@@ -4,7 +4,7 @@ import { auditEvents } from "../../db/schema/index.ts";
 import { liteLLMDouble, masterActor, uniqueEmail } from "../../test/factories.ts";
 import { TEST_LITELLM_MASTER_KEY } from "../../test/setup-db.ts";
 import { startWorker, waitFor, type WorkerProcess } from "../../test/worker-process.ts";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { hashKey } from "~/integrations/litellm/client.server";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
@@ -12,7 +12,8 @@ import type { Actor } from "./actor.server.ts";
 import { createAdminAccount } from "./admin-accounts.server.ts";
 import { createModelGroup, deleteModelGroup, getModelGroup, updateModelGroup } from "./model-groups.server.ts";
 import { createOrganization } from "./organizations.server.ts";
-import { reconcile, syncTeam } from "./team-sync.server.ts";
+import { findDrift, reconcile } from "./reconcile.server.ts";
+import { syncTeam } from "./team-sync.server.ts";
 import { createTeam as createTeamNow, deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "./teams.server.ts";
 
 /** Under a loaded CI machine the worker can take more than the API's few seconds: tests wait longer for the key. */
@@ -297,6 +298,57 @@ describe("provisioning teams in LiteLLM", () => {
     await waitFor("the repair to be audited", async () => (await repairsOf(team.team_id)).length > 0);
     const [event] = await repairsOf(team.team_id);
     expect(event.details).toMatchObject({ before: { [`key ${liveAlias(team.team_id)}`]: "missing" }, after: { [`key ${liveAlias(team.team_id)}`]: "live" } });
+  });
+
+  it("the reconcile finds drift, a missing team and keys blocked or deleted by hand from LiteLLM's lists, and syncs only those teams", async () => {
+    const make = (name: string, extra: Record<string, unknown> = {}) => createTeam(admin, { name: `${name} ${suffix()}`, organization_id: orgId, model_groups: [basic], ...extra });
+    const [clean, soft, drifted, gone, blocked, keyless] = await Promise.all([
+      make("Bulk clean", { max_budget: 100, budget_duration: "30d", rpm_limit: 5 }),
+      make("Bulk soft", { max_budget: 50, budget_mode: "soft", model_groups: [basic, premium] }),
+      make("Bulk drift", { rpm_limit: 10 }),
+      make("Bulk gone"),
+      make("Bulk blocked key"),
+      make("Bulk deleted key"),
+    ]);
+    for (const t of [clean, soft, drifted, gone, blocked, keyless]) await inSync(t.team_id);
+    const editedAt = new Date();
+    await inLiteLLM("/team/update", { team_id: drifted.team_id, rpm_limit: 9999 });
+    await inLiteLLM("/team/delete", { team_ids: [gone.team_id] });
+    await inLiteLLM("/key/block", { key: hashKey(blocked.virtual_key!) });
+    await inLiteLLM("/key/delete", { keys: [hashKey(keyless.virtual_key!)] });
+
+    const since = liteLLMDouble().state.requests().length;
+    const found = await findDrift();
+    expect(Object.fromEntries([clean, soft, drifted, gone, blocked, keyless].map((t) => [t.team_id, found.drifted.get(t.team_id) ?? "in step"]))).toEqual({
+      [clean.team_id]: "in step",
+      [soft.team_id]: "in step",
+      [drifted.team_id]: "drift",
+      [gone.team_id]: "missing",
+      [blocked.team_id]: "key",
+      [keyless.team_id]: "key",
+    });
+    // Read from the lists alone: no per-team lookups.
+    const calls = liteLLMDouble().state.requests().slice(since).map((r) => r.url);
+    expect(calls.filter((url) => url.startsWith("/v2/team/list") || url.startsWith("/key/list")).length).toBe(found.pages);
+    expect(calls.filter((url) => [clean, soft].some((t) => url.includes(t.team_id) || url.includes(hashKey(t.virtual_key!))))).toEqual([]);
+
+    expect(await reconcile()).toMatchObject({ compared: true, pages: expect.any(Number) });
+
+    await waitFor("the drift to be put back", async () => litellmTeams(drifted.team_id)[0]?.rpm_limit === 10);
+    await waitFor("the missing team to be created again", async () => litellmTeams(gone.team_id).length === 1 && liveLiteLLMKeys(gone.team_id).length === 1);
+    await waitFor("the blocked key to be unblocked", async () => liveLiteLLMKeys(blocked.team_id)[0]?.blocked === false);
+    await waitFor("the deleted key to be generated again", async () => liveLiteLLMKeys(keyless.team_id).length === 1);
+    for (const t of [drifted, gone, blocked, keyless]) await waitFor(`the repair of ${t.name} to be audited`, async () => (await repairsOf(t.team_id)).length > 0);
+    expect((await chat(keyless.virtual_key!, "gpt-3.5-turbo")).status).toBe(200);
+    expect((await chat(blocked.virtual_key!, "gpt-3.5-turbo")).status).toBe(200);
+    // Syncs went to the four teams that differ (from this reconcile or the worker's own), never to the two in step.
+    const sent = await db().execute<{ key: string }>(
+      sql`select singleton_key as key from pgboss.job where name = 'sync-team' and data->>'reason' = 'reconcile' and created_on >= ${editedAt.toISOString()}::timestamptz`,
+    );
+    const sentTo = new Set(Array.from(sent as Iterable<{ key: string }>, (r) => r.key));
+    expect([clean, soft, drifted, gone, blocked, keyless].map((t) => sentTo.has(t.team_id))).toEqual([false, false, true, true, true, true]);
+    const after = await findDrift();
+    expect([clean, soft, drifted, gone, blocked, keyless].filter((t) => after.drifted.has(t.team_id))).toEqual([]);
   });
 
   it("deletes a team from LiteLLM, keeping our history; its model group can then be deleted", async () => {

@@ -6,9 +6,6 @@ import {
   keysOfTeam,
   modelGroupsOfTeams,
   setTeamKeyStatus,
-  teamsDueForSync,
-  teamsInSync,
-  teamsWithEndedPeriod,
   updateTeamRow,
   type TeamKeyRow,
   type TeamRow,
@@ -23,7 +20,6 @@ import { money } from "~/lib/money";
 import { logger } from "~/lib/logger.server";
 import { recordAudit, systemActor } from "./audit.server.ts";
 import { ensurePeriod, litellmMaxBudget } from "./budget.server.ts";
-import { reverifyModelGroups } from "./model-groups.server.ts";
 import { desiredModels } from "./teams.server.ts";
 
 /**
@@ -33,7 +29,7 @@ import { desiredModels } from "./teams.server.ts";
  * one live key: the team id and the key's secret are ours, chosen before LiteLLM is asked.
  */
 
-type Desired = Required<Pick<TeamFields, "team_alias" | "models" | "max_budget" | "rpm_limit" | "tpm_limit">> & {
+export type Desired = Required<Pick<TeamFields, "team_alias" | "models" | "max_budget" | "rpm_limit" | "tpm_limit">> & {
   blocked: boolean;
   metadata: Record<string, unknown>;
 };
@@ -46,7 +42,7 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(5 * 60_000, 5000 * 2 ** Math.max(0, attempts - 1));
 }
 
-function desiredState(team: TeamRow, models: string[], litellmOrganizationId: string | undefined, maxBudget: number | null): Desired {
+export function desiredState(team: TeamRow, models: string[], litellmOrganizationId: string | undefined, maxBudget: number | null): Desired {
   return {
     team_alias: team.name,
     models,
@@ -245,19 +241,4 @@ export async function syncTeam(teamId: string, reason: "change" | "retry" | "rec
   });
   if (!caughtUp) await sendJob("sync-team", { teamId, reason: "change" }, { singletonKey: teamId });
   return { state: caughtUp ? "in_sync" : "pending", drift };
-}
-
-/**
- * The scheduled reconcile: re-sends syncs that are due (teams waiting for LiteLLM to come back, with
- * backoff, and teams whose budget period has ended: a missed rollover job is caught here), checks every in-sync team against LiteLLM and puts drift back, and re-checks model
- * groups saved while LiteLLM was unreachable.
- */
-export async function reconcile(now = new Date()): Promise<{ retried: number; checked: number }> {
-  const due = [...(await teamsDueForSync(db(), now)), ...(await teamsWithEndedPeriod(db(), now))];
-  // Below the default priority (0): an admin's change to a team is never queued behind the routine checks.
-  for (const { id } of due) await sendJob("sync-team", { teamId: id, reason: "retry" }, { singletonKey: id, priority: -1 });
-  const inSync = await teamsInSync(db());
-  for (const { id } of inSync) await sendJob("sync-team", { teamId: id, reason: "reconcile" }, { singletonKey: id, priority: -2 });
-  await reverifyModelGroups().catch((error: unknown) => logger().warn({ err: error }, "could not re-verify model groups"));
-  return { retried: due.length, checked: inSync.length };
 }

@@ -112,14 +112,6 @@ export async function teamsDueForSync(db: Db, now: Date) {
     );
 }
 
-/** Teams LiteLLM should have (for the drift check). */
-export async function teamsInSync(db: Db) {
-  return db
-    .select({ id: teams.id })
-    .from(teams)
-    .where(and(eq(teams.syncState, "in_sync"), ne(teams.status, "deleted")));
-}
-
 /** Teams whose open budget period has ended (the rollover sync is due). */
 export async function teamsWithEndedPeriod(db: Db, now: Date) {
   return db

@@ -463,7 +463,7 @@ function resetSpend(ctx: RouteContext): Reply {
 const KEY_SORTS = ["spend", "max_budget", "created_at", "updated_at", "token", "key_alias"] as const;
 
 /** Postgres order: NULLs sort as larger than any value (first in DESC, last in ASC). */
-function compareNullable(a: unknown, b: unknown): number {
+export function compareNullable(a: unknown, b: unknown): number {
   if (a === b) return 0;
   if (a === null || a === undefined) return 1;
   if (b === null || b === undefined) return -1;

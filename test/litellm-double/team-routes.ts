@@ -1,17 +1,18 @@
 /**
  * Teams: /team/new, /team/update, /team/info, /team/delete, /team/block, /team/unblock,
- * /team/model/add, /team/model/delete (CONTRACT §1). /team/delete, /team/block, /team/unblock,
+ * /team/model/add, /team/model/delete (CONTRACT §1), and the paged /v2/team/list (LiteLLM's
+ * `list_team_v2` in team_endpoints.py). /team/delete, /team/block, /team/unblock,
  * /team/model/* (and /team/update in legacy mode) answer errors as a bare `{"detail": …}`.
  */
 import { randomUUID } from "node:crypto";
 import { adminOnlyError, type Route, type RouteContext } from "./auth.ts";
 import { nextBudgetResetAt } from "./durations.ts";
 import { bareDetail, enterpriseOnly, handledException, json, proxyException, validationError, type Reply } from "./errors.ts";
-import { callerUserId, deleteKeysOfTeam, newBudgetRow } from "./key-routes.ts";
+import { callerUserId, compareNullable, deleteKeysOfTeam, newBudgetRow } from "./key-routes.ts";
 import { pyRepr } from "./python.ts";
 import { MASTER_USER_ID, type DoubleState } from "./state.ts";
 import type { BudgetRow, Member, TeamRow } from "./types.ts";
-import { readJsonBody, type BodySpec } from "./validate.ts";
+import { QueryReader, readJsonBody, type BodySpec } from "./validate.ts";
 
 const TEAM_FIELDS: BodySpec = {
   team_alias: "str",
@@ -262,10 +263,42 @@ function teamModels(add: boolean) {
   };
 }
 
+const TEAM_SORTS = ["team_id", "team_alias", "created_at"] as const;
+
+/**
+ * GET /v2/team/list as LiteLLM's `list_team_v2` answers it: offset pages of team rows (no keys),
+ * `page_size` 1..100 (422 above), newest first unless `sort_by` names a column it allows (any other
+ * `sort_by` is ignored, a bad `sort_order` becomes asc), `{teams, total, page, page_size, total_pages}`.
+ */
+function listTeamsV2(ctx: RouteContext): Reply {
+  const state = ctx.state;
+  const q = new QueryReader(ctx.query);
+  const page = q.int("page", { ge: 1 }) ?? 1;
+  const pageSize = q.int("page_size", { ge: 1, le: 100 }) ?? 10;
+  q.done();
+  const teamId = ctx.query.get("team_id");
+  const alias = ctx.query.get("team_alias")?.toLowerCase();
+  const organizationId = ctx.query.get("organization_id");
+  const sortBy = ctx.query.get("sort_by");
+  let sortOrder = (ctx.query.get("sort_order") ?? "asc").toLowerCase();
+  if (sortOrder !== "asc" && sortOrder !== "desc") sortOrder = "asc";
+  const rows = [...state.teams.values()].filter(
+    (t) =>
+      (!teamId || t.team_id === teamId) &&
+      (!alias || (t.team_alias ?? "").toLowerCase().includes(alias)) &&
+      (!organizationId || t.organization_id === organizationId),
+  );
+  const [by, dir] = sortBy && (TEAM_SORTS as readonly string[]).includes(sortBy) ? [sortBy as (typeof TEAM_SORTS)[number], sortOrder === "asc" ? 1 : -1] : (["created_at", -1] as const);
+  rows.sort((a, b) => dir * compareNullable(a[by], b[by]));
+  const teams = rows.slice((page - 1) * pageSize, page * pageSize);
+  return json(structuredClone({ teams, total: rows.length, page, page_size: pageSize, total_pages: Math.ceil(rows.length / pageSize) }));
+}
+
 export const teamRoutes: Route[] = [
   { method: "POST", path: "/team/new", access: "admin", handler: newTeam },
   { method: "POST", path: "/team/update", access: "admin", handler: updateTeam },
   { method: "GET", path: "/team/info", access: "self", handler: teamInfo },
+  { method: "GET", path: "/v2/team/list", access: "admin", handler: listTeamsV2 },
   { method: "POST", path: "/team/delete", access: "admin", handler: deleteTeams },
   { method: "POST", path: "/team/block", access: "admin", handler: blockTeam(true) },
   { method: "POST", path: "/team/unblock", access: "admin", handler: blockTeam(false) },

@@ -219,6 +219,29 @@ describe.each(COMPATS)("CONTRACT §1 /team/* (%s)", (compat) => {
     });
   });
 
+  describe("GET /v2/team/list (LiteLLM list_team_v2)", () => {
+    it("pages team rows with total and total_pages; page_size up to 100, 422 above; newest first by default", async () => {
+      const alias = uid("listed");
+      for (let i = 0; i < 5; i++) {
+        await post(d.current, "/team/new", { team_id: `${alias}-${i}`, team_alias: `${alias} ${i}` });
+        d.current.clock.advance(1000);
+      }
+      const p1 = await get(d.current, `/v2/team/list?team_alias=${encodeURIComponent(alias.toUpperCase())}&page_size=2`);
+      expect(p1.status).toBe(200);
+      expect(p1.body).toMatchObject({ total: 5, page: 1, page_size: 2, total_pages: 3 });
+      expect(p1.body.teams.map((t: { team_id: string }) => t.team_id)).toEqual([`${alias}-4`, `${alias}-3`]);
+      expect(p1.body.teams[0]).toMatchObject({ team_alias: `${alias} 4`, blocked: false, models: [], metadata: {} });
+      expect(p1.body.teams[0]).not.toHaveProperty("keys");
+      const byId = await get(d.current, `/v2/team/list?team_alias=${alias}&page_size=2&page=3&sort_by=team_id&sort_order=asc`);
+      expect(byId.body.teams.map((t: { team_id: string }) => t.team_id)).toEqual([`${alias}-4`]);
+      const past = await get(d.current, `/v2/team/list?team_alias=${alias}&page_size=2&page=4`);
+      expect(past.body).toMatchObject({ teams: [], total: 5, page: 4 });
+      const tooBig = await get(d.current, "/v2/team/list?page_size=101");
+      expect(tooBig.status).toBe(422);
+      expect(JSON.stringify(tooBig.body)).toContain("less than or equal to 100");
+    });
+  });
+
   describe("POST /team/model/add, /team/model/delete", () => {
     it("§1 /team/model/add: from [] (all access) → ['all-proxy-models', …new]; delete removes", async () => {
       const id = uid("models");

@@ -1,6 +1,8 @@
-import { reconcile } from "~/services/team-sync.server";
+import { reconcile } from "~/services/reconcile.server";
+import { logger } from "~/lib/logger.server";
 
-/** Every minute: due retries, drift checks, model-group re-verification. */
+/** Every minute: due retries, the bulk drift check against LiteLLM's lists, model-group re-verification. */
 export async function handleReconcile(): Promise<void> {
-  await reconcile();
+  const result = await reconcile();
+  logger().debug(result, "reconcile cycle");
 }

@@ -17,9 +17,11 @@ import {
   readinessSchema,
   teamDeleteResponseSchema,
   teamInfoResponseSchema,
+  teamListResponseSchema,
   teamSchema,
   teamUpdateResponseSchema,
   type GeneratedKey,
+  type LiteLLMKey,
   type LiteLLMTeam,
   type SpendLog,
 } from "./schemas.ts";
@@ -316,6 +318,19 @@ export class LiteLLMClient {
     return unlessNotFound(this.teamInfo(teamId));
   }
 
+  /**
+   * Every team LiteLLM holds, a page of up to 100 (its maximum) at a time from the paged
+   * /v2/team/list, by team_id so a team created meanwhile cannot shift the pages already read.
+   * (The unpaged /team/list reads every team's keys, one query per team, inside LiteLLM.)
+   */
+  async *allTeams(pageSize = 100): AsyncGenerator<LiteLLMTeam[]> {
+    for (let page = 1; ; page++) {
+      const result = await this.idempotent("GET", "/v2/team/list", teamListResponseSchema, { page, page_size: pageSize, sort_by: "team_id", sort_order: "asc" });
+      if (result.teams.length) yield result.teams;
+      if (result.teams.length < pageSize) return;
+    }
+  }
+
   /** Deletes teams (LiteLLM also deletes their keys). */
   deleteTeams(teamIds: string[]) {
     return this.deletion("/team/delete", teamDeleteResponseSchema, { team_ids: teamIds }, () => ({ deleted_teams: teamIds }));
@@ -400,6 +415,17 @@ export class LiteLLMClient {
       size: query.size ?? 100,
       return_full_object: query.returnFullObject ? "true" : undefined,
     });
+  }
+
+  /** Every key LiteLLM holds as full rows (hash in `token`, `team_id`, `blocked`), 100 (its maximum) a page, by hash. */
+  async *allKeys(): AsyncGenerator<Array<LiteLLMKey & { token: string }>> {
+    const size = 100;
+    for (let page = 1; ; page++) {
+      const result = await this.idempotent("GET", "/key/list", keyListResponseSchema, { page, size, return_full_object: "true", sort_by: "token", sort_order: "asc" });
+      const rows = result.keys.filter((k): k is LiteLLMKey & { token: string } => typeof k !== "string" && typeof k.token === "string");
+      if (rows.length) yield rows;
+      if (result.keys.length < size) return;
+    }
   }
 
   // ── models ─────────────────────────────────────────────────────────────────────────────────

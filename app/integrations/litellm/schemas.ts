@@ -70,6 +70,17 @@ export const keyListResponseSchema = z
   })
   .passthrough();
 
+/** GET /v2/team/list (LiteLLM's `list_team_v2`): offset pages of team rows, without their keys. */
+export const teamListResponseSchema = z
+  .object({
+    teams: z.array(teamSchema),
+    total: z.number().nullable().optional(),
+    page: z.number().nullable().optional(),
+    page_size: z.number().nullable().optional(),
+    total_pages: z.number().nullable().optional(),
+  })
+  .passthrough();
+
 export const teamInfoResponseSchema = z
   .object({
     team_id: z.string(),
