@@ -326,7 +326,7 @@ export class LiteLLMClient {
   async *allTeams(pageSize = 100): AsyncGenerator<LiteLLMTeam[]> {
     for (let page = 1; ; page++) {
       const result = await this.idempotent("GET", "/v2/team/list", teamListResponseSchema, { page, page_size: pageSize, sort_by: "team_id", sort_order: "asc" });
-      if (result.teams.length) yield result.teams;
+      yield result.teams; // empty past the last team: every page read is yielded, so callers can count them
       if (result.teams.length < pageSize) return;
     }
   }
@@ -423,7 +423,7 @@ export class LiteLLMClient {
     for (let page = 1; ; page++) {
       const result = await this.idempotent("GET", "/key/list", keyListResponseSchema, { page, size, return_full_object: "true", sort_by: "token", sort_order: "asc" });
       const rows = result.keys.filter((k): k is LiteLLMKey & { token: string } => typeof k !== "string" && typeof k.token === "string");
-      if (rows.length) yield rows;
+      yield rows;
       if (result.keys.length < size) return;
     }
   }
