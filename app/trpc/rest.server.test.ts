@@ -105,7 +105,15 @@ describe("REST API", () => {
 
     const form = await rest("POST", "/api/api-tokens", { headers: { ...asMaster, "content-type": "application/x-www-form-urlencoded" }, rawBody: "name=x&role=viewer" });
     expect(form.status).toBe(400);
-    expect((form.body as ErrorBody).error.message).toMatch(/Content-Type: application\/json/);
+    expect((form.body as ErrorBody).error.message).toBe("Send the body as JSON with `Content-Type: application/json` (got application/x-www-form-urlencoded).");
+  });
+
+  it("takes a JSON body whatever its label, as `curl -d` without a Content-Type sends it", async () => {
+    for (const type of ["application/x-www-form-urlencoded", "text/plain;charset=UTF-8"]) {
+      const created = await rest("POST", "/api/api-tokens", { headers: { ...asMaster, "content-type": type }, rawBody: `{"name": "labelled ${type}", "role": "viewer"}` });
+      expect(created.status).toBe(200);
+      expect(created.body).toMatchObject({ name: `labelled ${type}`, role: "viewer" });
+    }
   });
 
   it("creates an admin account over REST that can then be listed", async () => {

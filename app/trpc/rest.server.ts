@@ -166,13 +166,15 @@ async function readJsonBody(request: Request): Promise<unknown> {
   const text = await request.text();
   if (text.length > MAX_BODY_BYTES) throw new AppError("BAD_REQUEST", `The body is larger than ${MAX_BODY_BYTES} bytes.`);
   if (text.trim() === "") return {};
-  const type = request.headers.get("content-type");
-  if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
-    throw new AppError("BAD_REQUEST", `Send the body as JSON with \`Content-Type: application/json\` (got ${type}).`);
-  }
+  // A body that parses as JSON is taken whatever its label: `curl -d '{…}'` without -H labels it
+  // application/x-www-form-urlencoded (the seed's own credit example does). Only the error names the label.
   try {
     return JSON.parse(text);
   } catch {
+    const type = request.headers.get("content-type");
+    if (type && !/^application\/([\w.+-]+\+)?json\b/i.test(type)) {
+      throw new AppError("BAD_REQUEST", `Send the body as JSON with \`Content-Type: application/json\` (got ${type}).`);
+    }
     throw new AppError("BAD_REQUEST", "The body is not valid JSON. Send a JSON object with `Content-Type: application/json`.");
   }
 }
