@@ -36,7 +36,11 @@ export const adminSessions = pgTable(
   (t) => [index("admin_sessions_user_id_idx").on(t.userId)],
 );
 
-/** Every sign-in attempt, kept for throttling (per account and per client address) and audit. */
+/**
+ * Every sign-in attempt and every refused API credential, kept for throttling (per client address,
+ * and per named account from one address) and audit. `npm run admin -- unlock` sets `cleared_at` on
+ * failures instead of deleting them: cleared rows stay for audit and no longer count.
+ */
 export const signInAttempts = pgTable(
   "sign_in_attempts",
   {
@@ -45,6 +49,7 @@ export const signInAttempts = pgTable(
     clientAddress: text("client_address").notNull(),
     succeeded: text("succeeded", { enum: ["yes", "no"] }).notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    clearedAt: timestamp("cleared_at", { withTimezone: true }),
   },
   (t) => [index("sign_in_attempts_account_at_idx").on(t.account, t.at), index("sign_in_attempts_client_at_idx").on(t.clientAddress, t.at)],
 );

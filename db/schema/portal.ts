@@ -51,13 +51,14 @@ export const portalSessions = pgTable(
   ],
 );
 
-/** Failed portal sign-ins (wrong keys, unknown links), kept for throttling per client address. */
+/** Failed portal sign-ins (wrong keys, unknown links), kept for throttling per client address; `npm run admin -- unlock` sets `cleared_at`. */
 export const portalSignInFailures = pgTable(
   "portal_sign_in_failures",
   {
     id: text("id").primaryKey(),
     clientAddress: text("client_address").notNull(),
     at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+    clearedAt: timestamp("cleared_at", { withTimezone: true }),
   },
   (t) => [index("portal_sign_in_failures_client_at_idx").on(t.clientAddress, t.at)],
 );
