@@ -81,6 +81,8 @@ export default defineConfig({
         LITELLM_PROXY_URL: LITELLM_URL,
         LITELLM_MASTER_KEY,
         LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? "warn",
+        // The specs' webhook receivers listen on this machine.
+        WEBHOOK_ALLOW_PRIVATE: "true",
       },
     },
   ],

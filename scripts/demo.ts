@@ -343,6 +343,8 @@ async function main() {
     USAGE_INGEST_INTERVAL_SECONDS: "5",
     DATA_DIR: path.relative(process.cwd(), DATA_DIR),
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    // The demo's webhook receiver runs in this process, on this machine: a private target.
+    WEBHOOK_ALLOW_PRIVATE: "true",
   };
   // Once stopping, their complaints about PostgreSQL going away (Ctrl-C reaches it too) are noise.
   const { web, worker } = spawnWebAndWorker(env, { mute: () => supervisor.stopping });

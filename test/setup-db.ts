@@ -38,4 +38,6 @@ Object.assign(process.env, {
   LITELLM_PROXY_URL: double.url,
   LITELLM_MASTER_KEY: TEST_LITELLM_MASTER_KEY,
   LOG_LEVEL: "silent",
+  // The tests' webhook receivers listen on 127.0.0.1; files that test the refusal turn this off.
+  WEBHOOK_ALLOW_PRIVATE: "true",
 });

@@ -84,6 +84,8 @@ const schema = z
         .default(12),
     ),
     TRUST_PROXY: bool(false),
+    // Webhooks may reach loopback, private, link-local and metadata addresses only when the operator says so (docs/webhooks.md).
+    WEBHOOK_ALLOW_PRIVATE: bool(false),
     // How often the worker pulls LiteLLM's spend logs into usage_requests (docs/usage.md).
     USAGE_INGEST_INTERVAL_SECONDS: z.preprocess(
       emptyToUndefined,

@@ -17,7 +17,7 @@ import { toCsv, csvFileName, type CsvCell } from "~/lib/csv";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
-import { parseInput } from "~/lib/validation";
+import { isDateInRange, parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "./actor.server.ts";
 import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "./budget.server.ts";
 import { ingestionStatus } from "./usage-ingestion.server.ts";
@@ -50,13 +50,13 @@ function parseInstant(value: string, edge: "from" | "to"): Date | null {
   const v = value.trim();
   if (DATE_ONLY.test(v)) {
     const ms = Date.parse(`${v}T00:00:00Z`);
-    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== v) return null;
+    if (Number.isNaN(ms) || !isDateInRange(new Date(ms)) || new Date(ms).toISOString().slice(0, 10) !== v) return null;
     return new Date(edge === "to" ? ms + DAY_MS : ms);
   }
   if (!DATE_TIME.test(v)) return null;
   const normalized = v.replace(" ", "T");
   const ms = Date.parse(/(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(normalized) ? normalized : `${normalized}Z`);
-  return Number.isNaN(ms) ? null : new Date(ms);
+  return Number.isNaN(ms) || !isDateInRange(new Date(ms)) ? null : new Date(ms);
 }
 
 const optionalText = z

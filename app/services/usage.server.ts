@@ -7,7 +7,7 @@ import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { maskKey } from "~/lib/logger.server";
 import { money, moneyNumber, type Money } from "~/lib/money";
-import { parseInput } from "~/lib/validation";
+import { isDateInRange, parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "./actor.server.ts";
 import { getTeamBudget } from "./budget.server.ts";
 import { ingestionStatus } from "./usage-ingestion.server.ts";
@@ -30,14 +30,14 @@ const DAY_MS = 86_400_000;
 function parseInstant(value: string, edge: "from" | "to"): Date | null {
   if (DATE_ONLY.test(value)) {
     const ms = Date.parse(`${value}T00:00:00Z`);
-    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) return null;
+    if (Number.isNaN(ms) || !isDateInRange(new Date(ms)) || new Date(ms).toISOString().slice(0, 10) !== value) return null;
     // `to` as a date includes that whole day.
     return new Date(edge === "to" ? ms + DAY_MS : ms);
   }
   if (!DATE_TIME.test(value)) return null;
   const normalized = value.replace(" ", "T");
   const ms = Date.parse(/(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(normalized) ? normalized : `${normalized}Z`);
-  return Number.isNaN(ms) ? null : new Date(ms);
+  return Number.isNaN(ms) || !isDateInRange(new Date(ms)) ? null : new Date(ms);
 }
 
 const instant = (edge: "from" | "to") =>

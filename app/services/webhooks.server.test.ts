@@ -33,3 +33,33 @@ describe("webhook attempts", () => {
     expect(after).toMatchObject({ status: "delivered", attempts: 1 });
   });
 });
+
+/** Redirects are never followed: the 3xx is a failed attempt that says so, and its target gets nothing. */
+describe("webhook redirects", () => {
+  const servers: Server[] = [];
+  const hits: Record<string, number> = { first: 0, second: 0 };
+  let firstUrl = "";
+  let secondUrl = "";
+  const listen = async (handler: Parameters<typeof createServer>[1]) => {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  };
+  beforeAll(async () => {
+    secondUrl = await listen((req, res) => (hits.second!++, req.resume(), res.writeHead(200).end("ok")));
+    firstUrl = await listen((req, res) => (hits.first!++, req.resume(), res.writeHead(302, { Location: secondUrl }).end("moved")));
+  });
+  afterAll(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
+
+  it("records a 302 as a failed attempt naming the redirect, and sends nothing to where it points", async () => {
+    const endpoint = await createWebhookEndpoint(masterActor, { url: firstUrl });
+    await transaction(({ tx }) => enqueueWebhookEvent(tx, "budget.threshold_crossed", { team_id: "team-redirect" }));
+    const [delivery] = (await listWebhookDeliveries(masterActor, { id: endpoint.id }));
+    expect(await attemptDelivery(delivery!.id)).toBe("pending");
+    const [after] = await listWebhookDeliveries(masterActor, { id: endpoint.id });
+    expect(after).toMatchObject({ status: "pending", attempts: 1, last_status_code: 302 });
+    expect(after!.last_response).toBe(`Answered 302 with a redirect to ${secondUrl}; webhooks do not follow redirects: register the final URL instead.`);
+    expect(hits).toEqual({ first: 1, second: 0 });
+  });
+});

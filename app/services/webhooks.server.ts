@@ -3,9 +3,11 @@ import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/queries/types.ts";
 import { webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
+import { checkWebhookTarget, postWebhook } from "~/integrations/webhooks/client.server";
 import { sendJob } from "~/jobs/boss.server";
 import { decryptSecret, encryptSecret } from "~/lib/crypto.server";
 import { db, transaction } from "~/lib/db.server";
+import { env } from "~/lib/env.server";
 import { AppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
@@ -16,7 +18,9 @@ import { recordAudit } from "./audit.server.ts";
  * Webhooks (docs/webhooks.md): endpoints with a secret, one delivery row per event and endpoint,
  * POSTed by the `deliver-webhook` job with a timestamp and an HMAC-SHA256 signature, retried with
  * backoff (the job sends itself again with `startAfter`) up to MAX_ATTEMPTS, every attempt's status
- * and response kept on the delivery, and a replay that sends it once more.
+ * and response kept on the delivery, and a replay that sends it once more. Targets inside the
+ * operator's network are refused when an endpoint is added and again at every attempt, unless
+ * WEBHOOK_ALLOW_PRIVATE is on (app/integrations/webhooks/).
  */
 
 export const WEBHOOK_EVENTS = ["budget.threshold_crossed", "budget.threshold_resolved"] as const;
@@ -93,10 +97,30 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
 }
 
+/**
+ * Refuses a URL that leads inside the operator's network (loopback, private, link-local, metadata,
+ * …; the name resolved now), naming the url field and the fix. Deliveries check again when they connect.
+ */
+export async function requirePublicTarget(url: string): Promise<void> {
+  const allowPrivate = env().WEBHOOK_ALLOW_PRIVATE;
+  const refusal = await checkWebhookTarget(url, { allowPrivate });
+  if (!refusal) return;
+  if (refusal.kind === "lookup-failed") {
+    throw new AppError("UNAVAILABLE", `Could not check where the url leads: ${refusal.reason}. Try again in a moment.`, { retryable: true });
+  }
+  const fix =
+    refusal.kind === "unresolved"
+      ? "Check the host name: webhooks are sent only to names that resolve."
+      : "Use a public address, or have the operator set WEBHOOK_ALLOW_PRIVATE=true to allow private targets.";
+  const message = `url ${refusal.kind === "unresolved" ? "cannot be reached" : "points inside the operator's network"}: ${refusal.reason}. ${fix}`;
+  throw new AppError("BAD_REQUEST", message, { fieldErrors: { url: [message] } });
+}
+
 /** Creates an endpoint (admins). The secret is returned here only; it is stored encrypted. */
 export async function createWebhookEndpoint(actor: Actor, input: unknown): Promise<WebhookEndpoint & { secret: string }> {
   requireRole(actor, "admin", "add webhook endpoints");
   const values = parseInput(createEndpointSchema, input);
+  await requirePublicTarget(values.url);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   const row = await transaction(async ({ tx }) => {
     const [created] = await tx
@@ -170,22 +194,11 @@ export async function replayDelivery(actor: Actor, input: unknown): Promise<Webh
   return viewDelivery(row);
 }
 
-async function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number | null; response: string }> {
-  try {
-    const response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: "manual" });
-    const text = await response.text().catch(() => "");
-    return { status: response.status, response: text.slice(0, RESPONSE_LIMIT) };
-  } catch (error) {
-    const e = error as Error & { cause?: { code?: string } };
-    const reason = e.name === "TimeoutError" ? `No response within ${TIMEOUT_MS / 1000} s` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`;
-    return { status: null, response: reason.slice(0, RESPONSE_LIMIT) };
-  }
-}
-
 /**
  * One attempt at a delivery (the `deliver-webhook` job). A 2xx marks it delivered; anything else
- * (or no answer in 10 s) records the status and response and, while attempts are left, sends the
- * job again after the backoff. A replay is a single attempt.
+ * (a 3xx, which is never followed, or no answer in 10 s) records the status and response and, while
+ * attempts are left, sends the job again after the backoff. A target inside the operator's network
+ * fails the delivery at once, unsent. A replay is a single attempt.
  */
 export async function attemptDelivery(deliveryId: string, options: { replay?: boolean } = {}): Promise<DeliveryRow["status"] | "skipped"> {
   const [delivery] = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId)).limit(1);
@@ -207,15 +220,21 @@ export async function attemptDelivery(deliveryId: string, options: { replay?: bo
   const body = JSON.stringify(delivery.payload);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = signWebhook(decryptSecret(endpoint.secret), timestamp, body);
-  const result = await post(endpoint.url, {
-    "content-type": "application/json",
-    "user-agent": "SaaS-LiteLLM-Webhooks/1",
-    [TIMESTAMP_HEADER]: timestamp,
-    [SIGNATURE_HEADER]: `sha256=${signature}`,
-  }, body);
+  const result = await postWebhook(
+    endpoint.url,
+    {
+      "content-type": "application/json",
+      "user-agent": "SaaS-LiteLLM-Webhooks/1",
+      [TIMESTAMP_HEADER]: timestamp,
+      [SIGNATURE_HEADER]: `sha256=${signature}`,
+    },
+    body,
+    { allowPrivate: env().WEBHOOK_ALLOW_PRIVATE, timeoutMs: TIMEOUT_MS, responseLimit: RESPONSE_LIMIT },
+  );
   const attempts = claimed.attempts + 1;
   const ok = result.status !== null && result.status >= 200 && result.status < 300;
-  const retry = !ok && !options.replay && attempts < MAX_ATTEMPTS;
+  // A refused target stays refused until the setting or the endpoint changes: no retries.
+  const retry = !ok && !result.refused && !options.replay && attempts < MAX_ATTEMPTS;
   const nextAttemptAt = retry ? new Date(Date.now() + RETRY_DELAYS_SECONDS[Math.min(attempts - 1, RETRY_DELAYS_SECONDS.length - 1)]! * 1000) : null;
   const status = ok ? "delivered" : retry ? "pending" : "failed";
   await transaction(async ({ tx }) => {

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
-import { invalidInput } from "~/lib/validation";
+import { invalidInput, universalInputError } from "~/lib/validation";
 import { authenticate } from "~/auth/request.server";
 import { AppError, ERROR_CODES, isAppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
@@ -81,7 +81,14 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure.use(mapErrors);
+/** NUL and other control characters, or dates outside 1970..9999, in any field: a 400 naming it, before any schema or query sees it. */
+const refuseUnstorableInput = t.middleware(async ({ getRawInput, next }) => {
+  const refused = universalInputError(await getRawInput());
+  if (refused) throw refused;
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseUnstorableInput);
 
 /** Any signed-in admin (viewers included); services decide what each role may do. */
 export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
