@@ -12,6 +12,7 @@ import {
 } from "@remix-run/react";
 import { Toast } from "~/components/ui";
 import { takeFlash } from "~/lib/flash.server";
+import { useNonce } from "~/lib/nonce";
 import styles from "./tailwind.css";
 
 export const links: LinksFunction = () => [
@@ -25,6 +26,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 function Document({ children, title }: { children: React.ReactNode; title?: string }) {
+  // The Content-Security-Policy admits inline scripts only with this request's nonce (app/lib/security-headers.server.ts).
+  const nonce = useNonce();
   return (
     <html lang="en" className="h-full bg-slate-50">
       <head>
@@ -36,8 +39,8 @@ function Document({ children, title }: { children: React.ReactNode; title?: stri
       </head>
       <body className="h-full font-sans text-slate-900 antialiased">
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -7,15 +7,15 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
-import { broadcastDevReady, type ServerBuild } from "@remix-run/node";
+import { broadcastDevReady, type AppLoadContext, type ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import { isCrossSiteWrite } from "~/auth/origin.server";
 import { closeBoss } from "~/jobs/boss.server";
-import type { RequestContext } from "~/lib/context";
 import { closeDatabase } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
+import { cspNonce, securityHeadersMiddleware } from "~/lib/security-headers.server";
 
 const settings = envOrExit();
 setLogger(createLogger({ name: "web", level: settings.LOG_LEVEL }));
@@ -27,6 +27,8 @@ const app = express();
 app.disable("x-powered-by");
 app.set("trust proxy", settings.TRUST_PROXY);
 app.use(compression());
+// CSP with a per-request nonce, nosniff, no framing, same-origin referrers, HSTS in production, no-store on /api.
+app.use(securityHeadersMiddleware({ production: settings.NODE_ENV === "production", devOrigin: settings.REMIX_DEV_ORIGIN }));
 
 // Request id: taken from X-Request-Id when it looks sane, otherwise made here; echoed back and on every log line.
 app.use((req, res, next) => {
@@ -70,9 +72,10 @@ app.all(
     build,
     // Production mode (no error details in pages) everywhere except under `npm run dev`.
     mode: settings.REMIX_DEV_ORIGIN ? "development" : "production",
-    getLoadContext: (req, res): RequestContext => ({
+    getLoadContext: (req, res): AppLoadContext => ({
       clientAddress: req.ip ?? req.socket.remoteAddress ?? "unknown",
       requestId: String(res.getHeader("X-Request-Id")),
+      cspNonce: cspNonce(res),
     }),
   }),
 );
