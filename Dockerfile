@@ -30,6 +30,7 @@ RUN apt-get update \
 
 ENV NODE_ENV=production \
     PORT=3000 \
+    API_PORT=8003 \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 
@@ -40,6 +41,7 @@ COPY --from=build /app /app
 # The unprivileged user that ships with the official Node image (uid 1000).
 USER node
 
-EXPOSE 3000
+# 3000: admin panel and API; 8003: the API alone (the seed's SaaS API port).
+EXPOSE 3000 8003
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "scripts/serve.ts"]

@@ -8,6 +8,7 @@ import { findChromium, HOW_TO_GET_CHROMIUM } from "./e2e/chromium.ts";
 import {
   APP_SECRET,
   BASE_URL,
+  E2E_API_PORT,
   E2E_DATA_DIR,
   E2E_PG_PORT,
   E2E_PORT,
@@ -74,6 +75,7 @@ export default defineConfig({
       gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
       env: {
         PORT: String(E2E_PORT),
+        API_PORT: String(E2E_API_PORT),
         PG_PORT: String(E2E_PG_PORT),
         DATA_DIR: E2E_DATA_DIR,
         MASTER_KEY,

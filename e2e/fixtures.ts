@@ -7,6 +7,8 @@ import { expect, type Page } from "@playwright/test";
 
 export const E2E_PORT = 3100;
 export const E2E_PG_PORT = 54349;
+/** The app's API-only listener in the e2e run (API_PORT), instead of 8003, which a running `npm start` holds. */
+export const E2E_API_PORT = 3103;
 export const E2E_DATA_DIR = ".data/e2e";
 export const BASE_URL = `http://localhost:${E2E_PORT}`;
 

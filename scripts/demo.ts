@@ -43,6 +43,7 @@ const port = (name: string, fallback: number) => {
 };
 const APP_PORT = port("PORT", 3000);
 const DOUBLE_PORT = port("LITELLM_DOUBLE_PORT", 8002);
+const API_PORT = port("API_PORT", 8003);
 const PG_PORT = port("PG_PORT", 54339);
 const DATA_DIR = path.resolve(".data/demo");
 const APP_URL = `http://localhost:${APP_PORT}`;
@@ -295,6 +296,7 @@ async function main() {
   for (const [what, p, name] of [
     ["the app", APP_PORT, "PORT"],
     ["the LiteLLM double", DOUBLE_PORT, "LITELLM_DOUBLE_PORT"],
+    ["the app's API", API_PORT, "API_PORT"],
     ["the embedded PostgreSQL", PG_PORT, "PG_PORT"],
   ] as const) {
     if (!(await isPortFree(p))) throw new Error(`port ${p} for ${what} is in use (is \`npm start\` or another demo running?). Stop it, or set ${name} to a free port.`);
@@ -335,6 +337,7 @@ async function main() {
     ...process.env,
     NODE_ENV: "development",
     PORT: String(APP_PORT),
+    API_PORT: String(API_PORT),
     DATABASE_URL: local.url,
     MASTER_KEY,
     APP_SECRET,
@@ -443,6 +446,9 @@ async function main() {
     `  curl -s ${LITELLM_URL}/chat/completions -H "Authorization: Bearer ${portalTeam.virtual_key}" \\`,
     `    -H "Content-Type: application/json" -d '{"model": "gpt-3.5-turbo", "messages": [{"role": "user", "content": "Hello"}]}'`,
     `  ${byName("Acme Dev Team").plan.name}'s key (${byName("Acme Dev Team").virtual_key}) is refused after ~$2 more of gpt-4-turbo; add credits on its page.`,
+    "",
+    `The SaaS API (REST, tRPC, /api/openapi.json) also answers on port ${API_PORT}, as in the seed's examples:`,
+    `  curl -s http://localhost:${API_PORT}/api/teams -H "X-Admin-Key: ${MASTER_KEY}"`,
     "",
     "Stop with Ctrl-C (everything stops; the next `npm run demo` starts fresh).",
     "",

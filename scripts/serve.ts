@@ -4,6 +4,7 @@
  * process exits promptly on SIGTERM/SIGINT.
  */
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
@@ -15,6 +16,7 @@ import { closeBoss } from "~/jobs/boss.server";
 import { closeDatabase } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
+import { apiOnly, listen } from "./listeners.ts";
 import { cspNonce, securityHeadersMiddleware } from "~/lib/security-headers.server";
 
 const settings = envOrExit();
@@ -94,20 +96,23 @@ app.use((error: unknown, req: express.Request, res: express.Response, _next: exp
   }
 });
 
-const server = app.listen(settings.PORT, settings.HOST, () => {
+// Everything on PORT; the API alone (the seed's SaaS API: /api/…, tRPC, OpenAPI) on API_PORT as well.
+// API_PORT is bound first, so PORT answering /healthz means both are up.
+const server = http.createServer(app);
+const api = settings.API_PORT === null ? undefined : { port: settings.API_PORT, server: http.createServer(apiOnly(app, settings.PORT)) };
+try {
+  if (api) {
+    const apiPort = await listen(api.server, { port: api.port, host: settings.HOST, variable: "API_PORT" });
+    logger().info({ apiPort }, `API listening on http://localhost:${apiPort}`);
+  }
+  await listen(server, { port: settings.PORT, host: settings.HOST, variable: "PORT" });
   logger().info({ port: settings.PORT }, `web server listening on http://localhost:${settings.PORT}`);
   if (settings.REMIX_DEV_ORIGIN) void broadcastDevReady(build);
-});
-
-server.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EADDRINUSE") {
-    logger().fatal(`PORT ${settings.PORT} is already in use. Stop whatever listens there, or set PORT to a free port (for example PORT=3001).`);
-  } else {
-    logger().fatal({ err: error }, "web server could not start");
-  }
+} catch (error) {
+  logger().fatal(error instanceof Error ? error.message : String(error));
   logger().flush();
   process.exit(1);
-});
+}
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -120,9 +125,10 @@ async function shutdown(signal: string) {
   }, 8000);
   force.unref();
   // Finish requests in flight (at most 3 s), then close the pools.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  setTimeout(() => server.closeAllConnections(), 3000).unref();
+  const servers = api ? [server, api.server] : [server];
+  const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  for (const s of servers) s.closeIdleConnections();
+  setTimeout(() => servers.forEach((s) => s.closeAllConnections()), 3000).unref();
   await closed;
   await Promise.allSettled([closeBoss(), closeDatabase()]);
   logger().info("web server stopped");

@@ -77,6 +77,8 @@ try {
     say("");
     say(`SaaS LiteLLM is running at ${url}`);
     say(`sign in at ${url}/signin with ${where}`);
+    if (settings.API_PORT) say(`the API (REST, tRPC, /api/openapi.json) also answers at http://localhost:${settings.API_PORT}/api`);
+    else if (settings.API_PORT === 0) say("the API also answers on a free port: the web server's log line says which");
     say("stop with Ctrl-C");
     say("");
   }

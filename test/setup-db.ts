@@ -38,6 +38,8 @@ Object.assign(process.env, {
   LITELLM_PROXY_URL: double.url,
   LITELLM_MASTER_KEY: TEST_LITELLM_MASTER_KEY,
   LOG_LEVEL: "silent",
+  // Web processes the tests start (npm start, serve.ts) take any free API port, never the seed's 8003.
+  API_PORT: "0",
   // The tests' webhook receivers listen on 127.0.0.1; files that test the refusal turn this off.
   WEBHOOK_ALLOW_PRIVATE: "true",
 });

@@ -2,17 +2,19 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../db/embedded-postgres.ts";
 import { waitFor } from "./worker-process.ts";
 
-export type WebProcess = { child: ChildProcess; url: string; output: () => string; stop: () => Promise<number | null> };
+/** `apiUrl`: the API-only listener (API_PORT), as the seed's http://localhost:8003. */
+export type WebProcess = { child: ChildProcess; url: string; apiUrl: string; output: () => string; stop: () => Promise<number | null> };
 
 /**
  * Starts a web process (test/web-server.ts: the app's REST and tRPC routes) with this test file's
- * settings (plus `env`) on a port of its own, and waits until /healthz answers.
+ * settings (plus `env`) on ports of its own (PORT and API_PORT, never 8003), and waits until /healthz answers.
  */
 export async function startWeb(env: Record<string, string> = {}): Promise<WebProcess> {
   const port = await freePort();
+  const apiPort = await freePort();
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "test/web-server.ts"], {
-    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: String(port), ...env },
+    env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: String(port), API_PORT: String(apiPort), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (chunk) => (output += chunk));
@@ -27,6 +29,7 @@ export async function startWeb(env: Record<string, string> = {}): Promise<WebPro
   return {
     child,
     url,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
     output: () => output,
     stop: () =>
       new Promise((resolve) => {

@@ -3,9 +3,11 @@
  * resource routes (app/routes/api.$.ts, api.trpc.$.ts) and /healthz over node:http, in a process of
  * its own with the app's settings, pools and job sender. scripts/serve.ts serves the same route
  * modules from the Remix build; this one needs no build, so vitest can start it in a second.
+ * Like serve.ts it listens on PORT and, unless API_PORT=off, on API_PORT (scripts/listeners.ts).
  */
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import { apiOnly, listen } from "../scripts/listeners.ts";
 import { closeBoss } from "~/jobs/boss.server";
 import { closeDatabase } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
@@ -34,7 +36,7 @@ async function answer(req: http.IncomingMessage): Promise<Response> {
   return method === "GET" || method === "HEAD" ? route.loader(args) : route.action(args);
 }
 
-const server = http.createServer((req, res) => {
+const handler: http.RequestListener = (req, res) => {
   withRequestId(randomUUID(), () => {
     answer(req)
       .then(async (response) => {
@@ -47,12 +49,27 @@ const server = http.createServer((req, res) => {
         res.end(JSON.stringify({ error: { code: "INTERNAL", message: "Something went wrong on our side." } }));
       });
   });
-});
-server.listen(settings.PORT, settings.HOST, () => logger().info({ port: settings.PORT, pid: process.pid }, "web server listening"));
+};
+const server = http.createServer(handler);
+const api = settings.API_PORT === null ? undefined : { port: settings.API_PORT, server: http.createServer(apiOnly(handler, settings.PORT)) };
+try {
+  if (api) {
+    const apiPort = await listen(api.server, { port: api.port, host: settings.HOST, variable: "API_PORT" });
+    logger().info({ apiPort }, `API listening on http://localhost:${apiPort}`);
+  }
+  await listen(server, { port: settings.PORT, host: settings.HOST, variable: "PORT" });
+  logger().info({ port: settings.PORT, pid: process.pid }, "web server listening");
+} catch (error) {
+  logger().fatal(error instanceof Error ? error.message : String(error));
+  logger().flush();
+  process.exit(1);
+}
 
 async function shutdown() {
-  server.close();
-  server.closeAllConnections();
+  for (const s of api ? [server, api.server] : [server]) {
+    s.close();
+    s.closeAllConnections();
+  }
   await Promise.allSettled([closeBoss(), closeDatabase()]);
   logger().flush();
   process.exit(0);

@@ -55,6 +55,15 @@ describe("configuration", () => {
     expect(problems({ PORT: "70000" })).toEqual([expect.stringMatching(/^PORT must be a whole number between 1 and 65535/)]);
   });
 
+  it("opens the API listener on 8003 unless API_PORT says another port, any free one (0) or none (off)", () => {
+    expect(parseEnv({}).API_PORT).toBe(8003);
+    expect(parseEnv({ API_PORT: "9003" }).API_PORT).toBe(9003);
+    expect(parseEnv({ API_PORT: "0" }).API_PORT).toBe(0);
+    expect(parseEnv({ API_PORT: "off" }).API_PORT).toBeNull();
+    expect(problems({ API_PORT: "api" })).toEqual([expect.stringMatching(/^API_PORT must be a whole number between 0 and 65535 \(0 takes any free port\) or off/)]);
+    expect(problems({ PORT: "3000", API_PORT: "3000" })).toEqual([expect.stringMatching(/^API_PORT must differ from PORT \(both are 3000\)/)]);
+  });
+
   it("requires the database and secrets in the app and worker processes", () => {
     expect(() => requireRuntime(parseEnv({}))).toThrow(/DATABASE_URL is required[\s\S]*MASTER_KEY is required[\s\S]*APP_SECRET is required/);
   });

@@ -50,6 +50,8 @@ const bool = (fallback: boolean) =>
       .transform((v) => ["true", "1", "yes"].includes(v)),
   );
 
+const API_PORT_MESSAGE = "must be a whole number between 0 and 65535 (0 takes any free port) or off, for example 8003";
+
 const secret = z.preprocess(emptyToUndefined, z.string().optional());
 
 const schema = z
@@ -65,6 +67,18 @@ const schema = z
     DATABASE_URL: postgresUrl,
     PORT: port(3000),
     HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+    // The API-only listener of the web process (/api/…, tRPC, the OpenAPI document): the seed's SaaS API
+    // on 8003. `0` takes any free port (tests), `off` opens none; /api stays on PORT either way.
+    API_PORT: z.preprocess(
+      (v) => (typeof v === "string" && v.trim().toLowerCase() === "off" ? null : emptyToUndefined(v)),
+      z.coerce
+        .number({ invalid_type_error: API_PORT_MESSAGE })
+        .int(API_PORT_MESSAGE)
+        .min(0, API_PORT_MESSAGE)
+        .max(65535, API_PORT_MESSAGE)
+        .nullable()
+        .default(8003),
+    ),
     MASTER_KEY: secret,
     APP_SECRET: secret,
     LITELLM_PROXY_URL: z.preprocess(emptyToUndefined, httpUrl.default("http://localhost:8002")),
@@ -123,6 +137,13 @@ const schema = z
     REMIX_DEV_ORIGIN: z.preprocess(emptyToUndefined, z.string().optional()),
   })
   .superRefine((env, ctx) => {
+    if (env.API_PORT === env.PORT) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["API_PORT"],
+        message: `must differ from PORT (both are ${env.PORT}); /api already answers on PORT, so set API_PORT to another port or to off`,
+      });
+    }
     if (env.NODE_ENV !== "production") return;
     const required: Array<["MASTER_KEY" | "APP_SECRET" | "LITELLM_MASTER_KEY", string]> = [
       ["MASTER_KEY", "the admin key for the admin panel and the API"],

@@ -17,6 +17,7 @@ import {
   type PortalLinkRow,
 } from "../../db/queries/portal.ts";
 import { findTeamById, keysOfTeam, modelGroupsOfTeams } from "../../db/queries/teams.ts";
+import { throttleWrongAttempts, type FailureLog } from "~/auth/throttle.server";
 import { decryptSecret } from "~/lib/crypto.server";
 import { db, transaction } from "~/lib/db.server";
 import { env } from "~/lib/env.server";
@@ -35,8 +36,8 @@ import { getRecentRequests, getTeamDailyUsage, getTeamUsage, type TeamUsage } fr
  * - Admins make **portal links** for a team (expiring, revocable, audited); the URL carries a random
  *   token shown once, only its sha256 is stored.
  * - Customers sign in with the team's **virtual key** (matched by sha256 against the team's live
- *   key, compared in constant time) or with a link. Failures are throttled per client address and
- *   never say whether a team exists.
+ *   key, compared in constant time) or with a link. The right key or link always gets in; wrong ones
+ *   are throttled per client address (app/auth/throttle.server.ts) and never say whether a team exists.
  * - A **portal session** is a random token in an httpOnly cookie scoped to /portal; the database
  *   keeps its sha256. It is checked on every request: it ends when the key it was opened with is
  *   no longer the team's live key (rotated, revoked), the link is revoked or expires, or the team
@@ -46,8 +47,8 @@ import { getRecentRequests, getTeamDailyUsage, getTeamUsage, type TeamUsage } fr
 
 // ── settings ────────────────────────────────────────────────────────────────────────────────────
 
-/** Failed portal sign-ins allowed per client address within the window. */
-export const PORTAL_THROTTLE = { windowMinutes: 15, perClient: 10 } as const;
+/** Wrong portal keys and links are throttled per client address by the same rule as the admin sign-in. */
+export { THROTTLE as PORTAL_THROTTLE } from "~/auth/throttle.server";
 export const PORTAL_COOKIE = "saas_portal";
 export const PORTAL_LINK_PREFIX = "slp_";
 const LINK_TOKEN_PATTERN = /^slp_[A-Za-z0-9_-]{43}$/;
@@ -184,21 +185,14 @@ export const portalKeySignInSchema = z.object({
 
 export type PortalSignIn = { token: string; expiresAt: Date; teamId: string };
 
-async function assertNotThrottled(clientAddress: string, now: Date): Promise<void> {
-  const windowMs = PORTAL_THROTTLE.windowMinutes * 60_000;
-  const failures = await recentPortalFailures(db(), clientAddress, new Date(now.getTime() - windowMs));
-  if (failures.length < PORTAL_THROTTLE.perClient) return;
-  const unlockAt = new Date(failures[failures.length - PORTAL_THROTTLE.perClient].getTime() + windowMs);
-  const seconds = Math.max(1, Math.ceil((unlockAt.getTime() - now.getTime()) / 1000));
-  const minutes = Math.ceil(seconds / 60);
-  throw new AppError("TOO_MANY_REQUESTS", `Too many failed sign-ins from your network address. Wait ${minutes} minute${minutes === 1 ? "" : "s"} and try again.`, {
-    retryAfterSeconds: seconds,
-  });
-}
-
-async function recordFailure(clientAddress: string, now: Date, reason: string) {
-  await insertPortalSignInFailure(db(), { id: randomUUID(), clientAddress, at: now });
-  logger().info({ clientAddress, reason }, "portal sign-in refused");
+function failureLog(clientAddress: string, reason: () => string): FailureLog {
+  return {
+    recent: (since) => recentPortalFailures(db(), clientAddress, since),
+    record: async (at) => {
+      await insertPortalSignInFailure(db(), { id: randomUUID(), clientAddress, at });
+      logger().info({ clientAddress, reason: reason() }, "portal sign-in refused");
+    },
+  };
 }
 
 async function openSession(values: { teamId: string; keyHash?: string; linkId?: string; expiresAt: Date }, now: Date): Promise<PortalSignIn> {
@@ -213,31 +207,37 @@ function sessionTtlMs(): number {
   return env().SESSION_TTL_HOURS * 3_600_000;
 }
 
-/** Signs a customer in with the team's virtual key (its live key). Throttled per client address. */
+/** Signs a customer in with the team's virtual key (its live key). The right key always gets in; wrong ones are throttled per client address. */
 export async function signInWithVirtualKey(input: unknown, clientAddress: string, now = new Date()): Promise<PortalSignIn> {
-  await assertNotThrottled(clientAddress, now);
   const { key } = parseInput(portalKeySignInSchema, input);
   const keyHash = sha256(key);
+  let reason = "unknown key";
   // Looked up by its sha256 (an index lookup leaks nothing about the key), then compared in constant time.
-  const found = await findLiveKeyByHash(db(), keyHash);
-  if (!found || !digestsEqual(found.keyHash, keyHash) || found.teamStatus !== "active") {
-    await recordFailure(clientAddress, now, found ? `team ${found.teamStatus}` : "unknown key");
-    throw new AppError("UNAUTHORIZED", WRONG_KEY_MESSAGE, { fieldErrors: { key: ["That key does not open a portal"] } });
-  }
+  const found = await throttleWrongAttempts(failureLog(clientAddress, () => reason), { clientAddress, audience: "portal" }, async () => {
+    const live = await findLiveKeyByHash(db(), keyHash);
+    if (!live || !digestsEqual(live.keyHash, keyHash) || live.teamStatus !== "active") {
+      if (live) reason = `team ${live.teamStatus}`;
+      throw new AppError("UNAUTHORIZED", WRONG_KEY_MESSAGE, { fieldErrors: { key: ["That key does not open a portal"] } });
+    }
+    return live;
+  }, now);
   const session = await openSession({ teamId: found.teamId, keyHash, expiresAt: new Date(now.getTime() + sessionTtlMs()) }, now);
   await recordAudit(db(), { userId: `portal:${found.teamId}`, via: "web" }, "portal.sign-in", found.teamId, { method: "virtual-key", client_address: clientAddress });
   return session;
 }
 
-/** Signs a customer in with a portal link's token. Unknown, expired and revoked links are refused alike. */
+/** Signs a customer in with a portal link's token. Unknown, expired and revoked links are refused alike; a good link always gets in. */
 export async function signInWithPortalLink(token: string, clientAddress: string, now = new Date()): Promise<PortalSignIn> {
-  await assertNotThrottled(clientAddress, now);
-  const link = LINK_TOKEN_PATTERN.test(token) ? await findPortalLinkByHash(db(), sha256(token)) : undefined;
-  const team = link ? await findTeamById(db(), link.teamId) : undefined;
-  if (!link || !team || !digestsEqual(link.tokenHash, sha256(token)) || link.revokedAt || link.expiresAt <= now || team.status !== "active") {
-    await recordFailure(clientAddress, now, link ? `link ${link.revokedAt ? "revoked" : link.expiresAt <= now ? "expired" : "team not active"}` : "unknown link");
-    throw new AppError("UNAUTHORIZED", BAD_LINK_MESSAGE);
-  }
+  let reason = "unknown link";
+  const link = await throttleWrongAttempts(failureLog(clientAddress, () => reason), { clientAddress, audience: "portal" }, async () => {
+    const found = LINK_TOKEN_PATTERN.test(token) ? await findPortalLinkByHash(db(), sha256(token)) : undefined;
+    const team = found ? await findTeamById(db(), found.teamId) : undefined;
+    if (!found || !team || !digestsEqual(found.tokenHash, sha256(token)) || found.revokedAt || found.expiresAt <= now || team.status !== "active") {
+      if (found) reason = `link ${found.revokedAt ? "revoked" : found.expiresAt <= now ? "expired" : "team not active"}`;
+      throw new AppError("UNAUTHORIZED", BAD_LINK_MESSAGE);
+    }
+    return found;
+  }, now);
   const expiresAt = new Date(Math.min(now.getTime() + sessionTtlMs(), link.expiresAt.getTime()));
   const session = await openSession({ teamId: link.teamId, linkId: link.id, expiresAt }, now);
   await transaction(async ({ tx }) => {

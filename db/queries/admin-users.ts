@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Db } from "./types.ts";
 import { adminUsers, signInAttempts, type AdminRole } from "../schema/index.ts";
 
@@ -72,19 +72,24 @@ export async function insertSignInAttempt(
   await db.insert(signInAttempts).values({ ...values, succeeded: values.succeeded ? "yes" : "no" });
 }
 
-/** Failed attempts for an account since its last success, within the window; oldest first. */
-export async function recentFailuresForAccount(db: Db, account: string, since: Date): Promise<Date[]> {
+/**
+ * Failed attempts for one account from one client address within the window, since that account's
+ * last success from that address, not cleared; oldest first.
+ */
+export async function recentFailuresForAccountFromClient(db: Db, account: string, clientAddress: string, since: Date): Promise<Date[]> {
   const lastSuccess = db
     .select({ at: sql`max(${signInAttempts.at})` })
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.account, account), eq(signInAttempts.succeeded, "yes")));
+    .where(and(eq(signInAttempts.account, account), eq(signInAttempts.clientAddress, clientAddress), eq(signInAttempts.succeeded, "yes")));
   const rows = await db
     .select({ at: signInAttempts.at })
     .from(signInAttempts)
     .where(
       and(
         eq(signInAttempts.account, account),
+        eq(signInAttempts.clientAddress, clientAddress),
         eq(signInAttempts.succeeded, "no"),
+        isNull(signInAttempts.clearedAt),
         gt(signInAttempts.at, since),
         sql`${signInAttempts.at} > coalesce((${lastSuccess}), '-infinity'::timestamptz)`,
       ),
@@ -93,12 +98,46 @@ export async function recentFailuresForAccount(db: Db, account: string, since: D
   return rows.map((r) => r.at);
 }
 
-/** Failed attempts from one client address within the window, whatever the account; oldest first. */
+/** Failed attempts from one client address within the window, whatever the account, not cleared; oldest first. */
 export async function recentFailuresForClient(db: Db, clientAddress: string, since: Date): Promise<Date[]> {
   const rows = await db
     .select({ at: signInAttempts.at })
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.clientAddress, clientAddress), eq(signInAttempts.succeeded, "no"), gt(signInAttempts.at, since)))
+    .where(
+      and(eq(signInAttempts.clientAddress, clientAddress), eq(signInAttempts.succeeded, "no"), isNull(signInAttempts.clearedAt), gt(signInAttempts.at, since)),
+    )
     .orderBy(asc(signInAttempts.at));
   return rows.map((r) => r.at);
+}
+
+/** Marks failed attempts as cleared (filtered by address and/or account; all when neither is given); they stay for audit. Returns how many. */
+export async function clearSignInFailures(db: Db, filter: { clientAddress?: string; account?: string }, at: Date): Promise<number> {
+  const rows = await db
+    .update(signInAttempts)
+    .set({ clearedAt: at })
+    .where(
+      and(
+        eq(signInAttempts.succeeded, "no"),
+        isNull(signInAttempts.clearedAt),
+        filter.clientAddress === undefined ? undefined : eq(signInAttempts.clientAddress, filter.clientAddress),
+        filter.account === undefined ? undefined : eq(signInAttempts.account, filter.account),
+      ),
+    )
+    .returning({ id: signInAttempts.id });
+  return rows.length;
+}
+
+/** Addresses with failed attempts since `since` (not cleared): how many, the latest, and the accounts tried. */
+export async function signInFailuresByClient(db: Db, since: Date) {
+  return db
+    .select({
+      clientAddress: signInAttempts.clientAddress,
+      failures: count(),
+      lastAt: sql<Date>`max(${signInAttempts.at})`.mapWith(signInAttempts.at),
+      accounts: sql<string[]>`array_agg(distinct ${signInAttempts.account})`,
+    })
+    .from(signInAttempts)
+    .where(and(eq(signInAttempts.succeeded, "no"), isNull(signInAttempts.clearedAt), gt(signInAttempts.at, since)))
+    .groupBy(signInAttempts.clientAddress)
+    .orderBy(desc(count()));
 }

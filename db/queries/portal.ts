@@ -117,9 +117,29 @@ export async function recentPortalFailures(db: Db, clientAddress: string, since:
   const rows = await db
     .select({ at: portalSignInFailures.at })
     .from(portalSignInFailures)
-    .where(and(eq(portalSignInFailures.clientAddress, clientAddress), gt(portalSignInFailures.at, since)))
+    .where(and(eq(portalSignInFailures.clientAddress, clientAddress), gt(portalSignInFailures.at, since), isNull(portalSignInFailures.clearedAt)))
     .orderBy(asc(portalSignInFailures.at));
   return rows.map((r) => r.at);
+}
+
+/** Marks failed portal sign-ins as cleared (one address, or all when none is given); they stay for audit. Returns how many. */
+export async function clearPortalSignInFailures(db: Db, filter: { clientAddress?: string }, at: Date): Promise<number> {
+  const rows = await db
+    .update(portalSignInFailures)
+    .set({ clearedAt: at })
+    .where(and(isNull(portalSignInFailures.clearedAt), filter.clientAddress === undefined ? undefined : eq(portalSignInFailures.clientAddress, filter.clientAddress)))
+    .returning({ id: portalSignInFailures.id });
+  return rows.length;
+}
+
+/** Addresses with failed portal sign-ins since `since` (not cleared): how many and the latest. */
+export async function portalFailuresByClient(db: Db, since: Date) {
+  return db
+    .select({ clientAddress: portalSignInFailures.clientAddress, failures: count(), lastAt: sql<Date>`max(${portalSignInFailures.at})`.mapWith(portalSignInFailures.at) })
+    .from(portalSignInFailures)
+    .where(and(gt(portalSignInFailures.at, since), isNull(portalSignInFailures.clearedAt)))
+    .groupBy(portalSignInFailures.clientAddress)
+    .orderBy(desc(count()));
 }
 
 export async function countPortalSessionsOfTeam(db: Db, teamId: string): Promise<number> {
