@@ -73,6 +73,8 @@ test("an endpoint gets a signed event when a team crosses 80 %, the log shows th
     await signInAs(page, "master-key");
     await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Webhooks" }).click();
     await expect(page.getByRole("heading", { name: "Webhooks", level: 1 })).toBeVisible();
+    // The test server runs with WEBHOOK_ALLOW_PRIVATE=true (this receiver is on loopback), and the page says so.
+    await expect(page.getByTestId("webhook-targets")).toContainText("This install allows private targets (WEBHOOK_ALLOW_PRIVATE=true)");
 
     await test.step("add the endpoint: its secret is shown once", async () => {
       const form = page.getByRole("form", { name: "Add a webhook endpoint" });

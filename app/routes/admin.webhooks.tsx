@@ -8,7 +8,15 @@ import { Alert, Button, Card, Chip, Field, PageHeader, StatusBadge } from "~/com
 import { isAppError, type FieldErrors } from "~/lib/errors";
 import { setFlash } from "~/lib/flash.server";
 import { can } from "~/services/actor.server";
-import { createWebhookEndpoint, deleteWebhookEndpoint, listWebhookDeliveries, listWebhookEndpoints, replayDelivery, WEBHOOK_EVENTS } from "~/services/webhooks.server";
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  listWebhookDeliveries,
+  listWebhookEndpoints,
+  privateTargetsAllowed,
+  replayDelivery,
+  WEBHOOK_EVENTS,
+} from "~/services/webhooks.server";
 
 export const meta: MetaFunction = () => [{ title: "Webhooks · SaaS LiteLLM" }];
 
@@ -16,7 +24,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
   const endpoints = await listWebhookEndpoints(actor);
   const withDeliveries = await Promise.all(endpoints.map(async (e) => ({ ...e, deliveries: await listWebhookDeliveries(actor, { id: e.id, limit: 20 }) })));
-  return json({ endpoints: withDeliveries, events: [...WEBHOOK_EVENTS], canWrite: can(actor, "admin") }, { headers });
+  return json({ endpoints: withDeliveries, events: [...WEBHOOK_EVENTS], canWrite: can(actor, "admin"), allowPrivate: privateTargetsAllowed() }, { headers });
 }
 
 type ActionData = {
@@ -58,7 +66,7 @@ export async function action({ request }: ActionFunctionArgs) {
 const tone = (status: string) => (status === "delivered" ? "ok" : status === "pending" ? "warn" : "bad");
 
 export default function Webhooks() {
-  const { endpoints, events, canWrite } = useLoaderData<typeof loader>();
+  const { endpoints, events, canWrite, allowPrivate } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const createErrors = data?.intent === "create-endpoint" && !data.created ? data : undefined;
@@ -87,6 +95,21 @@ export default function Webhooks() {
                 </div>
               ) : null}
               <input type="hidden" name="intent" value="create-endpoint" />
+              <p className="text-sm text-slate-600 sm:col-span-2" data-testid="webhook-targets">
+                {allowPrivate ? (
+                  <>
+                    This install allows private targets (<code>WEBHOOK_ALLOW_PRIVATE=true</code>): endpoints may be on loopback, private or
+                    link-local addresses, inside your network. Redirects are not followed.
+                  </>
+                ) : (
+                  <>
+                    Endpoints must be public: URLs that lead to loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local or cloud
+                    metadata (169.254.169.254), carrier-grade NAT, multicast or unspecified addresses are refused, here and again at every
+                    delivery, on the address the name resolves to then. Redirects are not followed. The operator can allow private targets with{" "}
+                    <code>WEBHOOK_ALLOW_PRIVATE=true</code>.
+                  </>
+                )}
+              </p>
               <Field label="URL" name="url" type="url" required placeholder="https://example.com/hooks/budget" defaultValue={createErrors?.values?.url} errors={createErrors?.fieldErrors?.url} />
               <Field label="Description" name="description" defaultValue={createErrors?.values?.description} errors={createErrors?.fieldErrors?.description} />
               <fieldset className="sm:col-span-2">

@@ -97,6 +97,11 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
 }
 
+/** Whether the operator lets webhooks reach private targets (WEBHOOK_ALLOW_PRIVATE), for the Webhooks page. */
+export function privateTargetsAllowed(): boolean {
+  return env().WEBHOOK_ALLOW_PRIVATE;
+}
+
 /**
  * Refuses a URL that leads inside the operator's network (loopback, private, link-local, metadata,
  * …; the name resolved now), naming the url field and the fix. Deliveries check again when they connect.
