@@ -62,7 +62,7 @@ describe("the seed's curl commands, verbatim, on the API port", () => {
     for (const [from, to] of Object.entries(values)) line = line.replaceAll(from, to);
     // Only output options are added; the request is the seed's. HOME is empty so no ~/.curlrc adds anything.
     const { stdout } = await execFileAsync("bash", ["-c", `${line} -sS -w '\\n%{http_code}'`], {
-      env: { PATH: process.env.PATH, HOME: home, MASTER_KEY: SEED_MASTER_KEY },
+      env: { PATH: process.env.PATH, HOME: home, NODE_ENV: "test", MASTER_KEY: SEED_MASTER_KEY },
     });
     const cut = stdout.lastIndexOf("\n");
     const text = stdout.slice(0, cut);
