@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,7 +15,7 @@ import { startWorker, waitFor, type WorkerProcess } from "./worker-process.ts";
  * environment. What changes: 8003 becomes this web process's API_PORT, `{team_id}` / `{org_id}` the
  * objects made here; in the two LiteLLM calls (8002) the double's URL, its master key, the team's real
  * virtual key, and a real message for the seed's `[...]`. The seed's plain `GET /api/…` + `Headers:`
- * listings are sent the same way.
+ * listings are sent the same way. Where curl is not installed, fetch sends what curl would (curlRequest).
  */
 const execFileAsync = promisify(execFile);
 const SEED = readFileSync(path.resolve(import.meta.dirname, "../docs/seed/INTEGRATION_FLOW.md"), "utf8");
@@ -43,6 +43,46 @@ function seedCommands(markdown: string): string[] {
   return commands;
 }
 
+/** bash's words of `command`: '…' kept as is, "…" and bare words with $NAME from `env`, `\`+newline a space. */
+function shellWords(command: string, env: Record<string, string>): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  const expand = (text: string) => text.replace(/\$(\w+)/g, (_, name: string) => env[name] ?? "");
+  for (const [, single, double, bare, space] of command.replace(/\\\n/g, " ").matchAll(/'([^']*)'|"((?:[^"\\]|\\.)*)"|([^\s'"]+)|(\s+)/g)) {
+    if (space !== undefined) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? "") + (single ?? expand((double ?? bare).replace(/\\(.)/g, "$1")));
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** The request curl sends for a `curl [-X M] URL [-H "N: V"]… [-d BODY]` command: POST and application/x-www-form-urlencoded with -d. */
+export function curlRequest(command: string, env: Record<string, string>): { url: string; init: RequestInit & { headers: Headers } } {
+  const [program, ...args] = shellWords(command, env);
+  if (program !== "curl") throw new Error(`not a curl command: ${command}`);
+  const headers = new Headers({ "User-Agent": "curl/8", Accept: "*/*" });
+  let method: string | undefined;
+  let body: string | undefined;
+  let url: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "-X") method = args[++i];
+    else if (arg === "-H") {
+      const header = args[++i];
+      headers.set(header.slice(0, header.indexOf(":")).trim(), header.slice(header.indexOf(":") + 1).trim());
+    } else if (arg === "-d") body = args[++i];
+    else if (arg.startsWith("-")) throw new Error(`curlRequest does not know curl's ${arg}`);
+    else url = arg;
+  }
+  if (!url) throw new Error(`no URL in ${command}`);
+  if (body !== undefined && !headers.has("content-type")) headers.set("Content-Type", "application/x-www-form-urlencoded");
+  return { url, init: { method: method ?? (body !== undefined ? "POST" : "GET"), headers, body } };
+}
+
+const HAVE_CURL = spawnSync("curl", ["--version"]).status === 0;
+
 type Answer = { status: number; body: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe("the seed's curl commands, verbatim, on the API port", () => {
@@ -60,6 +100,12 @@ describe("the seed's curl commands, verbatim, on the API port", () => {
   async function run(command: string, values: Record<string, string>): Promise<Answer> {
     let line = command.replaceAll("http://localhost:8003/", `http://localhost:${new URL(web.apiUrl).port}/`);
     for (const [from, to] of Object.entries(values)) line = line.replaceAll(from, to);
+    if (!HAVE_CURL) {
+      const { url, init } = curlRequest(line, { MASTER_KEY: SEED_MASTER_KEY });
+      const response = await fetch(url, init);
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    }
     // Only output options are added; the request is the seed's. HOME is empty so no ~/.curlrc adds anything.
     const { stdout } = await execFileAsync("bash", ["-c", `${line} -sS -w '\\n%{http_code}'`], {
       env: { PATH: process.env.PATH, HOME: home, NODE_ENV: "test", MASTER_KEY: SEED_MASTER_KEY },
@@ -81,6 +127,18 @@ describe("the seed's curl commands, verbatim, on the API port", () => {
       "GET http://localhost:8003/api/teams/{team_id}/usage",
       "GET http://localhost:8003/api/teams",
     ]);
+  });
+
+  it("knows what curl sends for them where curl is missing: -d means POST, labelled application/x-www-form-urlencoded", () => {
+    const addCredits = seedCommands(SEED)[4];
+    const { url, init } = curlRequest(addCredits, { MASTER_KEY: "k" });
+    expect(url).toBe("http://localhost:8003/api/credits/teams/{team_id}/add");
+    expect(init.method).toBe("POST");
+    expect(Object.fromEntries(init.headers)).toEqual({ "user-agent": "curl/8", accept: "*/*", "x-admin-key": "k", "content-type": "application/x-www-form-urlencoded" });
+    expect(init.body).toBe('{"amount": 100.0, "reason": "Monthly allocation"}');
+    const createOrg = curlRequest(seedCommands(SEED)[0], {});
+    expect(createOrg.init.headers.get("content-type")).toBe("application/json");
+    expect(createOrg.init.body).toBe('{"name": "Acme Corp", "litellm_organization_id": "acme"}');
   });
 
   it("answers each of them as the seed says, the credit top-up without a Content-Type included", async () => {
