@@ -6,9 +6,10 @@
  * 4. on Ctrl-C or SIGTERM stops the children, then Postgres, and exits.
  */
 import path from "node:path";
-import type { EmbeddedDatabase } from "../db/embedded-postgres.ts";
+import { isPortFree, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
 import { exitOnConfigError, loadDotEnv, parseEnv, rawEnv, type Env } from "~/lib/env.server";
 import { createSupervisor, spawnWebAndWorker, startLocalPostgres, stopPostgres, waitForOk } from "./local-stack.ts";
+import { listenProblem } from "./listeners.ts";
 import { loadOrCreateLocalSecrets } from "./local-secrets.ts";
 import { migrateAll } from "./migrate.ts";
 
@@ -44,6 +45,10 @@ try {
       say(`generated local secrets in ${file} (readable by you only)`);
       if (!settings.MASTER_KEY) say(`your MASTER_KEY is: ${secrets.MASTER_KEY}   (shown once; it stays in ${file})`);
     }
+  }
+
+  if (settings.API_PORT && !(await isPortFree(settings.API_PORT, settings.HOST))) {
+    throw new Error(listenProblem("API_PORT", settings.API_PORT, { code: "EADDRINUSE" } as NodeJS.ErrnoException));
   }
 
   let databaseUrl = settings.DATABASE_URL;

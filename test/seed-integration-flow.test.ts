@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../db/embedded-postgres.ts";
 import { liteLLMDouble } from "./factories.ts";
 import { TEST_LITELLM_MASTER_KEY } from "./setup-db.ts";
 import { startWeb, type WebProcess } from "./web-process.ts";
@@ -217,6 +218,17 @@ describe("the seed's curl commands, verbatim, on the API port", () => {
     await expect(startWeb({ API_PORT: taken })).rejects.toThrow(
       `API_PORT ${taken} is already in use. Stop whatever listens there, or set API_PORT to a free port (for example API_PORT=8004), or API_PORT=off to serve the API on PORT only.`,
     );
+    // npm start says so before it starts anything.
+    const start = await execFileAsync(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+      env: { ...process.env, PORT: String(await freePort()), API_PORT: taken, DATABASE_URL: "postgres://u:p@127.0.0.1:9/x" },
+    }).then(
+      () => ({ code: 0, stdout: "" }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(start.code).toBe(1);
+    expect(start.stdout).toContain(`could not start: API_PORT ${taken} is already in use. Stop whatever listens there, or set API_PORT to a free port`);
+    expect(start.stdout).not.toContain("applying migrations");
+
     const off = await startWeb({ MASTER_KEY: SEED_MASTER_KEY, API_PORT: "off" });
     try {
       expect((await fetch(`${off.url}/api/me`, { headers: { "X-Admin-Key": SEED_MASTER_KEY } })).status).toBe(200);
