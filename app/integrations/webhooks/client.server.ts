@@ -23,9 +23,9 @@ class RefusedTargetError extends Error {
 }
 
 /** Why the addresses a name resolved to are refused, or null. All must pass: any could be the one connected to. */
-function refusedAddresses(hostname: string, addresses: LookupAddress[]): string | null {
+function refusedAddresses(hostname: string, addresses: LookupAddress[], refuse: (address: string) => string | null = refusedAddress): string | null {
   for (const { address } of addresses) {
-    const what = refusedAddress(address);
+    const what = refuse(address);
     if (what) return `${hostname} resolves to ${address}, ${what}`;
   }
   return null;
@@ -65,19 +65,23 @@ export async function checkWebhookTarget(url: string, options: { allowPrivate: b
   return reason ? { reason, kind: "refused" } : null;
 }
 
-/** A `lookup` for node:net that refuses private answers and hands the connection the checked addresses. */
-function checkedLookup(
-  hostname: string,
-  options: LookupOptions,
-  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, "");
-    const reason = refusedAddresses(hostname, addresses);
-    if (reason) return callback(new RefusedTargetError(reason), "");
-    if (options.all) return callback(null, addresses);
-    callback(null, addresses[0]!.address, addresses[0]!.family);
-  });
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `lookup` for node:net that resolves the name once, refuses it when `refuse` objects to any
+ * address, and hands the connection exactly the addresses it checked (one, or all of them when
+ * net asks for all to try them in turn).
+ */
+export function checkedLookup(refuse: (address: string) => string | null) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, "");
+      const reason = refusedAddresses(hostname, addresses, refuse);
+      if (reason) return callback(new RefusedTargetError(reason), "");
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
 }
 
 export type PostResult = {
@@ -100,7 +104,7 @@ export function postWebhook(
   const limit = options.responseLimit;
   if (!options.allowPrivate) {
     // node:net connects to a literal address without calling `lookup`: check it here. Names,
-    // localhost included, are checked by checkedLookup on the addresses the connection will use.
+    // localhost included, are checked by checkedLookup on the addresses the connection then uses.
     const literal = literalAddress(target.hostname);
     const what = literal ? refusedAddress(literal) : null;
     if (what) return Promise.resolve({ status: null, response: refusalMessage(`${literal} is ${what}`), refused: true });
@@ -125,7 +129,7 @@ export function postWebhook(
         headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
         // A fresh connection every time: a pooled one could have been opened to another address.
         agent: false,
-        lookup: options.allowPrivate ? undefined : checkedLookup,
+        lookup: options.allowPrivate ? undefined : checkedLookup(refusedAddress),
         signal: AbortSignal.timeout(options.timeoutMs),
       },
       (response) => {

@@ -26,7 +26,7 @@ export const webhooksRouter = router({
         path: "/api/webhooks",
         tags,
         summary: "Add a webhook endpoint; the response holds its signing secret, shown this once",
-        description: "Body `{\"url\": \"https://example.com/hooks\", \"description\": \"…\", \"events\": [\"budget.threshold_crossed\", \"budget.threshold_resolved\"]}`. docs/webhooks.md explains the signature.",
+        description: "Body `{\"url\": \"https://example.com/hooks\", \"description\": \"…\", \"events\": [\"budget.threshold_crossed\", \"budget.threshold_resolved\"]}`. A URL that leads inside the operator's network (loopback, private, link-local, cloud metadata, …) is refused with a 400 on `url` unless WEBHOOK_ALLOW_PRIVATE=true. docs/webhooks.md explains the targets and the signature.",
       },
     })
     .input(createEndpointSchema)
