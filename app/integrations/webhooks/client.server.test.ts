@@ -1,7 +1,7 @@
 import http, { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkedLookup } from "./client.server.ts";
+import { checkedLookup, postWebhook } from "./client.server.ts";
 
 /**
  * The lookup deliveries connect through: the connection goes to an address the check saw, in both
@@ -55,5 +55,36 @@ describe("checkedLookup", () => {
     const error = await get(lookup, true).catch((e: Error) => e);
     expect(error).toMatchObject({ name: "RefusedTargetError", message: "localhost resolves to 127.0.0.1, a loopback address" });
     expect(hits).toBe(before);
+  });
+});
+
+/** One POST's outcome as the delivery log shows it: the status and the start of the body, or why there was none. */
+describe("postWebhook", () => {
+  let server: Server;
+  let base = "";
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      if (req.url === "/silent") return; // never answers
+      if (req.url === "/stalls") return void res.writeHead(200).write("received, then"); // status, then nothing
+      res.writeHead(500).end("x".repeat(10_000));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+
+  const post = (path: string) => postWebhook(`${base}${path}`, { "content-type": "application/json" }, "{}", { allowPrivate: true, timeoutMs: 300, responseLimit: 2048 });
+
+  it("says there was no response within the timeout", async () => {
+    expect(await post("/silent")).toEqual({ status: null, response: "No response within 0.3 s", refused: false });
+  });
+
+  it("keeps the status when the body stalls after it, with what arrived", async () => {
+    expect(await post("/stalls")).toEqual({ status: 200, response: "received, then", refused: false });
+  });
+
+  it("keeps the first 2 KB of a long answer", async () => {
+    expect(await post("/long")).toEqual({ status: 500, response: "x".repeat(2048), refused: false });
   });
 });

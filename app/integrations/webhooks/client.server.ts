@@ -112,6 +112,9 @@ export function postWebhook(
   const send = target.protocol === "https:" ? https.request : http.request;
   return new Promise((resolve) => {
     let settled = false;
+    // Once the status line came, a body cut short (timeout, reset) keeps the status and what arrived.
+    let status: number | null = null;
+    let text = "";
     const settle = (result: PostResult) => {
       if (settled) return;
       settled = true;
@@ -119,6 +122,7 @@ export function postWebhook(
     };
     const failed = (error: Error & { code?: string }) => {
       if (error instanceof RefusedTargetError) return settle({ status: null, response: refusalMessage(error.message), refused: true });
+      if (status !== null) return settle({ status, response: text, refused: false });
       const timedOut = error.name === "AbortError" || error.name === "TimeoutError";
       settle({ status: null, response: timedOut ? `No response within ${options.timeoutMs / 1000} s` : `${error.message}${error.code && !error.message.includes(error.code) ? ` (${error.code})` : ""}`, refused: false });
     };
@@ -133,7 +137,7 @@ export function postWebhook(
         signal: AbortSignal.timeout(options.timeoutMs),
       },
       (response) => {
-        const status = response.statusCode ?? null;
+        status = response.statusCode ?? null;
         if (status !== null && status >= 300 && status < 400) {
           const location = response.headers.location;
           response.resume();
@@ -143,7 +147,6 @@ export function postWebhook(
             refused: false,
           });
         }
-        let text = "";
         response.setEncoding("utf8");
         response.on("data", (chunk: string) => {
           text += chunk;
@@ -153,7 +156,6 @@ export function postWebhook(
           }
         });
         response.on("end", () => settle({ status, response: text, refused: false }));
-        // The status came: a body cut short (timeout, reset) keeps what arrived.
         response.on("error", () => settle({ status, response: text, refused: false }));
         response.on("close", () => settle({ status, response: text, refused: false }));
       },
