@@ -2,6 +2,7 @@ import type PgBoss from "pg-boss";
 import { jobs, type JobName } from "~/jobs/definitions";
 import { logger, withRequestId } from "~/lib/logger.server";
 import { metrics } from "~/lib/metrics.server";
+import { noteLiteLLMFailure } from "~/services/litellm-notice.server";
 
 /** What the runner needs of pg-boss: settling one job. */
 export type JobSettler = Pick<PgBoss, "complete" | "fail">;
@@ -58,7 +59,9 @@ async function attempt(name: JobName, job: PgBoss.Job<unknown>, handle: (payload
     await handle(parsed.data);
     return undefined;
   } catch (error) {
-    logger().error({ err: error, job: name, jobId: job.id }, "job failed");
+    // LiteLLM unconfigured or unreachable is said once for all jobs (litellm-notice), not per job.
+    if (noteLiteLLMFailure(error)) logger().debug({ err: error, job: name, jobId: job.id }, "job failed: LiteLLM is not usable");
+    else logger().error({ err: error, job: name, jobId: job.id }, "job failed");
     return error ?? new Error("the handler threw without an error");
   }
 }

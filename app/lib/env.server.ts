@@ -89,6 +89,11 @@ const schema = z
         .enum(LOG_LEVELS, { errorMap: () => ({ message: `must be one of ${LOG_LEVELS.join(", ")}` }) })
         .default("info"),
     ),
+    // auto: human-readable lines on a terminal, JSON lines otherwise (docs/operations.md, Log formats).
+    LOG_FORMAT: z.preprocess(
+      (v) => (typeof v === "string" ? emptyToUndefined(v.toLowerCase()) : v),
+      z.enum(["auto", "json", "pretty"], { errorMap: () => ({ message: "must be auto, json or pretty" }) }).default("auto"),
+    ),
     SESSION_TTL_HOURS: z.preprocess(
       emptyToUndefined,
       z.coerce

@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import pino, { type DestinationStream, type Logger } from "pino";
-import { parseEnv, rawEnv } from "./env.server.ts";
+import pinoPretty from "pino-pretty";
+import { parseEnv, rawEnv, type Env } from "./env.server.ts";
 
 /**
- * Structured JSON logs. Every line written while handling a request carries its request id
+ * Structured logs: JSON lines, or human-readable lines on a terminal (LOG_FORMAT). Every line written while handling a request carries its request id
  * (taken from AsyncLocalStorage), and no line may carry a secret: known secret fields are
  * redacted by path, and anything that looks like a LiteLLM key (`sk-...`) or an admin API token (`sla_...`) is
  * masked wherever it appears.
@@ -87,7 +88,20 @@ function maskDeep(value: unknown, depth = 0): unknown {
   return value;
 }
 
-export function createLogger(options: { level?: string; name: string; destination?: DestinationStream }): Logger {
+export type LogFormat = Env["LOG_FORMAT"];
+
+/** Human-readable lines with LOG_FORMAT=pretty, or with auto (the default) when stdout is a terminal. */
+export function writesPretty(format: LogFormat, stdoutIsTTY: boolean): boolean {
+  return format === "pretty" || (format === "auto" && stdoutIsTTY);
+}
+
+/** One line per entry: `[23:10:02] WARN (worker): message {fields}`, stack traces below errors. */
+function prettyStream(): DestinationStream {
+  return pinoPretty({ sync: true, singleLine: true, translateTime: "SYS:HH:MM:ss", ignore: "pid,hostname,service" });
+}
+
+export function createLogger(options: { level?: string; name: string; destination?: DestinationStream; format?: LogFormat }): Logger {
+  const destination = options.destination ?? (writesPretty(options.format ?? configured().LOG_FORMAT, process.stdout.isTTY === true) ? prettyStream() : undefined);
   return pino(
     {
       name: options.name,
@@ -115,21 +129,21 @@ export function createLogger(options: { level?: string; name: string; destinatio
         },
       },
     },
-    options.destination,
+    destination,
   );
 }
 
-function configuredLevel(): string {
+function configured(): Pick<Env, "LOG_LEVEL" | "LOG_FORMAT"> {
   try {
-    return parseEnv(rawEnv()).LOG_LEVEL;
+    return parseEnv(rawEnv());
   } catch {
-    return "info"; // a bad setting is reported by env() at start; logging must still work meanwhile
+    return { LOG_LEVEL: "info", LOG_FORMAT: "auto" }; // a bad setting is reported by env() at start; logging must still work meanwhile
   }
 }
 
 /** The process-wide logger; the web server and the worker replace it once at start (setLogger). */
 export function logger(): Logger {
-  shared.__saasLogger ??= createLogger({ name: "saas-litellm", level: configuredLevel() });
+  shared.__saasLogger ??= createLogger({ name: "saas-litellm", level: configured().LOG_LEVEL });
   return shared.__saasLogger;
 }
 

@@ -16,6 +16,7 @@ import { money } from "~/lib/money";
 import { maxBudgetOf } from "./budget.server.ts";
 import { reverifyModelGroups } from "./model-groups.server.ts";
 import { desiredState, teamDrift } from "./team-sync.server.ts";
+import { noteLiteLLMFailure } from "./litellm-notice.server.ts";
 import { desiredModels } from "./teams.server.ts";
 
 /**
@@ -127,7 +128,9 @@ export async function reconcile(now = new Date()): Promise<ReconcileResult> {
     if (drifted.size) logger().info({ found: result.found, checked }, "reconcile found teams that differ in LiteLLM; syncing them");
   } catch (error) {
     if (!isLiteLLMError(error)) throw error;
-    logger().warn({ type: error.type, err: error.message }, "could not list LiteLLM's teams and keys; the drift check waits for the next cycle");
+    // LiteLLM unconfigured or unreachable is said once (litellm-notice); anything else every cycle.
+    const said = noteLiteLLMFailure(error);
+    logger()[said ? "debug" : "warn"]({ type: error.type, err: error.message }, "could not list LiteLLM's teams and keys; the drift check waits for the next cycle");
   }
   await reverifyModelGroups().catch((error: unknown) => logger().warn({ err: error }, "could not re-verify model groups"));
   return result;

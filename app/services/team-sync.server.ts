@@ -20,6 +20,7 @@ import { money } from "~/lib/money";
 import { logger } from "~/lib/logger.server";
 import { recordAudit, systemActor } from "./audit.server.ts";
 import { ensurePeriod, litellmMaxBudget } from "./budget.server.ts";
+import { noteLiteLLMFailure } from "./litellm-notice.server.ts";
 import { desiredModels } from "./teams.server.ts";
 
 /**
@@ -225,7 +226,8 @@ export async function syncTeam(teamId: string, reason: "change" | "retry" | "rec
     const attempts = team.syncAttempts + 1;
     const nextSyncAt = new Date(Date.now() + retryDelayMs(attempts));
     await updateTeamRow(db(), teamId, { syncState: "failing", syncError: error.message, syncAttempts: attempts, nextSyncAt });
-    logger().warn({ teamId, type: error.type, attempts, nextSyncAt }, "team sync failed; will retry");
+    // LiteLLM unconfigured or unreachable is said once (litellm-notice), not per team and retry.
+    logger()[noteLiteLLMFailure(error) ? "debug" : "warn"]({ teamId, type: error.type, attempts, nextSyncAt }, "team sync failed; will retry");
     return { state: "failing", drift };
   }
   // Done up to `version`; a change made meanwhile leaves the team pending for the next run.

@@ -6,6 +6,7 @@ import { sendJob } from "~/jobs/boss.server";
 import { db } from "~/lib/db.server";
 import { env } from "~/lib/env.server";
 import { logger, maskSecrets } from "~/lib/logger.server";
+import { litellmProblem } from "./litellm-notice.server.ts";
 import { evaluateAlertsFor, teamsWithFiringAlerts } from "./alerts.server.ts";
 
 /**
@@ -406,7 +407,8 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
     await recordIngestionFailure(db(), STATE_ID, { windowStart: state?.windowStart ?? new Date(newFrom), ranAt: now, error: message, inserted: stats.inserted }).catch((e: unknown) =>
       log.error({ err: e }, "could not record the ingestion failure"),
     );
-    log.warn({ err: error, windowStart, windowEnd, ...stats }, "usage ingestion failed; the next run reads the window again");
+    // LiteLLM unconfigured or unreachable: the worker says so once (litellm-notice), not every run.
+    log[litellmProblem(error) ? "debug" : "warn"]({ err: error, windowStart, windowEnd, ...stats }, "usage ingestion failed; the next run reads the window again");
     throw error;
   }
   if (fullCheck) lastFullCheckAt = now.getTime();

@@ -1,6 +1,9 @@
+import { noteLiteLLMWorking } from "~/services/litellm-notice.server";
 import { runScheduledIngestion } from "~/services/usage-ingestion.server";
 
 /** Pulls LiteLLM's spend logs into the usage tables when due, and sends the next run (docs/usage.md). */
 export async function handleIngestUsage(): Promise<void> {
-  await runScheduledIngestion();
+  const { ran } = await runScheduledIngestion();
+  // A run that read LiteLLM's spend logs: LiteLLM answers (said once if it had not).
+  if (ran) noteLiteLLMWorking();
 }

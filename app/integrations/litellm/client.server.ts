@@ -238,7 +238,8 @@ export class LiteLLMClient {
         return await attempt(n);
       } catch (error) {
         if (!isLiteLLMError(error) || !error.retryable || n >= this.maxAttempts) throw error;
-        logger().warn({ route, attempt: n, type: error.type, status: error.status, err: error.message }, "LiteLLM call failed; retrying");
+        // No answer at all (LiteLLM down): the worker says that once (litellm-notice), not per attempt.
+        logger()[error.status === null ? "debug" : "warn"]({ route, attempt: n, type: error.type, status: error.status, err: error.message }, "LiteLLM call failed; retrying");
         await sleep(this.backoff(n, error));
         if (beforeRetry) {
           const existing = await beforeRetry();
