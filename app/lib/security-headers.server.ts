@@ -40,8 +40,10 @@ export function contentSecurityPolicy(nonce: string, options: Pick<SecurityHeade
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${nonce}'`,
-    // Inline style attributes (recharts' SVG, React style props): allowed; inline scripts are not.
+    // Inline style attributes (recharts' SVG, React style props) are allowed; <style> elements only from
+    // this origin (style-src-elem; browsers without it fall back to style-src). Inline scripts are not.
     "style-src 'self' 'unsafe-inline'",
+    "style-src-elem 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
     `connect-src ${connect.join(" ")}`,
