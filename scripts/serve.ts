@@ -17,6 +17,7 @@ import { closeDatabase } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
 import { apiOnly, listen } from "./listeners.ts";
+import { answerClientErrors } from "./client-errors.ts";
 import { cspNonce, securityHeadersMiddleware } from "~/lib/security-headers.server";
 
 const settings = envOrExit();
@@ -100,6 +101,8 @@ app.use((error: unknown, req: express.Request, res: express.Response, _next: exp
 // API_PORT is bound first, so PORT answering /healthz means both are up.
 const server = http.createServer(app);
 const api = settings.API_PORT === null ? undefined : { port: settings.API_PORT, server: http.createServer(apiOnly(app, settings.PORT)) };
+// A URL or headers over the limit get a 431 with our error body, not a reset connection.
+for (const s of api ? [server, api.server] : [server]) answerClientErrors(s, http.maxHeaderSize);
 try {
   if (api) {
     const apiPort = await listen(api.server, { port: api.port, host: settings.HOST, variable: "API_PORT" });
