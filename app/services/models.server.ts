@@ -35,9 +35,11 @@ export async function listServedModels(actor: Actor): Promise<ServedModel[]> {
     if (!isLiteLLMError(error)) throw error;
     throw new AppError(
       "UNAVAILABLE",
-      error.type === "unauthorized"
-        ? "LiteLLM refused our master key, so its models cannot be listed. Set LITELLM_MASTER_KEY to the proxy's master key."
-        : `LiteLLM's models cannot be listed right now: ${error.message}. Check that LiteLLM runs at LITELLM_PROXY_URL.`,
+      error.type === "unauthorized" && error.status === null
+        ? "LITELLM_MASTER_KEY is not set, so LiteLLM's models cannot be listed. Set it to the proxy's master key (the same value as in LiteLLM's own configuration) and restart."
+        : error.type === "unauthorized"
+          ? "LiteLLM refused our master key, so its models cannot be listed. Set LITELLM_MASTER_KEY to the proxy's master key."
+          : `LiteLLM's models cannot be listed right now: ${error.message}. Check that LiteLLM runs at LITELLM_PROXY_URL.`,
       { cause: error, retryable: error.retryable },
     );
   }
