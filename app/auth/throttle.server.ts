@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { clearSignInFailures, signInFailuresByClient } from "../../db/queries/admin-users.ts";
 import { clearPortalSignInFailures, portalFailuresByClient } from "../../db/queries/portal.ts";
-import { db } from "~/lib/db.server";
+import { db, type Tx } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 
 /**
@@ -111,30 +111,47 @@ export function accountKey(account: string): string {
   return value.toLowerCase() === "master" ? "master" : `email:${value.toLowerCase()}`;
 }
 
+/** An IPv4 address and its IPv6-mapped form (`::ffff:…`, as some sockets report it) are one client. */
+function addressForms(clientAddress: string): string[] {
+  const value = clientAddress.trim();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(value);
+  if (mapped) return [value, mapped[1]];
+  return /^\d+\.\d+\.\d+\.\d+$/.test(value) ? [value, `::ffff:${value}`] : [value];
+}
+
 /**
  * Clears throttles: failures from one address (admin sign-ins, API credentials and the portal), of
  * one account (its wrong passwords, from every address), both, or everything. The rows stay, marked
  * cleared, for audit. Returns how many failures no longer count.
  */
-export async function clearThrottles(filter: { clientAddress?: string; account?: string } | "all", now = new Date()): Promise<{ signIn: number; portal: number }> {
+export async function clearThrottles(
+  filter: { clientAddress?: string; account?: string } | "all",
+  now = new Date(),
+  database: Tx = db(),
+): Promise<{ signIn: number; portal: number }> {
   const { clientAddress, account } = filter === "all" ? {} : filter;
-  if (filter !== "all" && clientAddress === undefined && account === undefined) {
+  if (filter !== "all" && !clientAddress?.trim() && !account?.trim()) {
     throw new AppError("BAD_REQUEST", "Say what to clear: an address, an account, or all.");
   }
-  const signIn = await clearSignInFailures(db(), { clientAddress, account: account === undefined ? undefined : accountKey(account) }, now);
-  // Portal failures belong to addresses only.
-  const portal = account === undefined ? await clearPortalSignInFailures(db(), { clientAddress }, now) : 0;
+  const accountFilter = account === undefined ? undefined : accountKey(account);
+  let signIn = 0;
+  let portal = 0;
+  for (const address of clientAddress === undefined ? [undefined] : addressForms(clientAddress)) {
+    signIn += await clearSignInFailures(database, { clientAddress: address, account: accountFilter }, now);
+    // Portal failures belong to addresses only.
+    if (account === undefined) portal += await clearPortalSignInFailures(database, { clientAddress: address }, now);
+  }
   return { signIn, portal };
 }
 
 export type ThrottledAddress = { clientAddress: string; where: "sign-in" | "portal"; failures: number; state: "counting" | "slowed" | "refused"; lastAt: Date; accounts: string[] };
 
 /** Every address with failures in the window, and what its next wrong attempt gets. */
-export async function listThrottles(now = new Date()): Promise<ThrottledAddress[]> {
+export async function listThrottles(now = new Date(), database: Tx = db()): Promise<ThrottledAddress[]> {
   const since = windowStart(now);
   const state = (failures: number): ThrottledAddress["state"] =>
     failures >= THROTTLE.refuseAfter ? "refused" : failures >= THROTTLE.slowAfter ? "slowed" : "counting";
-  const [signIn, portal] = await Promise.all([signInFailuresByClient(db(), since), portalFailuresByClient(db(), since)]);
+  const [signIn, portal] = await Promise.all([signInFailuresByClient(database, since), portalFailuresByClient(database, since)]);
   return [
     ...signIn.map((r) => ({ clientAddress: r.clientAddress, where: "sign-in" as const, failures: r.failures, state: state(r.failures), lastAt: r.lastAt, accounts: r.accounts })),
     ...portal.map((r) => ({ clientAddress: r.clientAddress, where: "portal" as const, failures: r.failures, state: state(r.failures), lastAt: r.lastAt, accounts: [] })),
