@@ -1,5 +1,26 @@
+import http from "node:http";
 import { expect, test } from "@playwright/test";
-import { MASTER_KEY, signInAs, signInWithMasterKey } from "./fixtures.ts";
+import { E2E_PORT, MASTER_KEY, signInAs, signInWithMasterKey } from "./fixtures.ts";
+
+/** A form post to POST /signin from another loopback address (its own throttle), as a browser without scripts sends it. */
+function signInFrom(localAddress: string, masterKey: string): Promise<{ status: number; body: string; location?: string; setCookie?: string[] }> {
+  const body = new URLSearchParams({ method: "master-key", masterKey, redirectTo: "/admin" }).toString();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port: E2E_PORT, path: "/signin", method: "POST", localAddress, headers: { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text, location: res.headers.location, setCookie: res.headers["set-cookie"] }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const loopback = () => `127.0.${Math.floor(Math.random() * 200) + 20}.${Math.floor(Math.random() * 200) + 20}`;
 
 test.describe("signing in with the master key", () => {
   test("opens the admin panel with its navigation and the health of each part", async ({ page }) => {
@@ -28,8 +49,20 @@ test.describe("signing in with the master key", () => {
     await expect(page).toHaveURL(/\/signin$/);
     await expect(page.getByLabel("Master key")).toBeVisible();
 
-    // Five failures lock the account until a success: end with one, so other specs and later runs start clean.
     await signInAs(page, "master-key");
+  });
+
+  test("gets in with the right key after wrong ones, from the same address and from another", async () => {
+    const address = loopback();
+    for (let i = 0; i < 6; i++) expect((await signInFrom(address, `sk-wrong-${i}`)).status).toBe(401);
+    const slowed = await signInFrom(address, "sk-wrong-again");
+    expect(slowed.body).toContain("Wrong attempts from your network address are now answered slowly");
+    for (const from of [address, loopback()]) {
+      const right = await signInFrom(from, MASTER_KEY);
+      expect(right.status).toBe(302);
+      expect(right.location).toBe("/admin");
+      expect(right.setCookie?.join(";")).toMatch(/saas_session=\w+/);
+    }
   });
 
   test("sends a visitor who is not signed in to the sign-in page, then back", async ({ page }) => {
