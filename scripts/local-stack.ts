@@ -3,9 +3,11 @@
  * PostgreSQL with the app's database, the web server and worker processes, waiting for /healthz, and
  * a supervisor that stops every child (then PostgreSQL) on Ctrl-C, SIGTERM or a child's death.
  */
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import childProcess, { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
+import { syncBuiltinESMExports } from "node:module";
 import postgres from "postgres";
 import { isPortFree, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
+import { onParentExit } from "~/lib/parent-watch.server";
 
 export type Say = (line: string) => void;
 
@@ -19,7 +21,7 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
   const { dataDir, port, say } = options;
   if (!(await isPortFree(port))) throw new Error(`port ${port} for the embedded PostgreSQL is in use: ${options.portInUseHint}`);
   say(`starting embedded PostgreSQL (data in ${dataDir}, port ${port})`);
-  const embedded = await startEmbeddedPostgres({ dataDir, port });
+  const embedded = await outsideOurProcessGroup(() => startEmbeddedPostgres({ dataDir, port }));
   const admin = postgres(embedded.url("postgres"), { max: 1, onnotice: () => {} });
   try {
     const [exists] = await admin`select 1 from pg_database where datname = ${DATABASE_NAME}`;
@@ -31,12 +33,34 @@ export async function startLocalPostgres(options: { dataDir: string; port: numbe
 }
 
 /**
+ * Runs `start` with every process it spawns detached (a process group and session of its own).
+ * Ctrl-C and a closing terminal signal the whole foreground process group; PostgreSQL in it would
+ * stop at once, under the web server and the worker ("terminating connection due to administrator
+ * command"). Detached, it hears only us, and we stop it last. embedded-postgres has no option for
+ * this, so its `spawn` (a live binding of node:child_process) is swapped for the duration.
+ */
+async function outsideOurProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  childProcess.spawn = ((command: string, args: readonly string[], options: object = {}) =>
+    original(command, args, { ...options, detached: true })) as typeof childProcess.spawn;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
+}
+
+/**
  * The web server and the worker as two child processes (with `dev`: remix dev and node --watch).
  * Their output goes to ours; with `mute`, lines written while `mute()` is true are dropped.
  */
 export function spawnWebAndWorker(env: NodeJS.ProcessEnv, options: { dev?: boolean; mute?: () => boolean } = {}): { web: ChildProcess; worker: ChildProcess } {
   const tsx = ["--import", "tsx"];
   const stdio: StdioOptions = options.mute ? ["ignore", "pipe", "pipe"] : "inherit";
+  // Through our pipes the children see no terminal; they write for ours (LOG_FORMAT unset or auto).
+  if (options.mute && process.stdout.isTTY && (!env.LOG_FORMAT || env.LOG_FORMAT === "auto")) env = { ...env, LOG_FORMAT: "pretty" };
   const web = options.dev
     ? spawn(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "dev", "-c", "node --import tsx scripts/serve.ts"], {
         env,
@@ -79,7 +103,8 @@ type Watched = { child: ChildProcess; group: boolean; stage: number };
  * `afterChildren` steps in order, then exits. A watched child that exits on its own stops everything.
  */
 export function createSupervisor(say: Say, options: { stopTimeoutMs?: number } = {}) {
-  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  // 7 s for the children, then PostgreSQL: everything is down within 10 s of the signal.
+  const stopTimeoutMs = options.stopTimeoutMs ?? 7_000;
   const watched: Watched[] = [];
   const afterChildren: Array<() => Promise<void>> = [];
   let stopping = false;
@@ -139,10 +164,18 @@ export function createSupervisor(say: Say, options: { stopTimeoutMs?: number } =
       afterChildren.push(step);
     },
     stopAll,
-    /** Ctrl-C and SIGTERM stop everything (exit codes 130 and 143). */
+    /**
+     * Ctrl-C, SIGTERM and SIGHUP stop everything (exit codes 130, 143 and 129), and so does our
+     * parent going away (npm killed, a shell that did not pass a signal on).
+     */
     handleSignals() {
       process.on("SIGINT", () => void stopAll(130));
       process.on("SIGTERM", () => void stopAll(143));
+      process.on("SIGHUP", () => void stopAll(129));
+      onParentExit(() => {
+        say("the process that started us went away");
+        void stopAll(1);
+      });
     },
   };
 }

@@ -16,6 +16,7 @@ import { closeBoss } from "~/jobs/boss.server";
 import { closeDatabase } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger, withRequestId } from "~/lib/logger.server";
+import { onParentExit } from "~/lib/parent-watch.server";
 import { apiOnly, listen } from "./listeners.ts";
 import { answerClientErrors } from "./client-errors.ts";
 import { cspNonce, securityHeadersMiddleware } from "~/lib/security-headers.server";
@@ -39,16 +40,19 @@ app.use((req, res, next) => {
   const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
   res.setHeader("X-Request-Id", requestId);
   const started = performance.now();
+  // Read now: a mounted middleware (express.static under /build) shortens req.path while it answers.
+  const requestPath = req.path;
   withRequestId(requestId, () => {
     res.on("finish", () => {
       const line = {
         method: req.method,
-        path: req.path,
+        path: requestPath,
         status: res.statusCode,
         ms: Math.round(performance.now() - started),
         clientAddress: req.ip,
       };
-      if (req.path.startsWith("/build/") || req.path === "/healthz") logger().debug(line, "request");
+      // Static files (scripts, styles, the favicon) and health probes only at debug.
+      if (res.locals.staticAsset || requestPath.startsWith("/build/") || requestPath === "/healthz") logger().debug(line, "request");
       else logger().info(line, "request");
     });
     next();
@@ -66,8 +70,9 @@ app.use((req, res, next) => {
 });
 
 // Fingerprinted assets are immutable; everything else in public/ is cached briefly.
-app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", fallthrough: false }));
-app.use(express.static("public", { maxAge: "1h" }));
+const markStatic = (res: express.Response) => void (res.locals.staticAsset = true);
+app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", fallthrough: false, setHeaders: markStatic }));
+app.use(express.static("public", { maxAge: "1h", setHeaders: markStatic }));
 
 app.all(
   "*",
@@ -140,3 +145,6 @@ async function shutdown(signal: string) {
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGHUP", () => void shutdown("SIGHUP"));
+// Started by `npm start` or npm: stop with it, whatever killed it.
+onParentExit(() => void shutdown("parent exited"));

@@ -3,7 +3,8 @@
  * 1. validates the settings (.env, then the environment), generating local secrets when none are given;
  * 2. without DATABASE_URL, starts an embedded PostgreSQL with its data under .data/pg;
  * 3. applies migrations, then runs the web server and the worker as two child processes;
- * 4. on Ctrl-C or SIGTERM stops the children, then Postgres, and exits.
+ * 4. prints how to sign in once the web server answers on its port;
+ * 5. on Ctrl-C, SIGTERM, SIGHUP or its parent (npm) going away stops the children, then Postgres, and exits.
  */
 import path from "node:path";
 import { isPortFree, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
@@ -45,6 +46,11 @@ try {
       say(`generated local secrets in ${file} (readable by you only)`);
       if (!settings.MASTER_KEY) say(`your MASTER_KEY is: ${secrets.MASTER_KEY}   (shown once; it stays in ${file})`);
     }
+  }
+
+  // Before anything starts: a taken port is said plainly, never after a banner.
+  if (!(await isPortFree(settings.PORT, settings.HOST))) {
+    throw new Error(`PORT ${settings.PORT} is already in use: is another \`npm start\` running? Stop it, or set PORT to a free port (for example PORT=3001).`);
   }
 
   if (settings.API_PORT && !(await isPortFree(settings.API_PORT, settings.HOST))) {

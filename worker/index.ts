@@ -11,6 +11,7 @@ import { type JobName, type JobPayload } from "~/jobs/definitions";
 import { closeDatabase, db } from "~/lib/db.server";
 import { envOrExit } from "~/lib/env.server";
 import { createLogger, logger, setLogger } from "~/lib/logger.server";
+import { onParentExit } from "~/lib/parent-watch.server";
 import { metrics } from "~/lib/metrics.server";
 import { handleCheckWorker } from "./handlers/check-worker.ts";
 import { handleDeliverWebhook } from "./handlers/deliver-webhook.ts";
@@ -102,3 +103,6 @@ async function shutdown(signal: string) {
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGHUP", () => void shutdown("SIGHUP"));
+// Started by `npm start` or npm: stop with it, whatever killed it.
+onParentExit(() => void shutdown("parent exited"));
