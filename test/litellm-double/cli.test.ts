@@ -37,10 +37,17 @@ describe("LiteLLM double CLI", () => {
     expect(r.stdout).toContain("LITELLM_DOUBLE_MASTER_KEY, then LITELLM_MASTER_KEY");
   });
 
-  it("without a master key it exits 2 and says how to pass one", async () => {
-    const r = await run(["--port", "0"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("master key is required");
+  it("with no master key and no models it starts on the printed local key with every model the seed names", async () => {
+    const r = await run(["--port", "0"], {}, /No master key given/);
+    expect(r.stdout).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(compat current, master key sk-litellm-local, models gpt-3\.5-turbo, gpt-4-turbo, claude-3-sonnet, claude-3-opus\)/);
+    expect(r.stdout).toContain("using the local default sk-litellm-local");
+    expect(r.code).toBe(0);
+  });
+
+  it("--help points at nothing outside the repository", async () => {
+    const r = await run(["--help"]);
+    expect(r.stdout).not.toContain("../");
+    expect(r.stdout).not.toContain("CONTRACT.md");
   });
 
   it("refuses a bad --compat and a bad --prices item", async () => {
@@ -50,7 +57,7 @@ describe("LiteLLM double CLI", () => {
 
   it("listens, prints one line with the URL and a master-key hint, and stops cleanly on SIGTERM", async () => {
     const r = await run(["--port", "0", "--compat", "legacy", "--prices", "house=1/2"], { LITELLM_MASTER_KEY: "sk-cli-master-key-1234" }, /listening on/);
-    expect(r.stdout).toMatch(/^LiteLLM double listening on http:\/\/127\.0\.0\.1:\d+ \(compat legacy, master key sk-cl…1234, models gpt-3\.5-turbo, gpt-4-turbo, house\)$/m);
+    expect(r.stdout).toMatch(/^LiteLLM double listening on http:\/\/127\.0\.0\.1:\d+ \(compat legacy, master key sk-cl…1234, models gpt-3\.5-turbo, gpt-4-turbo, claude-3-sonnet, claude-3-opus, house\)$/m);
     expect(r.stdout).not.toContain("sk-cli-master-key-1234");
     expect(r.stdout).toContain("LiteLLM double stopped (SIGTERM)");
     expect(r.code).toBe(0);

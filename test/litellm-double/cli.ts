@@ -3,11 +3,14 @@
  *
  *   npm run litellm:double -- --port 4000 --master-key sk-... --compat current --models gpt-3.5-turbo,gpt-4-turbo
  *
+ * With no flags it listens on 4000 with the local master key sk-litellm-local (printed) and the
+ * seed's four models.
+ *
  * Every flag has an environment variable; a flag wins over its variable. `--help` lists them.
  * Unknown flags are refused with exit code 2. Stops cleanly on SIGINT and SIGTERM.
  */
 import { startLiteLLMDouble } from "./server.ts";
-import { DEFAULT_MODELS, resolveModel } from "./state.ts";
+import { LOCAL_MASTER_KEY, SEED_MODELS, resolveModel } from "./state.ts";
 import type { Compat, DoubleModel } from "./types.ts";
 
 type Option = { flag: string; env: string[]; value: string; help: string; boolean?: boolean };
@@ -15,9 +18,9 @@ type Option = { flag: string; env: string[]; value: string; help: string; boolea
 const OPTIONS: Option[] = [
   { flag: "--port", env: ["LITELLM_DOUBLE_PORT"], value: "<n>", help: "port to listen on (default 4000; 0 = any free port)" },
   { flag: "--host", env: ["LITELLM_DOUBLE_HOST"], value: "<host>", help: "address to listen on (default 127.0.0.1)" },
-  { flag: "--master-key", env: ["LITELLM_DOUBLE_MASTER_KEY", "LITELLM_MASTER_KEY"], value: "<sk-...>", help: "the proxy's master key (required)" },
+  { flag: "--master-key", env: ["LITELLM_DOUBLE_MASTER_KEY", "LITELLM_MASTER_KEY"], value: "<sk-...>", help: "the proxy's master key (default sk-litellm-local, printed at start: for local use only)" },
   { flag: "--compat", env: ["LITELLM_DOUBLE_COMPAT"], value: "current|legacy", help: "LiteLLM behaviour: current (429/403, page_size ≤ 1000) or legacy (400/401, ≤ 100); default current" },
-  { flag: "--models", env: ["LITELLM_DOUBLE_MODELS"], value: "<a,b,...>", help: `model names (default ${DEFAULT_MODELS.join(",")})` },
+  { flag: "--models", env: ["LITELLM_DOUBLE_MODELS"], value: "<a,b,...>", help: `model names (default ${SEED_MODELS.join(",")}: the seed's)` },
   {
     flag: "--prices",
     env: ["LITELLM_DOUBLE_PRICES"],
@@ -43,7 +46,7 @@ function usage(): string {
     return `${left.padEnd(34)} ${o.help}${env}`;
   });
   return [
-    "LiteLLM double: a stand-in for the LiteLLM proxy, following ../shared/litellm/CONTRACT.md.",
+    "LiteLLM double: a stand-in for the LiteLLM proxy (its admin API, /chat/completions, spend logs); test/litellm-double/README.md says what it follows.",
     "",
     "Usage: npm run litellm:double -- [options]",
     "",
@@ -116,13 +119,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${usage()}\n`);
     return;
   }
-  const masterKey = setting(values, "--master-key");
-  if (!masterKey) throw new UsageError("A master key is required: pass --master-key sk-... or set LITELLM_DOUBLE_MASTER_KEY (or LITELLM_MASTER_KEY).");
+  const givenKey = setting(values, "--master-key");
+  const masterKey = givenKey ?? LOCAL_MASTER_KEY;
   const compat = setting(values, "--compat") ?? "current";
   if (compat !== "current" && compat !== "legacy") throw new UsageError(`--compat must be current or legacy, got "${compat}".`);
   const premiumText = (setting(values, "--premium") ?? "false").toLowerCase();
   if (!["true", "false", "1", "0", "yes", "no"].includes(premiumText)) throw new UsageError(`--premium must be true or false, got "${premiumText}".`);
-  const names = (setting(values, "--models") ?? DEFAULT_MODELS.join(","))
+  const names = (setting(values, "--models") ?? SEED_MODELS.join(","))
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
@@ -157,7 +160,10 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  process.stdout.write(`LiteLLM double listening on ${double.url} (compat ${double.compat}, master key ${maskKey(masterKey)}, models ${names.join(", ")})\n`);
+  process.stdout.write(`LiteLLM double listening on ${double.url} (compat ${double.compat}, master key ${givenKey ? maskKey(masterKey) : masterKey}, models ${names.join(", ")})\n`);
+  if (!givenKey) {
+    process.stdout.write(`No master key given: using the local default ${LOCAL_MASTER_KEY} (set LITELLM_MASTER_KEY=${LOCAL_MASTER_KEY} in the app; pass --master-key for anything else).\n`);
+  }
 }
 
 main().catch((error: unknown) => {

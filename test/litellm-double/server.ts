@@ -1,5 +1,5 @@
 /**
- * The LiteLLM double: a real HTTP server (node:http) that follows ../shared/litellm/CONTRACT.md, for
+ * The LiteLLM double: a real HTTP server (node:http) that follows the team's LiteLLM contract (see README.md here), for
  * tests, local development and benchmarks. See README.md beside this file.
  *
  *   const double = await startLiteLLMDouble({ masterKey: "sk-master", compat: "current" });

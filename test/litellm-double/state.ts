@@ -61,9 +61,15 @@ const BUILT_IN_PRICES: Record<string, [number, number]> = {
   "gpt-4o-mini": [0.15e-6, 0.6e-6],
   "claude-3-5-sonnet": [3e-6, 15e-6],
   "claude-3-haiku": [0.25e-6, 1.25e-6],
+  "claude-3-sonnet": [3e-6, 15e-6],
+  "claude-3-opus": [15e-6, 75e-6],
 };
 export const DEFAULT_PRICE: [number, number] = [1e-6, 2e-6];
 export const DEFAULT_MODELS = ["gpt-3.5-turbo", "gpt-4-turbo"];
+/** What `npm run litellm:double` serves without --models: every model the seed's integration flow names. */
+export const SEED_MODELS = ["gpt-3.5-turbo", "gpt-4-turbo", "claude-3-sonnet", "claude-3-opus"];
+/** The master key `npm run litellm:double` uses when none is given (printed at start; for local use only). */
+export const LOCAL_MASTER_KEY = "sk-litellm-local";
 
 export function resolveModel(m: string | DoubleModel): ResolvedModel {
   const spec: DoubleModel =
