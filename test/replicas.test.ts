@@ -235,7 +235,10 @@ describe("two web and two worker processes on one database", () => {
     await waitFor("the resolved webhook at both endpoints", async () => ours("budget.threshold_resolved").length >= 2, WAIT);
 
     // Webhooks: every delivery row sent once, on its first attempt, by one job, handled by one worker.
-    const deliveries = rows<{ id: string; status: string; attempts: number }>(await db().execute(sql`select id, status::text as status, attempts from webhook_deliveries`));
+    // The receiver has the request before the worker records the answer: wait for the records.
+    const delivered = async () => rows<{ id: string; status: string; attempts: number }>(await db().execute(sql`select id, status::text as status, attempts from webhook_deliveries`));
+    await waitFor("every delivery to be recorded", async () => (await delivered()).every((d) => d.status !== "pending"), WAIT);
+    const deliveries = await delivered();
     expect(deliveries).toHaveLength(4);
     expect(deliveries.every((d) => d.status === "delivered" && d.attempts === 1)).toBe(true);
     expect(hook.received).toHaveLength(4);

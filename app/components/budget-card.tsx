@@ -72,7 +72,7 @@ export function BudgetCard({
             </div>
           ) : null}
           <Field label="Credits to add (USD)" name="amount" inputMode="decimal" required placeholder="100.00" errors={errors?.amount} />
-          <Field label="Reason" name="reason" placeholder="Monthly allocation" maxLength={500} errors={errors?.reason} />
+          <Field label="Reason" name="reason" placeholder="Monthly allocation" errors={errors?.reason} />
           <div className="flex items-end">
             <Button type="submit" disabled={busy}>
               Add credits

@@ -6,9 +6,9 @@ import { isAppError, type FieldErrors } from "./errors.ts";
  * and an AppError into what a page shows. No business rules: the services validate everything.
  */
 
-const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)$/;
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** "" → null, "12.5" → 12.5; anything else goes through as typed, so the service says "must be a number". */
+/** "" → null, "12.5" → 12.5, "1e15" → 1e15 (so the service names its ceiling); anything else goes through as typed, so the service says "must be a number". */
 export function formNumber(value: FormDataEntryValue | null): number | string | null {
   if (value === null) return null;
   const text = String(value).trim();

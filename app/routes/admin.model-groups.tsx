@@ -106,7 +106,7 @@ export default function ModelGroups() {
               {data?.message ? <Alert>{data.message}</Alert> : null}
               <Field label="Name" name="name" required placeholder="basic-models" hint="Letters, digits, dots, dashes or underscores." defaultValue={data?.values?.name?.[0]} errors={data?.fieldErrors?.name} />
               <ModelsInput served={served} servedProblem={servedProblem} selected={data?.values?.models ?? []} typed={data?.values?.models_text?.[0]} errors={data?.fieldErrors?.models} />
-              <TextAreaField label="Description" name="description" maxLength={500} defaultValue={data?.values?.description?.[0]} errors={data?.fieldErrors?.description} />
+              <TextAreaField label="Description" name="description" defaultValue={data?.values?.description?.[0]} errors={data?.fieldErrors?.description} />
               <div>
                 <Button type="submit" disabled={busy}>Create model group</Button>
               </div>

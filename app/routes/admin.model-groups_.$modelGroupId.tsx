@@ -116,7 +116,7 @@ export default function ModelGroupPage() {
                 <TextAreaField
                   label="Description"
                   name="description"
-                  maxLength={500}
+                 
                   defaultValue={edit?.values?.description?.[0] ?? group.description ?? ""}
                   errors={edit?.fieldErrors?.description}
                 />

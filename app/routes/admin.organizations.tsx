@@ -88,7 +88,7 @@ export default function Organizations() {
                   <Alert>{data.message}</Alert>
                 </div>
               ) : null}
-              <Field label="Name" name="name" required maxLength={100} placeholder="Acme Corporation" defaultValue={data?.values?.name?.[0]} errors={data?.fieldErrors?.name} />
+              <Field label="Name" name="name" required placeholder="Acme Corporation" defaultValue={data?.values?.name?.[0]} errors={data?.fieldErrors?.name} />
               <Field
                 label="LiteLLM organization id"
                 name="litellm_organization_id"
@@ -99,7 +99,7 @@ export default function Organizations() {
                 errors={data?.fieldErrors?.litellm_organization_id}
               />
               <div className="sm:col-span-2">
-                <TextAreaField label="Description" name="description" maxLength={500} defaultValue={data?.values?.description?.[0]} errors={data?.fieldErrors?.description} />
+                <TextAreaField label="Description" name="description" defaultValue={data?.values?.description?.[0]} errors={data?.fieldErrors?.description} />
               </div>
               <div className="sm:col-span-2">
                 <Button type="submit" disabled={busy}>Create organization</Button>

@@ -171,7 +171,7 @@ export default function OrganizationPage() {
                   <Alert>{data.message}</Alert>
                 </div>
               ) : null}
-              <Field label="Name" name="name" required maxLength={100} defaultValue={value("name")} errors={data?.fieldErrors?.name} />
+              <Field label="Name" name="name" required defaultValue={value("name")} errors={data?.fieldErrors?.name} />
               <Field
                 label="LiteLLM organization id"
                 name="litellm_organization_id"
@@ -180,7 +180,7 @@ export default function OrganizationPage() {
                 errors={data?.fieldErrors?.litellm_organization_id}
               />
               <div className="sm:col-span-2">
-                <TextAreaField label="Description" name="description" maxLength={500} defaultValue={value("description")} errors={data?.fieldErrors?.description} />
+                <TextAreaField label="Description" name="description" defaultValue={value("description")} errors={data?.fieldErrors?.description} />
               </div>
               <div className="sm:col-span-2">
                 <Button type="submit" disabled={busy}>Save changes</Button>

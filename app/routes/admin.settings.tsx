@@ -249,7 +249,7 @@ export default function Settings() {
                 id="token-name"
                 name="name"
                 required
-                maxLength={100}
+               
                 hint="Say what uses it, e.g. the deploy script."
                 defaultValue={tokenResult?.fieldErrors ? tokenResult.values?.name : undefined}
                 errors={tokenResult?.fieldErrors?.name}

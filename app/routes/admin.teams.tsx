@@ -82,7 +82,7 @@ export default function Teams() {
                     <Alert>{data.message}</Alert>
                   </div>
                 ) : null}
-                <Field label="Name" name="name" required maxLength={100} placeholder="Acme Dev Team" defaultValue={v("name")} errors={data?.fieldErrors?.name} />
+                <Field label="Name" name="name" required placeholder="Acme Dev Team" defaultValue={v("name")} errors={data?.fieldErrors?.name} />
                 <SelectField
                   label="Organization"
                   name="organization_id"

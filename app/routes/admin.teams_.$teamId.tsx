@@ -386,7 +386,7 @@ export default function TeamPage() {
                   </div>
                 ) : null}
                 <div className="sm:col-span-2">
-                  <Field id="edit-name" label="Name" name="name" required maxLength={100} defaultValue={v("name", team.name)} errors={edit?.fieldErrors?.name} />
+                  <Field id="edit-name" label="Name" name="name" required defaultValue={v("name", team.name)} errors={edit?.fieldErrors?.name} />
                 </div>
                 <TeamLimitsFields
                   idPrefix="edit"

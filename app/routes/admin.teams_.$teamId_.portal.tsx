@@ -109,7 +109,7 @@ export default function TeamPortalAccess() {
               </div>
             ) : null}
             <SelectField label="Expires after" name="expires_in" options={EXPIRY_OPTIONS} defaultValue="7d" errors={failed?.fieldErrors?.expires_in} />
-            <Field label="Label (optional)" name="label" maxLength={100} placeholder="Finance team" errors={failed?.fieldErrors?.label} />
+            <Field label="Label (optional)" name="label" placeholder="Finance team" errors={failed?.fieldErrors?.label} />
             <div className="flex items-end">
               <Button type="submit" disabled={busy}>
                 Create link

@@ -6,6 +6,7 @@ import { insertTeam, setTeamModelGroups, updateTeamRow } from "../../db/queries/
 import { insertUsageRows, type UsageRowInput } from "../../db/queries/usage.ts";
 import { latencyPercentiles } from "../../db/queries/dashboards.ts";
 import { masterActor } from "../../test/factories.ts";
+import { rangeFromSearch } from "~/components/date-range";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyString } from "~/lib/money";
@@ -168,6 +169,12 @@ describe("a team's dashboard", () => {
     const garbage = await getTeamDashboard(admin, { team_id: team.id, from: "yesterday" }, NOW);
     expect(garbage.window.error).toMatch(/from must be a date/);
     expect((await refused(getTeamDashboard(admin, { team_id: "team-nope" }, NOW))).code).toBe("NOT_FOUND");
+  });
+
+  it("a page's ?from=garbage reaches the check, so the page says why it shows the default range (issue 11 §8)", async () => {
+    const usage = await getUsageDashboard(admin, rangeFromSearch(new URLSearchParams("from=garbage")), NOW);
+    expect(usage.window.is_default).toBe(true);
+    expect(usage.window.error).toMatch(/from must be a date.*default range/);
   });
 });
 

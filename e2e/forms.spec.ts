@@ -1,0 +1,23 @@
+import { expect, test } from "@playwright/test";
+import { signInWithMasterKey } from "./fixtures.ts";
+
+// Issue 11 §8: the forms refuse what the API refuses, with the API's words, instead of the browser
+// cutting the input short or the form giving a vaguer reason.
+test("a 5,000-character organization name is refused with the API's message, not cut to 100 characters", async ({ page }) => {
+  await signInWithMasterKey(page);
+  await page.goto("/admin/organizations");
+  const form = page.getByRole("form", { name: "Create an organization" });
+  const name = `Long ${"x".repeat(4995)}`;
+  await form.getByLabel("Name", { exact: true }).fill(name);
+  await form.getByLabel("LiteLLM organization id").fill(`long-${Date.now().toString(36)}`);
+  await form.getByRole("button", { name: "Create organization" }).click();
+  await expect(form.getByRole("alert")).toContainText("Use at most 100 characters");
+  await expect(form.getByLabel("Name", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("heading", { name: name.slice(0, 100), level: 1 })).toHaveCount(0);
+});
+
+test("the Usage page says why it ignores ?from=garbage, as it does for other bad ranges", async ({ page }) => {
+  await signInWithMasterKey(page);
+  await page.goto("/admin/usage?from=garbage");
+  await expect(page.getByText(/from must be a date.*Showing the default range instead/)).toBeVisible();
+});
