@@ -1,10 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../db/embedded-postgres.ts";
 import { TEST_MASTER_KEY } from "./setup-db.ts";
-import { waitFor } from "./worker-process.ts";
+import { startWeb, type WebProcess } from "./web-process.ts";
 
 /**
  * The security headers (docs/operations.md, "Security headers") on what the real web process
@@ -37,35 +36,18 @@ function ensureBuild() {
   if (result.status !== 0) throw new Error(`remix build failed:\n${result.stdout}\n${result.stderr}`);
 }
 
-type Served = { url: string; output: () => string; stop: () => Promise<void> };
+/** The real web process (scripts/serve.ts, serving the Remix build) with this file's settings. */
+const serve = (env: Record<string, string>) => startWeb({ LOG_LEVEL: "warn", ...env }, { script: "scripts/serve.ts" });
 
-async function serve(env: Record<string, string>): Promise<Served> {
-  const port = await freePort();
-  let output = "";
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "scripts/serve.ts"], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: "warn", HOST: "127.0.0.1", PORT: String(port), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+/** Signs in with the master key; answers the sign-in response and its session cookie (Set-Cookie form). */
+async function signInWithMasterKey(web: WebProcess) {
+  const signIn = await fetch(`${web.url}/signin`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: web.url },
+    body: new URLSearchParams({ method: "master-key", masterKey: TEST_MASTER_KEY, redirectTo: "/admin" }),
   });
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    "the web process to answer /healthz",
-    async () => child.exitCode !== null || (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)),
-    30_000,
-  );
-  if (child.exitCode !== null) throw new Error(`the web process exited at start:\n${output}`);
-  return {
-    url,
-    output: () => output,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  return { signIn, session: signIn.headers.getSetCookie().find((c) => c.startsWith("saas_session=")) };
 }
 
 /** The CSP's directives by name. */
@@ -110,7 +92,7 @@ function expectSafePage(response: Response, html: string): string {
 beforeAll(() => ensureBuild(), 180_000);
 
 describe("the web process in development", () => {
-  let web: Served;
+  let web: WebProcess;
   let cookie = "";
   beforeAll(async () => {
     web = await serve({ NODE_ENV: "development" });
@@ -134,14 +116,8 @@ describe("the web process in development", () => {
   });
 
   it("signs in with an httpOnly, SameSite=Lax session cookie, and the admin panel carries the same headers", async () => {
-    const signIn = await fetch(`${web.url}/signin`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: web.url },
-      body: new URLSearchParams({ method: "master-key", masterKey: TEST_MASTER_KEY, redirectTo: "/admin" }),
-    });
+    const { signIn, session } = await signInWithMasterKey(web);
     expect(signIn.status).toBe(302);
-    const session = signIn.headers.getSetCookie().find((c) => c.startsWith("saas_session="));
     expect(session).toBeDefined();
     expect(session).toMatch(/;\s*HttpOnly/i);
     expect(session).toMatch(/;\s*SameSite=Lax/i);
@@ -178,7 +154,7 @@ describe("the web process in development", () => {
 });
 
 describe("the web process in production", () => {
-  let web: Served;
+  let web: WebProcess;
   beforeAll(async () => {
     web = await serve({ NODE_ENV: "production" });
   });
@@ -193,14 +169,8 @@ describe("the web process in production", () => {
     expect(api.headers.get("cache-control")).toBe("no-store");
     await api.arrayBuffer();
 
-    const signIn = await fetch(`${web.url}/signin`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded", origin: web.url },
-      body: new URLSearchParams({ method: "master-key", masterKey: TEST_MASTER_KEY, redirectTo: "/admin" }),
-    });
+    const { signIn, session } = await signInWithMasterKey(web);
     expect(signIn.status).toBe(302);
-    const session = signIn.headers.getSetCookie().find((c) => c.startsWith("saas_session="));
     expect(session).toMatch(/;\s*HttpOnly/i);
     expect(session).toMatch(/;\s*SameSite=Lax/i);
     expect(session).toMatch(/;\s*Secure/i);

@@ -9,11 +9,12 @@ export type WebProcess = { child: ChildProcess; url: string; apiUrl: string; out
  * Starts a web process (test/web-server.ts: the app's REST and tRPC routes) with this test file's
  * settings (plus `env`) on ports of its own (PORT and API_PORT, never 8003), and waits until /healthz answers.
  */
-export async function startWeb(env: Record<string, string> = {}): Promise<WebProcess> {
+export async function startWeb(env: Record<string, string> = {}, options: { script?: string } = {}): Promise<WebProcess> {
   const port = await freePort();
   const apiPort = await freePort();
   let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "test/web-server.ts"], {
+  // `script`: scripts/serve.ts for the real web process serving the Remix build (pages, headers).
+  const child = spawn(process.execPath, ["--import", "tsx", options.script ?? "test/web-server.ts"], {
     env: { ...process.env, LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: String(port), API_PORT: String(apiPort), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
