@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import os from "node:os";
-import { scratchDatabase, startDoubleProcess } from "./setup.ts";
+import { scratchDatabase, startDoubleProcess, useAppSettings } from "./setup.ts";
 
 const runsArg = process.argv.indexOf("--runs");
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 20;
@@ -18,14 +18,7 @@ const databaseUrl = scratch.databaseUrl;
 const double = await startDoubleProcess(MASTER);
 const doubleUrl = double.url;
 
-Object.assign(process.env, {
-  DATABASE_URL: databaseUrl,
-  MASTER_KEY: "bench-master-key-0123456789abcdef0123456789",
-  APP_SECRET: "bench-app-secret-0123456789abcdef0123456789",
-  LITELLM_PROXY_URL: doubleUrl,
-  LITELLM_MASTER_KEY: MASTER,
-  LOG_LEVEL: "warn",
-});
+useAppSettings(databaseUrl, doubleUrl, MASTER);
 const worker = spawn(process.execPath, ["--import", "tsx", "worker/index.ts"], { env: { ...process.env, LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "inherit"] });
 await new Promise<void>((resolve) => worker.stdout!.on("data", (chunk: Buffer) => String(chunk).includes("worker ready") && resolve()));
 

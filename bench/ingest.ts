@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { finished, pipeline } from "node:stream/promises";
 import postgres from "postgres";
-import { scratchDatabase, startDoubleProcess } from "./setup.ts";
+import { scratchDatabase, startDoubleProcess, useAppSettings } from "./setup.ts";
 
 const rowsArg = process.argv.indexOf("--rows");
 const ROWS = rowsArg > 0 ? Number(process.argv[rowsArg + 1]) : 1_000_000;
@@ -35,14 +35,7 @@ const seed = await fetch(`${doubleUrl}/_double/seed-spend-logs`, {
 });
 if (!seed.ok) throw new Error(`seeding failed: ${seed.status} ${await seed.text()}`);
 
-Object.assign(process.env, {
-  DATABASE_URL: databaseUrl,
-  MASTER_KEY: "bench-master-key-0123456789abcdef0123456789",
-  APP_SECRET: "bench-app-secret-0123456789abcdef0123456789",
-  LITELLM_PROXY_URL: doubleUrl,
-  LITELLM_MASTER_KEY: MASTER,
-  LOG_LEVEL: "warn",
-});
+useAppSettings(databaseUrl, doubleUrl, MASTER);
 const { ingestUsage } = await import("../app/services/usage-ingestion.server.ts");
 const { closeDatabase } = await import("../app/lib/db.server.ts");
 const { closeBoss } = await import("../app/jobs/boss.server.ts");

@@ -16,7 +16,7 @@
  */
 import os from "node:os";
 import postgres from "postgres";
-import { scratchDatabase, startDoubleProcess } from "./setup.ts";
+import { scratchDatabase, startDoubleProcess, useAppSettings } from "./setup.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
@@ -71,14 +71,7 @@ async function traffic(t: number) {
   if (!r.ok) throw new Error(`seeding failed: ${r.status} ${await r.text()}`);
 }
 
-Object.assign(process.env, {
-  DATABASE_URL: scratch.databaseUrl,
-  MASTER_KEY: "bench-master-key-0123456789abcdef0123456789",
-  APP_SECRET: "bench-app-secret-0123456789abcdef0123456789",
-  LITELLM_PROXY_URL: double.url,
-  LITELLM_MASTER_KEY: MASTER,
-  LOG_LEVEL: "warn",
-});
+useAppSettings(scratch.databaseUrl, double.url, MASTER);
 const { ingestUsage, FULL_CHECK_INTERVAL_MS } = await import("../app/services/usage-ingestion.server.ts");
 const { closeDatabase } = await import("../app/lib/db.server.ts");
 const { closeBoss } = await import("../app/jobs/boss.server.ts");

@@ -19,7 +19,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import postgres from "postgres";
-import { scratchDatabase, startDoubleProcess } from "./setup.ts";
+import { scratchDatabase, startDoubleProcess, useAppSettings } from "./setup.ts";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -52,14 +52,7 @@ function postgresCpuSeconds(): number {
 async function runSize(teamCount: number) {
   const scratch = await scratchDatabase();
   const double = await startDoubleProcess(MASTER);
-  Object.assign(process.env, {
-    DATABASE_URL: scratch.databaseUrl,
-    MASTER_KEY: "bench-master-key-0123456789abcdef0123456789",
-    APP_SECRET: "bench-app-secret-0123456789abcdef0123456789",
-    LITELLM_PROXY_URL: double.url,
-    LITELLM_MASTER_KEY: MASTER,
-    LOG_LEVEL: "error",
-  });
+  useAppSettings(scratch.databaseUrl, double.url, MASTER, "error");
   // Imported once the settings are in place: the app reads them once.
   const { litellm, hashKey, newVirtualKey } = await import("../app/integrations/litellm/client.server.ts");
   const { encryptSecret } = await import("../app/lib/crypto.server.ts");

@@ -44,3 +44,18 @@ export async function startDoubleProcess(masterKey: string): Promise<{ url: stri
   await new Promise<void>((resolve) => child.stdout!.on("data", (chunk: Buffer) => String(chunk).includes("listening") && resolve()));
   return { url: `http://127.0.0.1:${port}`, stop: () => void child.kill("SIGTERM") };
 }
+
+/**
+ * Points the app's settings at the scratch database and the double, before the benchmark imports
+ * app code (it reads them once).
+ */
+export function useAppSettings(databaseUrl: string, doubleUrl: string, litellmMasterKey: string, logLevel = "warn"): void {
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    MASTER_KEY: "bench-master-key-0123456789abcdef0123456789",
+    APP_SECRET: "bench-app-secret-0123456789abcdef0123456789",
+    LITELLM_PROXY_URL: doubleUrl,
+    LITELLM_MASTER_KEY: litellmMasterKey,
+    LOG_LEVEL: logLevel,
+  });
+}
