@@ -14,7 +14,7 @@ import { isPortFree } from "../db/embedded-postgres.ts";
 import { startLocalPostgres, stopPostgres } from "./local-stack.ts";
 import { THROTTLE, clearThrottles, listThrottles } from "~/auth/throttle.server";
 import { createDatabase } from "~/lib/db.server";
-import { exitOnConfigError, loadDotEnv, parseEnv, rawEnv, type Env } from "~/lib/env.server";
+import { settingsOrExit, type Env } from "~/lib/env.server";
 
 const USAGE = `Usage: npm run admin -- <command> [options]
 
@@ -76,13 +76,7 @@ if (command === "unlock" && !values.all && !values.address?.trim() && !values.ac
 }
 if (command === "unlock" && values.all && (values.address || values.account)) fail("Use --all alone, or --address / --account without it.");
 
-loadDotEnv();
-let settings: Env;
-try {
-  settings = parseEnv(rawEnv());
-} catch (error) {
-  exitOnConfigError(error);
-}
+const settings: Env = settingsOrExit();
 
 const database = await openDatabase(settings);
 const handle = createDatabase(database.url, { max: 1 });

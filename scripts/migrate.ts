@@ -14,14 +14,8 @@ export async function migrateAll(databaseUrl: string): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { exitOnConfigError, loadDotEnv, parseEnv, rawEnv } = await import("~/lib/env.server");
-  loadDotEnv();
-  let url: string | undefined;
-  try {
-    url = parseEnv(rawEnv()).DATABASE_URL;
-  } catch (error) {
-    exitOnConfigError(error);
-  }
+  const { settingsOrExit } = await import("~/lib/env.server");
+  const url = settingsOrExit().DATABASE_URL;
   if (!url) {
     process.stderr.write("DATABASE_URL is not set: `npm run migrate` needs the database to migrate (npm start migrates its embedded one itself).\n");
     process.exit(1);

@@ -8,7 +8,7 @@
  */
 import path from "node:path";
 import { isPortFree, type EmbeddedDatabase } from "../db/embedded-postgres.ts";
-import { exitOnConfigError, loadDotEnv, parseEnv, rawEnv, type Env } from "~/lib/env.server";
+import { rawEnv, settingsOrExit, type Env } from "~/lib/env.server";
 import { createSupervisor, spawnWebAndWorker, startLocalPostgres, stopPostgres, waitForOk } from "./local-stack.ts";
 import { listenProblem } from "./listeners.ts";
 import { loadOrCreateLocalSecrets } from "./local-secrets.ts";
@@ -19,13 +19,7 @@ const dev = process.argv.includes("--dev");
 process.stdout.on("error", () => {});
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
-loadDotEnv();
-let settings: Env;
-try {
-  settings = parseEnv(rawEnv());
-} catch (error) {
-  exitOnConfigError(error);
-}
+const settings: Env = settingsOrExit();
 
 const childEnv: Record<string, string> = {};
 let embedded: EmbeddedDatabase | undefined;

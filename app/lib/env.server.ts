@@ -244,6 +244,16 @@ export function envOrExit(): RuntimeEnv {
   }
 }
 
+/** For the command-line scripts (npm start, admin, migrate): `.env` loaded, the settings checked, or exit with the problems printed plainly. */
+export function settingsOrExit(): Env {
+  loadDotEnv();
+  try {
+    return parseEnv(rawEnv());
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+}
+
 /** Stops the process with the config problems printed plainly (no stack trace). */
 export function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
