@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Actor } from "~/services/actor.server";
+import type { AdminActor as Actor } from "~/auth/actor";
 import type { LiteLLMDouble } from "./litellm-double/server.ts";
 
 /** The LiteLLM double this test file's app code talks to (LITELLM_PROXY_URL), started by test/setup-db.ts. */

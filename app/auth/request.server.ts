@@ -1,5 +1,5 @@
 import { redirect } from "@remix-run/node";
-import type { Actor } from "~/services/actor.server";
+import type { AdminActor as Actor } from "~/auth/actor";
 import { authenticateApiToken } from "~/services/api-tokens.server";
 import { authenticateAdminKey } from "~/services/sign-in.server";
 import { readSession } from "./lucia.server.ts";

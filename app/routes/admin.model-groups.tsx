@@ -7,7 +7,7 @@ import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } fro
 import { isAppError } from "~/lib/errors";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formList, formText, formValues, splitNames } from "~/lib/forms.server";
-import { can, type Actor } from "~/services/actor.server";
+import { can, type Actor } from "~/auth/actor";
 import { createModelGroup, listModelGroups } from "~/services/model-groups.server";
 import { listServedModels } from "~/services/models.server";
 

@@ -9,7 +9,7 @@ import { Alert, Button, Card, Field, PageHeader, TextAreaField } from "~/compone
 import { isAppError } from "~/lib/errors";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formList, formText, formValues, splitNames, throwAsResponse, type FormActionData } from "~/lib/forms.server";
-import { can, type Actor } from "~/services/actor.server";
+import { can, type Actor } from "~/auth/actor";
 import { deleteModelGroup, getModelGroup, updateModelGroup } from "~/services/model-groups.server";
 import { listServedModels } from "~/services/models.server";
 

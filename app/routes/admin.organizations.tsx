@@ -5,7 +5,7 @@ import { requireAdmin } from "~/auth/request.server";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues } from "~/lib/forms.server";
-import { can } from "~/services/actor.server";
+import { can } from "~/auth/actor";
 import { createOrganization, listOrganizations } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";
 

@@ -12,7 +12,7 @@ import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } fro
 import { csvHref, formatPercent, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
-import { can } from "~/services/actor.server";
+import { can } from "~/auth/actor";
 import { getOrganizationDashboard, REQUESTS_PAGE_SIZE, type TeamRowView } from "~/services/dashboards.server";
 import { getOrganization, updateOrganization } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";

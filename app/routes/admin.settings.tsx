@@ -6,7 +6,7 @@ import { requireAdmin } from "~/auth/request.server";
 import { Alert, Button, Card, Field, PageHeader, StatusBadge } from "~/components/ui";
 import { isAppError, type FieldErrors } from "~/lib/errors";
 import { setFlash } from "~/lib/flash.server";
-import { can } from "~/services/actor.server";
+import { can } from "~/auth/actor";
 import { createAdminAccount, disableAdminAccount, listAdminAccounts } from "~/services/admin-accounts.server";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/services/api-tokens.server";
 import { getWorkerStatus, requestWorkerCheck } from "~/services/worker-check.server";

@@ -7,7 +7,7 @@ import { TeamLimitsFields } from "~/components/team-form";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, SelectField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formValues, teamFormInput } from "~/lib/forms.server";
-import { can } from "~/services/actor.server";
+import { can } from "~/auth/actor";
 import { listModelGroups } from "~/services/model-groups.server";
 import { listOrganizations } from "~/services/organizations.server";
 import { createTeam, listTeams } from "~/services/teams.server";

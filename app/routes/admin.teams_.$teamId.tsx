@@ -16,7 +16,7 @@ import { Alert, Button, Card, Chip, Field, PageHeader } from "~/components/ui";
 import { env } from "~/lib/env.server";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formNumber, formText, formValues, teamFormInput, throwAsResponse, type FormActionData } from "~/lib/forms.server";
-import { can } from "~/services/actor.server";
+import { can } from "~/auth/actor";
 import { listTeamAlerts } from "~/services/alerts.server";
 import { addCredits, listLedger } from "~/services/credits.server";
 import { getTeamDashboard, REQUESTS_PAGE_SIZE } from "~/services/dashboards.server";

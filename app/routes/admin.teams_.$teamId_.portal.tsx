@@ -8,7 +8,7 @@ import { AdminRouteError } from "~/components/route-error";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, SelectField, StatusBadge, Toast } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse, type FormActionData } from "~/lib/forms.server";
-import { can } from "~/services/actor.server";
+import { can } from "~/auth/actor";
 import { createPortalLink, listPortalLinks, revokePortalLink } from "~/services/portal.server";
 import { getTeam } from "~/services/teams.server";
 

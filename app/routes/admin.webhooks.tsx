@@ -7,7 +7,7 @@ import { AdminRouteError } from "~/components/route-error";
 import { Alert, Button, Card, Chip, Field, PageHeader, StatusBadge } from "~/components/ui";
 import { isAppError, type FieldErrors } from "~/lib/errors";
 import { setFlash } from "~/lib/flash.server";
-import { can } from "~/services/actor.server";
+import { can } from "~/auth/actor";
 import {
   createWebhookEndpoint,
   deleteWebhookEndpoint,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { clientAddress, masterActor, uniqueEmail } from "../../test/factories.ts";
 import { AppError } from "~/lib/errors";
-import type { Actor } from "./actor.server.ts";
+import type { Actor } from "~/auth/actor";
 import { createAdminAccount, disableAdminAccount, listAdminAccounts } from "./admin-accounts.server.ts";
 import { signInWithPassword } from "./sign-in.server.ts";
 import { requestWorkerCheck } from "./worker-check.server.ts";

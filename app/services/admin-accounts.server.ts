@@ -15,7 +15,7 @@ import { hashPassword } from "~/auth/password.server";
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 
 export const createAdminAccountSchema = z.object({
   email: z.string({ required_error: "Enter an email" }).trim().email("Enter a valid email address, like ops@example.com").max(254),

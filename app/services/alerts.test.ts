@@ -6,7 +6,7 @@ import { rest } from "../../test/rest.ts";
 import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { startWorker, waitFor, type WorkerProcess } from "../../test/worker-process.ts";
 import { AppError } from "~/lib/errors";
-import type { Actor } from "./actor.server.ts";
+import type { Actor } from "~/auth/actor";
 import { createAdminAccount } from "./admin-accounts.server.ts";
 import { evaluateTeamAlerts, listTeamAlerts, setAlertThresholds } from "./alerts.server.ts";
 import { addCredits } from "./credits.server.ts";

@@ -7,7 +7,7 @@ import { clientAddress, masterActor, uniqueEmail } from "../../test/factories.ts
 import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import type { Actor } from "./actor.server.ts";
+import type { AdminActor as Actor } from "~/auth/actor";
 import { createAdminAccount, disableAdminAccount } from "./admin-accounts.server.ts";
 import { authenticateApiToken, createApiToken, listApiTokens, revokeApiToken } from "./api-tokens.server.ts";
 import { THROTTLE, authenticateAdminKey } from "./sign-in.server.ts";

@@ -14,7 +14,7 @@ import { adminRole, type AdminRole } from "../../db/schema/index.ts";
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
-import { can, requireRole, roleIncludes, type Actor } from "./actor.server.ts";
+import { can, requireRole, roleIncludes, type Actor, type AdminActor } from "~/auth/actor";
 import { verifyApiCredential } from "./sign-in.server.ts";
 
 /**
@@ -119,7 +119,7 @@ export async function revokeApiToken(actor: Actor, input: unknown): Promise<ApiT
  * Unknown, revoked and malformed tokens are UNAUTHORIZED and count against the caller's address
  * (verifyApiCredential), like wrong X-Admin-Keys. Lookup is by SHA-256, so no comparison of secrets leaks timing.
  */
-export async function authenticateApiToken(token: string, clientAddress: string, now = new Date()): Promise<Omit<Actor, "via">> {
+export async function authenticateApiToken(token: string, clientAddress: string, now = new Date()): Promise<Omit<AdminActor, "via">> {
   return verifyApiCredential(
     "api:bearer-token",
     clientAddress,

@@ -2,9 +2,9 @@ import { z } from "zod";
 import { insertAuditEvent, listAuditEventRows } from "../../db/queries/audit.ts";
 import { db } from "~/lib/db.server";
 import { parseInput } from "~/lib/validation";
-import { requireRole } from "./actor.server.ts";
+import { requireRole } from "~/auth/actor";
 import type { Db } from "../../db/queries/types.ts";
-import type { Actor } from "./actor.server.ts";
+import type { Actor } from "~/auth/actor";
 
 /** Records an admin action: who, what, which object, before and after, through which front door. */
 export async function recordAudit(

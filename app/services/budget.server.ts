@@ -8,7 +8,7 @@ import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
 import { z } from "zod";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 import { clampMoney, maxMoney, money, moneyNumber, moneyString, type Money } from "~/lib/money";
 
 /**

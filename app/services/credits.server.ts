@@ -8,7 +8,7 @@ import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 import { evaluateAlertsFor } from "./alerts.server.ts";
 import { recordAudit } from "./audit.server.ts";
 import { getTeamBudget, openPeriod, type TeamBudget } from "./budget.server.ts";

@@ -18,7 +18,7 @@ import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
 import { isDateInRange, parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "./budget.server.ts";
 import { ingestionStatus } from "./usage-ingestion.server.ts";
 

@@ -10,7 +10,7 @@ import { rangeFromSearch } from "~/components/date-range";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyString } from "~/lib/money";
-import type { Actor } from "./actor.server.ts";
+import type { Actor } from "~/auth/actor";
 import { ensurePeriod } from "./budget.server.ts";
 import { evaluateTeamAlerts } from "./alerts.server.ts";
 import { addCredits } from "./credits.server.ts";

@@ -19,7 +19,7 @@ import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 import { recordAudit } from "./audit.server.ts";
 
 const name = z

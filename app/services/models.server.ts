@@ -2,7 +2,7 @@ import { z } from "zod";
 import { litellm } from "~/integrations/litellm/client.server";
 import { isLiteLLMError } from "~/integrations/litellm/errors";
 import { AppError } from "~/lib/errors";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 
 export type ServedModel = {
   /** The exact public name clients and model groups must use (case-sensitive). */

@@ -12,7 +12,7 @@ import {
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 import { recordAudit } from "./audit.server.ts";
 
 const name = z

@@ -24,7 +24,7 @@ import { env } from "~/lib/env.server";
 import { AppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 import { listTeamAlerts, type BudgetAlert } from "./alerts.server.ts";
 import { recordAudit } from "./audit.server.ts";
 import { getTeamBudget, type TeamBudget } from "./budget.server.ts";

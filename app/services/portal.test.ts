@@ -14,7 +14,7 @@ import { hashKey } from "~/integrations/litellm/client.server";
 import { encryptSecret } from "~/lib/crypto.server";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import type { Actor } from "./actor.server.ts";
+import type { Actor } from "~/auth/actor";
 import {
   BAD_LINK_MESSAGE,
   PORTAL_THROTTLE,

@@ -8,7 +8,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { hashKey } from "~/integrations/litellm/client.server";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import type { Actor } from "./actor.server.ts";
+import type { Actor } from "~/auth/actor";
 import { createAdminAccount } from "./admin-accounts.server.ts";
 import { createModelGroup, deleteModelGroup, getModelGroup, updateModelGroup } from "./model-groups.server.ts";
 import { createOrganization } from "./organizations.server.ts";

@@ -27,7 +27,7 @@ import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { maskKey } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
-import { can, requireRole, type Actor } from "./actor.server.ts";
+import { can, requireRole, type Actor } from "~/auth/actor";
 import { recordAudit } from "./audit.server.ts";
 import { ensurePeriod } from "./budget.server.ts";
 

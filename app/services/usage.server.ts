@@ -8,7 +8,7 @@ import { AppError } from "~/lib/errors";
 import { maskKey } from "~/lib/logger.server";
 import { money, moneyNumber, type Money } from "~/lib/money";
 import { isDateInRange, parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 import { getTeamBudget } from "./budget.server.ts";
 import { ingestionStatus } from "./usage-ingestion.server.ts";
 

@@ -13,7 +13,7 @@ import { maskKey } from "~/lib/logger.server";
 import { money, moneyNumber } from "~/lib/money";
 import type { TrpcContext } from "~/trpc/init";
 import { createCaller } from "~/trpc/router";
-import type { Actor } from "./actor.server.ts";
+import type { Actor } from "~/auth/actor";
 import { createModelGroup } from "./model-groups.server.ts";
 import { createOrganization } from "./organizations.server.ts";
 import { createTeam as createTeamNow } from "./teams.server.ts";

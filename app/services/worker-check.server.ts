@@ -9,7 +9,7 @@ import {
 import { sendJob } from "~/jobs/boss.server";
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import { requireRole, type Actor } from "./actor.server.ts";
+import { requireRole, type Actor } from "~/auth/actor";
 
 /** A worker that has not refreshed its heartbeat for this long is reported as down. */
 export const HEARTBEAT_STALE_SECONDS = 30;

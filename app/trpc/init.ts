@@ -5,7 +5,7 @@ import { invalidInput, universalInputError } from "~/lib/validation";
 import { authenticate } from "~/auth/request.server";
 import { AppError, ERROR_CODES, isAppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
-import type { Actor } from "~/services/actor.server";
+import type { AdminActor as Actor } from "~/auth/actor";
 
 /**
  * The one tRPC file: context, then procedure tiers. Procedures translate transport only: they pass
