@@ -1,4 +1,6 @@
+import { Form } from "@remix-run/react";
 import { useEffect, useId, useState } from "react";
+import { useCopyToClipboard } from "./copy";
 
 /** Small shared components: one look for buttons, fields, cards, badges, empty states and toasts. */
 
@@ -327,4 +329,116 @@ export function ChoiceGroup({
 /** A small pill for names in a list (models, model groups). */
 export function Chip({ children }: { children: React.ReactNode }) {
   return <span className="inline-block rounded bg-slate-100 px-1.5 whitespace-nowrap py-0.5 font-mono text-xs text-slate-800 ring-1 ring-slate-200">{children}</span>;
+}
+
+/** A form's own errors (the service's message, see app/lib/forms.ts) as an Alert; nothing when there are none. */
+export function FormErrors({ errors, className }: { errors?: string[] | null; className?: string }) {
+  if (!errors?.length) return null;
+  return (
+    <div className={className}>
+      <Alert>{errors.join(" ")}</Alert>
+    </div>
+  );
+}
+
+/**
+ * One button that posts `intent` (and hidden `values`) after the browser's confirm dialog: delete,
+ * disable, revoke. The button's text is `children`; say what it acts on in an sr-only span.
+ */
+export function ConfirmForm({
+  intent,
+  values,
+  question,
+  variant = "secondary",
+  disabled,
+  className,
+  children,
+}: {
+  intent: string;
+  values?: Record<string, string>;
+  question: string;
+  variant?: "primary" | "secondary" | "danger";
+  disabled?: boolean;
+  className?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <Form
+      method="post"
+      className={className}
+      onSubmit={(e) => {
+        if (!confirm(question)) e.preventDefault();
+      }}
+    >
+      <input type="hidden" name="intent" value={intent} />
+      {Object.entries(values ?? {}).map(([name, value]) => (
+        <input key={name} type="hidden" name={name} value={value} />
+      ))}
+      <Button type="submit" variant={variant} disabled={disabled}>
+        {children}
+      </Button>
+    </Form>
+  );
+}
+
+/**
+ * A secret shown once (an API token, a webhook signing secret, a virtual key, a portal link): what
+ * happened, the value in a read-only box with Copy (and Hide when `onHide` is given), and how to keep it.
+ * `region` names the box for screen readers; `what` is the thing's name in the Copy button ("the API token").
+ */
+export function OnceSecret({
+  label,
+  value,
+  what,
+  title,
+  note,
+  region,
+  onHide,
+  testId,
+}: {
+  label: string;
+  value: string;
+  what: string;
+  title?: React.ReactNode;
+  note?: React.ReactNode;
+  region?: string;
+  onHide?: () => void;
+  testId?: string;
+}) {
+  const id = useId();
+  const { ref, copy, feedback } = useCopyToClipboard<HTMLInputElement>(value, what.replace(/^the /, ""));
+  return (
+    <section aria-label={region} data-testid={testId} className="space-y-2 rounded-md bg-emerald-50 p-4 text-sm text-emerald-950 ring-1 ring-emerald-600/30">
+      {title ? (
+        <p role="status" className="font-medium">
+          {title}
+        </p>
+      ) : null}
+      <label htmlFor={id} className="block font-medium text-slate-800">
+        {label}
+      </label>
+      <div className="flex flex-wrap items-center gap-2">
+        <input
+          ref={ref}
+          id={id}
+          readOnly
+          value={value}
+          onFocus={(e) => e.currentTarget.select()}
+          className="min-w-0 flex-1 rounded-md border-0 bg-white px-3 py-2 font-mono text-slate-900 ring-1 ring-slate-300 ring-inset"
+        />
+        <Button type="button" onClick={copy}>
+          Copy<span className="sr-only"> {what}</span>
+        </Button>
+        {onHide ? (
+          <Button type="button" variant="secondary" onClick={onHide}>
+            Hide<span className="sr-only"> {what}</span>
+          </Button>
+        ) : null}
+        <span role="status" className="text-emerald-800">
+          {feedback}
+        </span>
+      </div>
+      {note ? <p className="text-xs text-slate-700">{note}</p> : null}
+    </section>
+  );
 }

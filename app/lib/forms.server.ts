@@ -1,10 +1,45 @@
+import type { Submission } from "@conform-to/react";
 import { json } from "@remix-run/node";
 import { isAppError, type FieldErrors } from "./errors.ts";
+import type { FormReply } from "./forms.ts";
 
 /**
  * Transport helpers for Remix routes: turn form strings into the values a service's schema reads,
  * and an AppError into what a page shows. No business rules: the services validate everything.
  */
+
+/**
+ * A service's AppError as the form's answer (see app/lib/forms.ts): its field errors onto the fields
+ * (a field the form does not have, or "_form", joins the form errors), its message as the form error,
+ * with its HTTP status (and Retry-After when it has one). Anything that is not an AppError is rethrown.
+ * `hideFields` keeps secrets out of the values sent back to re-fill the form.
+ */
+export function replyWithAppError(
+  submission: Submission<unknown>,
+  error: unknown,
+  options: { intent?: string; hideFields?: string[]; headers?: HeadersInit } = {},
+) {
+  if (!isAppError(error)) throw error;
+  const fieldErrors: FieldErrors = {};
+  for (const [field, messages] of Object.entries(error.fieldErrors ?? {})) {
+    if (field === "_form" || field === "") continue;
+    fieldErrors[field] = messages;
+  }
+  const headers = new Headers(options.headers);
+  if (error.retryAfterSeconds) headers.set("Retry-After", String(error.retryAfterSeconds));
+  const result = submission.reply({ formErrors: [error.userMessage], fieldErrors, hideFields: options.hideFields });
+  return json<FormReply>({ intent: options.intent ?? null, result }, { status: error.status, headers });
+}
+
+/** The schema refused the form (the browser normally catches this first): a 400 with the fields' errors. */
+export function replyInvalid(submission: Submission<unknown>, options: { intent?: string; hideFields?: string[] } = {}) {
+  return json<FormReply>({ intent: options.intent ?? null, result: submission.reply({ hideFields: options.hideFields }) }, { status: 400 });
+}
+
+/** A form's success answer when the page stays (no redirect): the form starts empty again. */
+export function replyDone(submission: Submission<unknown>, options: { intent?: string } = {}) {
+  return { intent: options.intent ?? null, result: submission.reply({ resetForm: true }) } satisfies FormReply;
+}
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
