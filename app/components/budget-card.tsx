@@ -2,7 +2,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import type { CreditEntry } from "~/services/credits.server";
 import type { TeamBudget } from "~/services/budget.server";
-import { formatTime, formatUsd } from "./format";
+import { formatPercent, formatTime, formatUsd } from "./format";
 import { Alert, Button, Card, Field } from "./ui";
 
 type FieldErrors = Record<string, string[]> | undefined;
@@ -118,21 +118,55 @@ export function BudgetCard({
  */
 export function BudgetGauge({ budget }: { budget: TeamBudget }) {
   const spent = budget.spent_this_period;
-  const whole = spent + budget.remaining_budget;
+  const whole = spent - budget.overage + budget.remaining_budget;
   if (whole <= 0 && spent <= 0 && !budget.blocked) return null;
-  const percent = whole > 0 ? Math.min(100, (spent / whole) * 100) : 100;
-  const shown = Math.round(percent * 10) / 10;
-  const tone = budget.blocked || percent >= 100 ? "bg-red-600" : percent >= 80 ? "bg-amber-500" : "bg-emerald-600";
-  const label = `${shown}% of this period's budget used: ${formatUsd(spent)} spent, ${formatUsd(budget.remaining_budget)} left`;
+  const used = whole > 0 ? (spent / whole) * 100 : 100;
+  const percent = Math.min(100, used);
+  const shown = Math.floor(used * 100) / 100;
+  const tone = usedTone(used, Boolean(budget.blocked));
+  const label = `${formatPercent(shown)} of this period's budget used: ${formatUsd(spent)} spent of ${formatUsd(whole)}, ${formatUsd(budget.remaining_budget)} left`;
   return (
     <div className="mb-4">
       <div className="mb-1 flex flex-wrap justify-between gap-2 text-xs text-slate-700">
-        <span>{shown}% used</span>
+        <span data-testid="budget-used">
+          {formatPercent(shown)} used: {formatUsd(spent)} of {formatUsd(whole)}
+        </span>
         <span>{budget.period.resets_at ? `Resets ${formatTime(budget.period.resets_at)}` : "One-off budget: does not reset"}</span>
       </div>
       <div role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={shown} className="h-3 w-full overflow-hidden rounded-full bg-slate-200">
         <div className={`h-full ${tone}`} style={{ width: `${percent}%` }} />
       </div>
     </div>
+  );
+}
+
+/** The gauge's colour: green, amber from 80 %, red at 100 % or when LiteLLM refuses the team. */
+export function usedTone(percent: number, blocked = false): string {
+  return blocked || percent >= 100 ? "bg-red-600" : percent >= 80 ? "bg-amber-500" : "bg-emerald-600";
+}
+
+/** A small gauge for a list row: a bar and "84 %", or "No budget". Test hook: data-testid="budget-used". */
+export function BudgetUsedGauge({ percent, blocked = false, title }: { percent: number | null; blocked?: boolean; title?: string }) {
+  if (percent === null) {
+    return (
+      <span data-testid="budget-used" className="text-xs text-slate-500">
+        No budget
+      </span>
+    );
+  }
+  return (
+    <span data-testid="budget-used" className="flex items-center gap-2" title={title}>
+      <span
+        role="meter"
+        aria-label={title ?? `${formatPercent(percent)} of this period's budget used`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.min(100, percent)}
+        className="h-2 w-12 shrink-0 overflow-hidden rounded-full bg-slate-200 sm:w-16"
+      >
+        <span className={`block h-full ${usedTone(percent, blocked)}`} style={{ width: `${Math.min(100, percent)}%` }} />
+      </span>
+      <span className="text-xs whitespace-nowrap tabular-nums">{formatPercent(Math.floor(percent * 10) / 10, 1)}</span>
+    </span>
   );
 }

@@ -1,3 +1,4 @@
+import type { TeamState } from "~/services/team-list.server";
 import { formatTime } from "./format";
 import { StatusBadge } from "./ui";
 
@@ -23,4 +24,26 @@ export function SyncBadge({ sync, provisioning, withError = true }: { sync: Sync
 
 export function TeamStatusBadge({ status }: { status: "active" | "suspended" | "deleted" }) {
   return <StatusBadge tone={status === "active" ? "ok" : status === "suspended" ? "warn" : "neutral"}>{status}</StatusBadge>;
+}
+
+const STATE_TONE: Record<TeamState, "ok" | "warn" | "bad" | "neutral"> = {
+  active: "ok",
+  "near budget": "warn",
+  "over budget": "warn",
+  refused: "bad",
+  suspended: "neutral",
+  "sync failing": "bad",
+};
+
+/**
+ * The one badge for a team's state (teamState in team-list.server.ts), on every page that shows it:
+ * the Teams list, the team page, the overview and the portal. `reason` becomes its tooltip.
+ * Test hooks: data-testid="team-state", data-state="<state>".
+ */
+export function TeamStateBadge({ state, reason }: { state: TeamState; reason?: string }) {
+  return (
+    <span data-testid="team-state" data-state={state} title={reason} className="whitespace-nowrap">
+      <StatusBadge tone={STATE_TONE[state]}>{state}</StatusBadge>
+    </span>
+  );
 }

@@ -1,8 +1,10 @@
-import { Link } from "@remix-run/react";
+import { Link, useSearchParams } from "@remix-run/react";
+import type { TeamListRow, TeamSort } from "~/services/team-list.server";
 import type { Team } from "~/services/teams.server";
-import { formatCount, formatUsd } from "./format";
-import { SyncBadge, TeamStatusBadge } from "./team-badges";
-import { Chip } from "./ui";
+import { BudgetUsedGauge } from "./budget-card";
+import { formatCount, formatTime, formatUsd } from "./format";
+import { SyncBadge, TeamStateBadge, TeamStatusBadge } from "./team-badges";
+import { Chip, cx } from "./ui";
 
 type Row = Pick<
   Team,
@@ -74,5 +76,103 @@ export function TeamsTable({ teams, caption, compact = false }: { teams: Row[]; 
         </tbody>
       </table>
     </div>
+  );
+}
+
+type ListRow = TeamListRow;
+
+const SORT_LABEL: Record<TeamSort, string> = {
+  name: "Name",
+  organization: "Organization",
+  mode: "Mode",
+  spend: "Spend this period",
+  used: "Budget used",
+  remaining: "Remaining",
+  state: "State",
+  last_request: "Last request",
+};
+
+/**
+ * The Teams page's table. Fits 1,280 px without sideways scroll; under md (375 px phones) only name,
+ * budget used and state show. Every header sorts (click again to reverse), through the URL.
+ * Test hooks: table data-testid="teams-list"; each row data-testid="team-row" data-team-id; cells
+ * data-testid="team-name" | "team-organization" | "team-mode" | "team-spend" | "budget-used" |
+ * "team-remaining" | "team-state" | "team-last-request"; headers data-testid="sort-<column>".
+ */
+export function TeamListTable({ rows, sort, dir }: { rows: ListRow[]; sort: TeamSort; dir: "asc" | "desc" }) {
+  const [params] = useSearchParams();
+  const hrefFor = (column: TeamSort) => {
+    const next = new URLSearchParams(params);
+    next.set("sort", column);
+    next.set("dir", column === sort && dir === "asc" ? "desc" : "asc");
+    next.delete("page");
+    return `?${next.toString()}`;
+  };
+  const header = (column: TeamSort, className: string, align: "left" | "right" = "left") => (
+    <th scope="col" className={cx("py-2 pr-3 font-medium", align === "right" && "text-right", className)} aria-sort={column === sort ? (dir === "asc" ? "ascending" : "descending") : undefined}>
+      <Link to={hrefFor(column)} data-testid={`sort-${column}`} className="inline-flex items-center gap-1 hover:text-indigo-700" preventScrollReset>
+        {SORT_LABEL[column]}
+        <span aria-hidden className="text-slate-400">
+          {column === sort ? (dir === "asc" ? "▲" : "▼") : ""}
+        </span>
+      </Link>
+    </th>
+  );
+  const md = "hidden md:table-cell";
+  const lg = "hidden lg:table-cell";
+  return (
+    <table className="w-full text-left text-sm" data-testid="teams-list">
+      <caption className="sr-only">Teams, sorted by {SORT_LABEL[sort].toLowerCase()} ({dir === "asc" ? "ascending" : "descending"})</caption>
+      <thead className="text-slate-600">
+        <tr>
+          {header("name", "")}
+          {header("organization", md)}
+          {header("mode", lg)}
+          {header("spend", md, "right")}
+          {header("used", "")}
+          {header("remaining", md, "right")}
+          {header("state", "")}
+          {header("last_request", lg)}
+        </tr>
+      </thead>
+      <tbody className="divide-y divide-slate-100">
+        {rows.map((t) => (
+          <tr key={t.team_id} className="align-top" data-testid="team-row" data-team-id={t.team_id}>
+            <th scope="row" className="py-2 pr-3 font-medium break-words">
+              <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline" data-testid="team-name">
+                {t.name}
+              </Link>
+            </th>
+            <td className={cx("py-2 pr-3 break-words", md)} data-testid="team-organization">
+              <Link to={`/admin/organizations/${t.organization_id}`} className="underline decoration-slate-300 hover:text-indigo-700">
+                {t.organization_name}
+              </Link>
+            </td>
+            <td className={cx("py-2 pr-3", lg)} data-testid="team-mode">
+              {t.budget_mode}
+            </td>
+            <td className={cx("py-2 pr-3 text-right whitespace-nowrap tabular-nums", md)} data-testid="team-spend">
+              {formatUsd(t.spent_this_period)}
+            </td>
+            <td className="py-2 pr-3">
+              <BudgetUsedGauge
+                percent={t.percent_used}
+                blocked={t.state === "refused"}
+                title={t.budget_limit === null ? undefined : `${formatUsd(t.spent_this_period)} of ${formatUsd(t.budget_limit)} this period`}
+              />
+            </td>
+            <td className={cx("py-2 pr-3 text-right whitespace-nowrap tabular-nums", md)} data-testid="team-remaining">
+              {t.remaining_budget === null ? <span className="text-slate-500">No budget</span> : formatUsd(t.remaining_budget)}
+            </td>
+            <td className="py-2 pr-3">
+              <TeamStateBadge state={t.state} reason={t.state_reason} />
+            </td>
+            <td className={cx("py-2 text-xs text-slate-700", lg)} data-testid="team-last-request">
+              {t.last_request_at ? <time dateTime={t.last_request_at}>{formatTime(t.last_request_at)}</time> : <span className="text-slate-500">Never</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
