@@ -9,7 +9,7 @@ import { Alert, Button, Card, EmptyState, Field, PageHeader, SelectField, Status
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse, type FormActionData } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
-import { createPortalLink, listPortalLinks, revokePortalLink } from "~/services/portal.server";
+import { createPortalLink, listPortalLinks, revokePortalLink } from "~/services/portal/links.server";
 import { getTeam } from "~/services/teams.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Customer portal access · ${data?.team.name ?? "Team"} · SaaS LiteLLM` }];

@@ -10,7 +10,8 @@ import { DateRange, rangeFromSearch } from "~/components/date-range";
 import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
 import { Button, Card, Chip, StatusBadge } from "~/components/ui";
 import { throwAsResponse } from "~/lib/forms.server";
-import { getPortalOverview, readPortalSession, type PortalOverview } from "~/services/portal.server";
+import { readPortalSession } from "~/auth/portal-session.server";
+import { getPortalOverview, type PortalOverview } from "~/services/portal/overview.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.team.name ?? "Your team"} · Customer portal` }];
 
@@ -229,7 +230,8 @@ export default function PortalHome() {
           {api.curl ? (
             <>
               <p className="mt-3 text-sm text-slate-700">
-                Send your virtual key as a bearer token. The key is shown masked (<code className="font-mono">{api.key_masked}</code>): put your whole key in its place.
+                Send your virtual key (<code className="font-mono" data-testid="portal-key-masked">{api.key_masked}</code>) as a bearer token. The example reads it from{" "}
+                <code className="font-mono">LITELLM_KEY</code>: put your whole key in the first line, then run the command.
               </p>
               <pre className="mt-3 overflow-x-auto rounded-md bg-slate-900 p-4 text-xs text-slate-100" data-testid="portal-curl" tabIndex={0} aria-label="curl example">
                 <code>{api.curl}</code>

@@ -4,7 +4,8 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { Alert } from "~/components/ui";
 import { requestContext } from "~/lib/context";
 import { isAppError } from "~/lib/errors";
-import { portalSessionCookie, signInWithPortalLink } from "~/services/portal.server";
+import { portalSessionCookie } from "~/auth/portal-session.server";
+import { signInWithPortalLink } from "~/services/portal/sign-in.server";
 
 export const meta: MetaFunction = () => [{ title: "Portal link · Customer portal" }];
 
@@ -13,7 +14,7 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
   const headers = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" };
   try {
     const signIn = await signInWithPortalLink(params.token ?? "", requestContext(context).clientAddress);
-    return redirect("/portal", { headers: { ...headers, "Set-Cookie": portalSessionCookie(signIn) } });
+    return redirect("/portal", { headers: { ...headers, "Set-Cookie": await portalSessionCookie(signIn) } });
   } catch (error) {
     if (!isAppError(error)) throw error;
     return json({ message: error.userMessage }, { status: error.status, headers: { ...headers, ...(error.retryAfterSeconds ? { "Retry-After": String(error.retryAfterSeconds) } : {}) } });

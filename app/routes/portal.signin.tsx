@@ -5,7 +5,8 @@ import { useEffect, useRef } from "react";
 import { Alert, Button, Field } from "~/components/ui";
 import { requestContext } from "~/lib/context";
 import { isAppError, type FieldErrors } from "~/lib/errors";
-import { portalSessionCookie, readPortalSession, signInWithVirtualKey } from "~/services/portal.server";
+import { portalSessionCookie, readPortalSession } from "~/auth/portal-session.server";
+import { signInWithVirtualKey } from "~/services/portal/sign-in.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Customer portal" }];
 
@@ -21,7 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   try {
     const signIn = await signInWithVirtualKey({ key: form.get("key") }, requestContext(context).clientAddress);
-    return redirect("/portal", { headers: { "Set-Cookie": portalSessionCookie(signIn) } });
+    return redirect("/portal", { headers: { "Set-Cookie": await portalSessionCookie(signIn) } });
   } catch (error) {
     if (!isAppError(error)) throw error;
     const headers: HeadersInit = { "Cache-Control": "no-store", ...(error.retryAfterSeconds ? { "Retry-After": String(error.retryAfterSeconds) } : {}) };

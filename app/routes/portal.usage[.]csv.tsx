@@ -2,7 +2,8 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { csvFileName, csvResponse, toCsv } from "~/lib/csv";
 import { isAppError } from "~/lib/errors";
-import { readPortalSession, portalUsageTable } from "~/services/portal.server";
+import { readPortalSession } from "~/auth/portal-session.server";
+import { portalUsageTable } from "~/services/portal/overview.server";
 
 /** `/portal/usage.csv?table=days|models|requests[&from=&to=]`: the signed-in customer's own usage as CSV. */
 export async function loader({ request }: LoaderFunctionArgs) {

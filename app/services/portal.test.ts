@@ -13,23 +13,13 @@ import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { hashKey } from "~/integrations/litellm/client.server";
 import { encryptSecret } from "~/lib/crypto.server";
 import { db } from "~/lib/db.server";
+import { maskKey } from "~/lib/logger.server";
 import { AppError } from "~/lib/errors";
 import type { Actor } from "~/auth/actor";
-import {
-  BAD_LINK_MESSAGE,
-  PORTAL_THROTTLE,
-  WRONG_KEY_MESSAGE,
-  createPortalLink,
-  getPortalOverview,
-  listPortalLinks,
-  portalSessionCookie,
-  portalUsageTable,
-  readPortalSession,
-  revokePortalLink,
-  signInWithPortalLink,
-  signInWithVirtualKey,
-  type PortalSignIn,
-} from "./portal.server.ts";
+import { customerActor, portalSessionCookie, readPortalSession, type PortalSignIn } from "~/auth/portal-session.server";
+import { createPortalLink, listPortalLinks, revokePortalLink } from "./portal/links.server.ts";
+import { getPortalOverview, portalUsageTable } from "./portal/overview.server.ts";
+import { BAD_LINK_MESSAGE, PORTAL_THROTTLE, WRONG_KEY_MESSAGE, signInWithPortalLink, signInWithVirtualKey } from "./portal/sign-in.server.ts";
 
 /**
  * The customers' portal: who gets in (live key, valid link), who does not (wrong, rotated, revoked,
@@ -72,7 +62,7 @@ async function makeTeam(spendEach: string, requests: number) {
   return { team, key, keyRow };
 }
 
-const cookieFrom = (signIn: PortalSignIn) => portalSessionCookie(signIn).split(";")[0];
+const cookieFrom = async (signIn: PortalSignIn) => (await portalSessionCookie(signIn)).split(";")[0];
 
 async function refused(promise: Promise<unknown>): Promise<AppError> {
   const error = await promise.then(
@@ -88,10 +78,12 @@ describe("signing in with the virtual key", () => {
     const a = await makeTeam("0.25", 4);
     await makeTeam("1.5", 3);
     const signIn = await signInWithVirtualKey({ key: a.key }, clientAddress());
-    const setCookie = portalSessionCookie(signIn);
-    expect(setCookie).toMatch(/^saas_portal=[A-Za-z0-9_-]{43}; Path=\/portal; HttpOnly; SameSite=Lax; Max-Age=\d+/);
+    const setCookie = await portalSessionCookie(signIn);
+    expect(setCookie).toMatch(/^saas_portal=[^;]+\.[^;]+;/); // value.signature
+    expect(setCookie.split("; ").slice(1).sort()).toEqual(["HttpOnly", expect.stringMatching(/^Max-Age=\d+$/), "Path=/portal", "SameSite=Lax"]);
     expect(setCookie).not.toContain(a.key);
-    const { session } = await readPortalSession(cookieFrom(signIn));
+    expect(setCookie).not.toContain(signIn.token);
+    const { session } = await readPortalSession(await cookieFrom(signIn));
     expect(session).toMatchObject({ teamId: a.team.id, method: "virtual-key" });
   });
 
@@ -126,18 +118,20 @@ describe("portal sessions", () => {
   it("refuse a tampered cookie and clear it", async () => {
     const a = await makeTeam("0.1", 1);
     const signIn = await signInWithVirtualKey({ key: a.key }, clientAddress());
-    const token = signIn.token;
-    const tampered = `saas_portal=${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
+    const cookie = await cookieFrom(signIn);
+    const tampered = `${cookie.slice(0, -1)}${cookie.endsWith("A") ? "B" : "A"}`;
     const result = await readPortalSession(tampered);
     expect(result.session).toBeNull();
     expect(result.clearCookie).toContain("Max-Age=0");
+    // The bare token (unsigned) opens nothing either.
+    expect((await readPortalSession(`saas_portal=${signIn.token}`)).session).toBeNull();
     expect((await readPortalSession("saas_portal=../../etc")).session).toBeNull();
     expect((await readPortalSession(`saas_portal=${a.team.id}`)).session).toBeNull();
   });
 
   it("end when the key is rotated, and when the team is suspended", async () => {
     const a = await makeTeam("0.1", 1);
-    const cookie = cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress()));
+    const cookie = await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress()));
     expect((await readPortalSession(cookie)).session).not.toBeNull();
     // Rotation: the old key retires, a new one goes live.
     await setTeamKeyStatus(db(), a.keyRow.id, "retiring");
@@ -146,7 +140,7 @@ describe("portal sessions", () => {
     expect(await readPortalSession(cookie)).toMatchObject({ session: null, clearCookie: expect.stringContaining("Max-Age=0") });
     await refused(signInWithVirtualKey({ key: a.key }, clientAddress()));
 
-    const fresh = cookieFrom(await signInWithVirtualKey({ key: rotated }, clientAddress()));
+    const fresh = await cookieFrom(await signInWithVirtualKey({ key: rotated }, clientAddress()));
     expect((await readPortalSession(fresh)).session).not.toBeNull();
     await updateTeamRow(db(), a.team.id, { status: "suspended" });
     expect((await readPortalSession(fresh)).session).toBeNull();
@@ -158,7 +152,7 @@ describe("what a customer sees", () => {
     const a = await makeTeam("0.25", 4);
     // Team b's cost per request has more decimals than a timestamp's milliseconds, so finding it means b's rows leaked.
     const b = await makeTeam("0.123456", 3);
-    const { session } = await readPortalSession(cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
+    const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
     const overview = await getPortalOverview(session!, { team_id: b.team.id, from: undefined });
     expect(overview.team.name).toBe(a.team.name);
     expect(overview.usage.total_spend).toBe(1);
@@ -168,8 +162,8 @@ describe("what a customer sees", () => {
     expect(overview.models).toEqual(["gpt-3.5-turbo"]);
     expect(overview.team).toMatchObject({ rpm_limit: 100, tpm_limit: 50000 });
     expect(overview.budget.spent_this_period).toBe(1);
-    expect(overview.api.key_masked).toBe(`sk-…${a.key.slice(-4)}`);
-    expect(overview.api.curl).toContain("/chat/completions");
+    expect(overview.api.key_masked).toBe(maskKey(a.key)); // the admin pages' format
+    expect(overview.api.key_masked).toBe(`${a.key.slice(0, 5)}…${a.key.slice(-4)}`);
     expect(JSON.stringify(overview)).not.toContain(a.key);
     expect(JSON.stringify(overview)).not.toContain(b.team.id);
 
@@ -186,10 +180,27 @@ describe("what a customer sees", () => {
 
   it("falls back to the default window when from/to are malformed, and says so", async () => {
     const a = await makeTeam("0.25", 2);
-    const { session } = await readPortalSession(cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
+    const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
     const overview = await getPortalOverview(session!, { from: "yesterday" });
     expect(overview.window_error).toMatch(/from must be/);
     expect(overview.usage.request_count).toBe(2);
+  });
+});
+
+describe("the curl example", () => {
+  it("is a command that runs once LITELLM_KEY is set, with the masked key only beside it", async () => {
+    const a = await makeTeam("0.1", 1);
+    const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
+    const { api } = await getPortalOverview(session!);
+    const lines = api.curl!.split("\n");
+    expect(lines[0]).toBe(api.export_key);
+    expect(lines[0]).toMatch(/^export LITELLM_KEY=/);
+    expect(lines[1]).toMatch(/^curl \S+\/chat\/completions \\$/);
+    expect(api.curl).toContain('-H "Authorization: Bearer $LITELLM_KEY"');
+    expect(api.curl).toContain('"model": "gpt-3.5-turbo"');
+    expect(api.curl).not.toContain(api.key_masked!);
+    expect(api.curl).not.toContain("…");
+    expect(api.curl).not.toContain(a.key);
   });
 });
 
@@ -207,7 +218,7 @@ describe("portal links", () => {
     expect(JSON.stringify(listed)).not.toContain(link.token);
 
     const signIn = await signInWithPortalLink(link.token, clientAddress());
-    expect((await readPortalSession(cookieFrom(signIn))).session).toMatchObject({ teamId: a.team.id, method: "link" });
+    expect((await readPortalSession(await cookieFrom(signIn))).session).toMatchObject({ teamId: a.team.id, method: "link" });
     expect((await listPortalLinks(viewer, { team_id: a.team.id }))[0].last_used_at).not.toBeNull();
     const audit = await db().select().from(auditEvents).where(eq(auditEvents.target, a.team.id));
     expect(audit.map((e) => e.action).sort()).toEqual(["portal-link.create", "portal-link.use"]);
@@ -216,7 +227,7 @@ describe("portal links", () => {
   it("are refused once revoked (and their sessions end) or expired", async () => {
     const a = await makeTeam("0.1", 1);
     const link = await createPortalLink(masterActor, { team_id: a.team.id, expires_in: "7d" });
-    const cookie = cookieFrom(await signInWithPortalLink(link.token, clientAddress()));
+    const cookie = await cookieFrom(await signInWithPortalLink(link.token, clientAddress()));
     await expect(revokePortalLink(viewer, { team_id: a.team.id, link_id: link.link_id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     await revokePortalLink(masterActor, { team_id: a.team.id, link_id: link.link_id });
     expect((await readPortalSession(cookie)).session).toBeNull();
@@ -229,7 +240,7 @@ describe("portal links", () => {
     const short = await createPortalLink(masterActor, { team_id: a.team.id, expires_in: "1d" });
     const later = new Date(Date.now() + 2 * 86_400_000);
     expect(await refused(signInWithPortalLink(short.token, clientAddress(), later))).toMatchObject({ userMessage: BAD_LINK_MESSAGE });
-    const live = cookieFrom(await signInWithPortalLink(short.token, clientAddress()));
+    const live = await cookieFrom(await signInWithPortalLink(short.token, clientAddress()));
     expect((await readPortalSession(live, later)).session).toBeNull();
     expect((await listPortalLinks(viewer, { team_id: a.team.id }, later)).find((l) => l.link_id === short.link_id)?.state).toBe("expired");
     expect(await refused(signInWithPortalLink("slp_not-a-real-token", clientAddress()))).toMatchObject({ userMessage: BAD_LINK_MESSAGE });
@@ -241,6 +252,21 @@ describe("portal links", () => {
     const link = await createPortalLink(masterActor, { team_id: a.team.id });
     await expect(revokePortalLink(masterActor, { team_id: b.team.id, link_id: link.link_id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await listPortalLinks(viewer, { team_id: a.team.id }))[0].state).toBe("active");
+  });
+});
+
+describe("a customer of one team", () => {
+  it("gets the not-found of a missing team for another team's portal links, and may not make links for its own", async () => {
+    const a = await makeTeam("0.1", 1);
+    const b = await makeTeam("0.1", 1);
+    const link = await createPortalLink(masterActor, { team_id: b.team.id });
+    const customer = customerActor({ teamId: a.team.id });
+    const missing = { code: "NOT_FOUND", userMessage: `No team has the id ${b.team.id}.` };
+    await expect(listPortalLinks(customer, { team_id: b.team.id })).rejects.toMatchObject(missing);
+    await expect(createPortalLink(customer, { team_id: b.team.id })).rejects.toMatchObject(missing);
+    await expect(revokePortalLink(customer, { team_id: b.team.id, link_id: link.link_id })).rejects.toMatchObject(missing);
+    await expect(createPortalLink(customer, { team_id: a.team.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect((await listPortalLinks(masterActor, { team_id: b.team.id }))[0].state).toBe("active");
   });
 });
 
@@ -260,7 +286,7 @@ describe("portal links over REST", () => {
     const revoked = await rest("POST", `/api/teams/${a.team.id}/portal-links/${created.body.link_id}/revoke`, { headers: asAdmin });
     expect(revoked.body.state).toBe("revoked");
 
-    const cookie = cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress()));
+    const cookie = await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress()));
     for (const path of [`/api/teams/${a.team.id}/usage`, `/api/teams/${a.team.id}/portal-links`, "/api/me"]) {
       expect((await rest("GET", path, { headers: { cookie } })).status).toBe(401);
     }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createPortalLink, createdPortalLinkSchema, listPortalLinks, portalLinkSchema, revokePortalLink } from "~/services/portal.server";
+import { createPortalLink, createdPortalLinkSchema, listPortalLinks, portalLinkSchema, revokePortalLink } from "~/services/portal/links.server";
 import { adminProcedure, router } from "../init.ts";
 
 const tags = ["portal"];
