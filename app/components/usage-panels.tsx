@@ -1,5 +1,5 @@
 import { useSearchParams } from "@remix-run/react";
-import type { DayRowView, ModelRowView, RequestView, UsageFigures } from "~/services/dashboards.server";
+import type { DayRowView, ModelRowView, RequestView, UsageFigures } from "~/services/usage/index.server";
 import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "./charts";
 import { DataTable, readTableState, sortAndPage, type Column } from "./data-table";
 import { formatCost, formatCount, formatTime, formatUsd } from "./format";

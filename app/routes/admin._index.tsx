@@ -8,7 +8,7 @@ import { AdminRouteError } from "~/components/route-error";
 import { Card, EmptyState, PageHeader, StatusBadge } from "~/components/ui";
 import { formatPercent, IngestionNote } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
-import { getOverview } from "~/services/dashboards.server";
+import { getOverview } from "~/services/usage/index.server";
 import type { loader as adminLoader } from "./admin";
 
 export const meta: MetaFunction = () => [{ title: "Overview · SaaS LiteLLM" }];

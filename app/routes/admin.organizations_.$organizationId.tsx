@@ -13,7 +13,7 @@ import { csvHref, formatPercent, IngestionNote, ModelsCard, RecentRequestsCard, 
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
-import { getOrganizationDashboard, REQUESTS_PAGE_SIZE, type TeamRowView } from "~/services/dashboards.server";
+import { getOrganizationDashboard, REQUESTS_PAGE_SIZE, type TeamRowView } from "~/services/usage/index.server";
 import { getOrganization, updateOrganization } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";
 

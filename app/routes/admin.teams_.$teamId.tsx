@@ -19,7 +19,7 @@ import { formError, formNumber, formText, formValues, teamFormInput, throwAsResp
 import { can } from "~/auth/actor";
 import { listTeamAlerts } from "~/services/alerts.server";
 import { addCredits, listLedger } from "~/services/credits.server";
-import { getTeamDashboard, REQUESTS_PAGE_SIZE } from "~/services/dashboards.server";
+import { getTeamDashboard, REQUESTS_PAGE_SIZE } from "~/services/usage/index.server";
 import { listModelGroups } from "~/services/model-groups.server";
 import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "~/services/teams.server";
 

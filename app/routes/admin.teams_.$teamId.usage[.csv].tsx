@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireAdmin } from "~/auth/request.server";
 import { csvResponse } from "~/lib/csv";
 import { throwAsResponse } from "~/lib/forms.server";
-import { exportUsageCsv } from "~/services/dashboards.server";
+import { exportUsageCsv } from "~/services/usage/index.server";
 
 /** `GET /admin/teams/:teamId/usage.csv?table=days|models|requests&from=&to=`: a team's usage table as CSV (signed-in admins, viewers too). */
 export async function loader({ request, params }: LoaderFunctionArgs) {

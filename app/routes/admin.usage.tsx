@@ -10,7 +10,7 @@ import { TeamStatusBadge } from "~/components/team-badges";
 import { Card, EmptyState, PageHeader } from "~/components/ui";
 import { csvHref, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
-import { getUsageDashboard, type TeamRowView } from "~/services/dashboards.server";
+import { getUsageDashboard, type TeamRowView } from "~/services/usage/index.server";
 
 export const meta: MetaFunction = () => [{ title: "Usage · SaaS LiteLLM" }];
 

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireAdmin } from "~/auth/request.server";
 import { csvResponse } from "~/lib/csv";
 import { throwAsResponse } from "~/lib/forms.server";
-import { exportUsageCsv } from "~/services/dashboards.server";
+import { exportUsageCsv } from "~/services/usage/index.server";
 
 /** `GET /admin/usage.csv?table=days|models|teams&from=&to=`: usage over every team as CSV. */
 export async function loader({ request }: LoaderFunctionArgs) {

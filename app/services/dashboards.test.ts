@@ -14,7 +14,7 @@ import type { Actor } from "~/auth/actor";
 import { ensurePeriod } from "./budget.server.ts";
 import { evaluateTeamAlerts } from "./alerts.server.ts";
 import { addCredits } from "./credits.server.ts";
-import { exportUsageCsv, getOrganizationDashboard, getOverview, getTeamDashboard, getUsageDashboard, REQUESTS_PAGE_SIZE } from "./dashboards.server.ts";
+import { exportUsageCsv, getOrganizationDashboard, getOverview, getTeamDashboard, getUsageDashboard, REQUESTS_PAGE_SIZE } from "./usage/index.server.ts";
 
 /**
  * The admin dashboards read what ingestion wrote: usage rows go in through the same statement

@@ -18,7 +18,7 @@ import { createModelGroup } from "./model-groups.server.ts";
 import { createOrganization } from "./organizations.server.ts";
 import { createTeam as createTeamNow } from "./teams.server.ts";
 import { ingestUsage } from "./usage-ingestion.server.ts";
-import { getTeamUsage } from "./usage.server.ts";
+import { getTeamUsage } from "./usage/index.server.ts";
 
 /** Under a loaded CI machine the worker can take more than the API's few seconds: tests wait longer for the key. */
 const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: unknown, options: Parameters<typeof createTeamNow>[2] = {}) =>

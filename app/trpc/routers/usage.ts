@@ -15,7 +15,7 @@ import {
   teamUsageGroupsInputSchema,
   teamUsageInputSchema,
   teamUsageSchema,
-} from "~/services/usage.server";
+} from "~/services/usage/index.server";
 import { adminProcedure, router } from "../init.ts";
 
 const tags = ["usage"];

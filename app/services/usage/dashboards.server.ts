@@ -9,18 +9,18 @@ import {
   type LatencyPercentiles,
   type RequestRow,
   type TeamHeadline,
-} from "../../db/queries/dashboards.ts";
-import { findOrganizationById } from "../../db/queries/organizations.ts";
-import { findTeamById, type TeamRow } from "../../db/queries/teams.ts";
-import { sumUsage, type UsageTotals } from "../../db/queries/usage.ts";
+} from "../../../db/queries/dashboards.ts";
+import { findOrganizationById } from "../../../db/queries/organizations.ts";
+import { findTeamById, type TeamRow } from "../../../db/queries/teams.ts";
+import { sumUsage, type UsageTotals } from "../../../db/queries/usage.ts";
 import { toCsv, csvFileName, type CsvCell } from "~/lib/csv";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
 import { isDateInRange, parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
-import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "./budget.server.ts";
-import { ingestionStatus } from "./usage-ingestion.server.ts";
+import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "../budget.server.ts";
+import { ingestionStatus } from "../usage-ingestion.server.ts";
 
 /**
  * The admin dashboards: the overview, a team's page, an organization's page, the Usage page, and

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { findOrganizationById } from "../../db/queries/organizations.ts";
-import { findTeamById, keysOfTeam, listTeams, type TeamKeyRow, type TeamRow } from "../../db/queries/teams.ts";
-import { dailyUsage, recentUsageRequests, sumUsage, usageGroupedBy, type UsageTotals } from "../../db/queries/usage.ts";
+import { findOrganizationById } from "../../../db/queries/organizations.ts";
+import { findTeamById, keysOfTeam, listTeams, type TeamKeyRow, type TeamRow } from "../../../db/queries/teams.ts";
+import { dailyUsage, recentUsageRequests, sumUsage, usageGroupedBy, type UsageTotals } from "../../../db/queries/usage.ts";
 import { decryptSecret } from "~/lib/crypto.server";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
@@ -9,8 +9,8 @@ import { maskKey } from "~/lib/logger.server";
 import { money, moneyNumber, type Money } from "~/lib/money";
 import { isDateInRange, parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
-import { getTeamBudget } from "./budget.server.ts";
-import { ingestionStatus } from "./usage-ingestion.server.ts";
+import { getTeamBudget } from "../budget.server.ts";
+import { ingestionStatus } from "../usage-ingestion.server.ts";
 
 /**
  * Usage as customers and admins read it: per team and per organization, by model group, day, key
