@@ -1,4 +1,29 @@
+import { z } from "zod";
+import { createModelGroupSchema, updateModelGroupSchema } from "~/services/model-groups.schema";
 import { Chip, ChoiceGroup, StatusBadge, TextAreaField } from "./ui";
+
+/** Names typed in a text box, separated by commas or new lines. */
+export function splitNames(text: string): string[] {
+  return text
+    .split(/[,\n\r]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The form's two model inputs (checkboxes `models`, the text box `models_text`) as the one `models` list the service reads. */
+function mergeModelInputs(input: unknown) {
+  if (!input || typeof input !== "object") return input;
+  const { models, models_text: typed, ...rest } = input as Record<string, unknown>;
+  const checked = models === undefined ? [] : Array.isArray(models) ? models : [models];
+  return { ...rest, models: [...checked, ...(typeof typed === "string" ? splitNames(typed) : [])] };
+}
+
+/** What the model-group forms' inputs are. */
+export type ModelGroupFields = { name?: string; models?: string[]; models_text?: string; description?: string | null };
+
+/** The service's own schemas, reading the form's two model inputs as one list. */
+export const createModelGroupForm = z.preprocess(mergeModelInputs, createModelGroupSchema);
+export const updateModelGroupForm = z.preprocess(mergeModelInputs, updateModelGroupSchema.omit({ model_group_id: true }));
 
 /**
  * The Models part of the model-group forms: a checkbox per model LiteLLM serves (when it can be

@@ -1,6 +1,8 @@
 import type { Submission } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { json } from "@remix-run/node";
-import { isAppError, type FieldErrors } from "./errors.ts";
+import { z } from "zod";
+import { AppError, isAppError, type FieldErrors } from "./errors.ts";
 import type { FormReply } from "./forms.ts";
 
 /**
@@ -34,6 +36,16 @@ export function replyWithAppError(
 /** The schema refused the form (the browser normally catches this first): a 400 with the fields' errors. */
 export function replyInvalid(submission: Submission<unknown>, options: { intent?: string; hideFields?: string[] } = {}) {
   return json<FormReply>({ intent: options.intent ?? null, result: submission.reply({ hideFields: options.hideFields }) }, { status: 400 });
+}
+
+/** A form whose fields the route does not read (a button posting only its intent): its submission, for replyWithAppError. */
+export function buttonSubmission(form: FormData) {
+  return parseWithZod(form, { schema: z.object({}).passthrough() });
+}
+
+/** The page posted an intent the action does not know (a stale page): a 400 that says what to do. */
+export function replyUnknownIntent(form: FormData, intent: string) {
+  return replyWithAppError(buttonSubmission(form), new AppError("BAD_REQUEST", "Unknown action; reload the page and try again."), { intent });
 }
 
 /** A form's success answer when the page stays (no redirect): the form starts empty again. */

@@ -1,6 +1,6 @@
 import { useForm, type SubmissionResult } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
-import type { ZodTypeAny } from "zod";
+import type { z, ZodTypeAny } from "zod";
 
 /**
  * Forms with Conform and the services' own zod schemas, on both sides.
@@ -27,7 +27,7 @@ import type { ZodTypeAny } from "zod";
  *   const [form, fields] = useSchemaForm(createOrganizationSchema, { id: "create-organization", lastResult: data?.result });
  *   <Form method="post" {...getFormProps(form)}>
  *     <FormErrors form={form} />                              // from ~/components/ui: the form error as an Alert
- *     <Field label="Name" {...fieldProps(fields.name)} />    // name, key, defaultValue and errors
+ *     <Field label="Name" {...fieldProps(fields.name)} />    // name, defaultValue and errors
  *
  * Several forms on one page: give each an `intent` (hidden input) and pass `lastResultFor(data, "create-token")`
  * so a refusal shows on the form that was sent only. The schema must live in a file the browser may load
@@ -37,11 +37,15 @@ import type { ZodTypeAny } from "zod";
 /** What every action in this app answers a form with: the Conform result, and which form it was. */
 export type FormReply = { intent: string | null; result: SubmissionResult<string[]> };
 
-export function useSchemaForm<Schema extends ZodTypeAny>(
+/**
+ * Conform's useForm validating with `schema` in the browser. `Fields` is what the form's inputs are
+ * (the schema's input by default; name it when the schema preprocesses, e.g. two inputs into one list).
+ */
+export function useSchemaForm<Schema extends ZodTypeAny, Fields extends Record<string, unknown> = z.input<Schema>>(
   schema: Schema,
   options: { id: string; lastResult?: SubmissionResult<string[]> | null; defaultValue?: Record<string, unknown> },
 ) {
-  return useForm<import("zod").input<Schema>, import("zod").output<Schema>>({
+  return useForm<Fields, z.output<Schema>>({
     id: options.id,
     lastResult: options.lastResult,
     // `defaultValue` is typed loosely: pages pass what their loader returned, which the schema then reads.
@@ -59,12 +63,14 @@ export function lastResultFor(data: { intent?: string | null; result?: Submissio
 
 type FieldLike = { name: string; key?: string; initialValue?: unknown; errors?: string[] };
 
-/** The props our Field/TextAreaField/SelectField take from a Conform field: name, key, defaultValue, errors. */
+/**
+ * The props our Field/TextAreaField/SelectField take from a Conform field: name, defaultValue, errors.
+ * (Not `key`: React refuses a spread key. Key the <Form> when a success should empty it.)
+ */
 export function fieldProps(field: FieldLike) {
   const initial = field.initialValue;
   return {
     name: field.name,
-    key: field.key,
     defaultValue: typeof initial === "string" ? initial : undefined,
     errors: field.errors,
   };

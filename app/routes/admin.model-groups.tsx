@@ -1,12 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { ModelChips, ModelsInput, VerificationBadge } from "~/components/model-group-form";
-import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { createModelGroupForm, ModelChips, ModelsInput, VerificationBadge, type ModelGroupFields } from "~/components/model-group-form";
+import { Button, Card, EmptyState, Field, FormErrors, PageHeader, TextAreaField } from "~/components/ui";
 import { isAppError } from "~/lib/errors";
 import { setFlash } from "~/lib/flash.server";
-import { formError, formList, formText, formValues, splitNames } from "~/lib/forms.server";
+import { fieldProps, fieldValues, useSchemaForm } from "~/lib/forms";
+import { replyInvalid, replyWithAppError } from "~/lib/forms.server";
 import { can, type Actor } from "~/auth/actor";
 import { createModelGroup, listModelGroups } from "~/services/model-groups.server";
 import { listServedModels } from "~/services/models.server";
@@ -32,19 +35,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
-  const form = await request.formData();
+  const submission = parseWithZod(await request.formData(), { schema: createModelGroupForm });
+  if (submission.status !== "success") return replyInvalid(submission);
   try {
-    const group = await createModelGroup(actor, {
-      name: String(form.get("name") ?? ""),
-      models: [...formList(form, "models"), ...splitNames(form.get("models_text"))],
-      description: formText(form.get("description")),
-    });
+    const group = await createModelGroup(actor, submission.value);
     const note = group.verification === "verified" ? "" : " It is unverified until LiteLLM can be asked.";
     return redirect("/admin/model-groups", {
       headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Model group ${group.name} created.${note}` }) },
     });
   } catch (error) {
-    return formError("create", error, formValues(form));
+    return replyWithAppError(submission, error);
   }
 }
 
@@ -52,6 +52,7 @@ export default function ModelGroups() {
   const { groups, served, servedProblem, canWrite } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
+  const [form, fields] = useSchemaForm<typeof createModelGroupForm, ModelGroupFields>(createModelGroupForm, { id: "create-model-group", lastResult: data?.result });
   return (
     <>
       <PageHeader
@@ -102,11 +103,17 @@ export default function ModelGroups() {
         {canWrite ? (
           <Card title="Create a model group">
             {/* Keyed by the number of groups: a successful create (the redirect back here) starts an empty form. */}
-            <Form key={groups.length} method="post" className="grid gap-4" aria-label="Create a model group">
-              {data?.message ? <Alert>{data.message}</Alert> : null}
-              <Field label="Name" name="name" required placeholder="basic-models" hint="Letters, digits, dots, dashes or underscores." defaultValue={data?.values?.name?.[0]} errors={data?.fieldErrors?.name} />
-              <ModelsInput served={served} servedProblem={servedProblem} selected={data?.values?.models ?? []} typed={data?.values?.models_text?.[0]} errors={data?.fieldErrors?.models} />
-              <TextAreaField label="Description" name="description" defaultValue={data?.values?.description?.[0]} errors={data?.fieldErrors?.description} />
+            <Form key={groups.length} method="post" className="grid gap-4" aria-label="Create a model group" {...getFormProps(form)}>
+              <FormErrors errors={form.errors} />
+              <Field label="Name" required placeholder="basic-models" hint="Letters, digits, dots, dashes or underscores." {...fieldProps(fields.name)} />
+              <ModelsInput
+                served={served}
+                servedProblem={servedProblem}
+                selected={fieldValues(fields.models)}
+                typed={fieldProps(fields.models_text).defaultValue}
+                errors={fields.models.errors}
+              />
+              <TextAreaField label="Description" {...fieldProps(fields.description)} />
               <div>
                 <Button type="submit" disabled={busy}>Create model group</Button>
               </div>
@@ -117,3 +124,5 @@ export default function ModelGroups() {
     </>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "~/components/route-error";

@@ -1,14 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
 import { formatTime } from "~/components/format";
-import { ModelChips, ModelsInput, VerificationBadge } from "~/components/model-group-form";
-import { AdminRouteError } from "~/components/route-error";
-import { Alert, Button, Card, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { ModelChips, ModelsInput, updateModelGroupForm, VerificationBadge, type ModelGroupFields } from "~/components/model-group-form";
+import { Button, Card, ConfirmForm, Field, FormErrors, PageHeader, TextAreaField } from "~/components/ui";
 import { isAppError } from "~/lib/errors";
 import { setFlash } from "~/lib/flash.server";
-import { formError, formList, formText, formValues, splitNames, throwAsResponse, type FormActionData } from "~/lib/forms.server";
+import { fieldProps, fieldValues, lastResultFor, useSchemaForm } from "~/lib/forms";
+import { buttonSubmission, replyInvalid, replyUnknownIntent, replyWithAppError, throwAsResponse } from "~/lib/forms.server";
 import { can, type Actor } from "~/auth/actor";
 import { deleteModelGroup, getModelGroup, updateModelGroup } from "~/services/model-groups.server";
 import { listServedModels } from "~/services/models.server";
@@ -39,25 +41,24 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  try {
-    if (intent === "delete") {
+  if (intent === "delete") {
+    try {
       await deleteModelGroup(actor, { model_group_id: params.modelGroupId });
       return redirect("/admin/model-groups", { headers: { "Set-Cookie": await setFlash({ kind: "success", message: "Model group deleted." }) } });
+    } catch (error) {
+      return replyWithAppError(buttonSubmission(form), error, { intent });
     }
-    if (intent === "update") {
-      const group = await updateModelGroup(actor, {
-        model_group_id: params.modelGroupId,
-        name: String(form.get("name") ?? ""),
-        models: [...formList(form, "models"), ...splitNames(form.get("models_text"))],
-        description: formText(form.get("description")),
-      });
-      return redirect(`/admin/model-groups/${group.model_group_id}`, {
-        headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Model group ${group.name} saved; teams using it follow within seconds.` }) },
-      });
-    }
-    return json<FormActionData>({ intent, message: "Unknown action; reload the page and try again." }, { status: 400 });
+  }
+  if (intent !== "update") return replyUnknownIntent(form, intent);
+  const submission = parseWithZod(form, { schema: updateModelGroupForm });
+  if (submission.status !== "success") return replyInvalid(submission, { intent });
+  try {
+    const group = await updateModelGroup(actor, { ...submission.value, model_group_id: params.modelGroupId });
+    return redirect(`/admin/model-groups/${group.model_group_id}`, {
+      headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Model group ${group.name} saved; teams using it follow within seconds.` }) },
+    });
   } catch (error) {
-    return formError(intent, error, formValues(form));
+    return replyWithAppError(submission, error, { intent });
   }
 }
 
@@ -65,7 +66,12 @@ export default function ModelGroupPage() {
   const { group, served, servedProblem, canWrite } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
-  const edit = data?.intent === "update" ? data : undefined;
+  const [form, fields] = useSchemaForm<typeof updateModelGroupForm, ModelGroupFields>(updateModelGroupForm, {
+    id: "edit-model-group",
+    lastResult: lastResultFor(data, "update"),
+    defaultValue: { name: group.name, models: group.models, description: group.description ?? "" },
+  });
+  const deleteErrors = lastResultFor(data, "delete")?.error?.[""];
   return (
     <>
       <p className="mb-2 text-sm">
@@ -102,24 +108,18 @@ export default function ModelGroupPage() {
         {canWrite ? (
           <>
             <Card title="Edit">
-              <Form key={group.updated_at} method="post" className="grid gap-4" aria-label="Edit model group">
+              <Form key={group.updated_at} method="post" className="grid gap-4" aria-label="Edit model group" {...getFormProps(form)}>
                 <input type="hidden" name="intent" value="update" />
-                {edit?.message ? <Alert>{edit.message}</Alert> : null}
-                <Field label="Name" name="name" required defaultValue={edit?.values?.name?.[0] ?? group.name} errors={edit?.fieldErrors?.name} />
+                <FormErrors errors={form.errors} />
+                <Field label="Name" required {...fieldProps(fields.name)} />
                 <ModelsInput
                   served={served}
                   servedProblem={servedProblem}
-                  selected={edit ? (edit.values?.models ?? []) : group.models}
-                  typed={edit?.values?.models_text?.[0]}
-                  errors={edit?.fieldErrors?.models}
+                  selected={fieldValues(fields.models)}
+                  typed={fieldProps(fields.models_text).defaultValue}
+                  errors={fields.models.errors}
                 />
-                <TextAreaField
-                  label="Description"
-                  name="description"
-                 
-                  defaultValue={edit?.values?.description?.[0] ?? group.description ?? ""}
-                  errors={edit?.fieldErrors?.description}
-                />
+                <TextAreaField label="Description" {...fieldProps(fields.description)} />
                 {group.teams.length ? (
                   <p className="text-sm text-slate-600">
                     Changing the models changes what {group.teams.length === 1 ? "1 team" : `${group.teams.length} teams`} may call; their keys stay the same.
@@ -132,23 +132,11 @@ export default function ModelGroupPage() {
             </Card>
 
             <Card title="Delete">
-              {data?.intent === "delete" && data.message ? (
-                <div className="mb-3">
-                  <Alert>{data.message}</Alert>
-                </div>
-              ) : null}
+              <FormErrors errors={deleteErrors} className="mb-3" />
               <p className="mb-3 text-sm text-slate-600">A model group can be deleted once no team uses it.</p>
-              <Form
-                method="post"
-                onSubmit={(e) => {
-                  if (!confirm(`Delete the model group ${group.name}? This cannot be undone.`)) e.preventDefault();
-                }}
-              >
-                <input type="hidden" name="intent" value="delete" />
-                <Button type="submit" variant="danger" disabled={busy}>
-                  Delete model group<span className="sr-only"> {group.name}</span>
-                </Button>
-              </Form>
+              <ConfirmForm intent="delete" question={`Delete the model group ${group.name}? This cannot be undone.`} variant="danger" disabled={busy}>
+                Delete model group<span className="sr-only"> {group.name}</span>
+              </ConfirmForm>
             </Card>
           </>
         ) : null}
@@ -157,6 +145,4 @@ export default function ModelGroupPage() {
   );
 }
 
-export function ErrorBoundary() {
-  return <AdminRouteError backTo="/admin/model-groups" backLabel="Back to model groups" />;
-}
+export { RouteErrorBoundary as ErrorBoundary } from "~/components/route-error";

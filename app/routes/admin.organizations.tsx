@@ -1,11 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
+import { Button, Card, EmptyState, Field, FormErrors, PageHeader, TextAreaField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
-import { formError, formText, formValues } from "~/lib/forms.server";
+import { fieldProps, useSchemaForm } from "~/lib/forms";
+import { replyInvalid, replyWithAppError } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
+import { createOrganizationSchema } from "~/services/organizations.schema";
 import { createOrganization, listOrganizations } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";
 
@@ -21,18 +25,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
-  const form = await request.formData();
+  const submission = parseWithZod(await request.formData(), { schema: createOrganizationSchema });
+  if (submission.status !== "success") return replyInvalid(submission);
   try {
-    const org = await createOrganization(actor, {
-      name: String(form.get("name") ?? ""),
-      litellm_organization_id: String(form.get("litellm_organization_id") ?? ""),
-      description: formText(form.get("description")),
-    });
+    const org = await createOrganization(actor, submission.value);
     return redirect(`/admin/organizations/${org.organization_id}`, {
       headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Organization ${org.name} created.` }) },
     });
   } catch (error) {
-    return formError("create", error, formValues(form));
+    return replyWithAppError(submission, error);
   }
 }
 
@@ -40,6 +41,7 @@ export default function Organizations() {
   const { organizations, teamCounts, canWrite } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
+  const [form, fields] = useSchemaForm(createOrganizationSchema, { id: "create-organization", lastResult: data?.result });
   return (
     <>
       <PageHeader title="Organizations" description="Each organization groups the teams of one customer." />
@@ -82,24 +84,18 @@ export default function Organizations() {
 
         {canWrite ? (
           <Card title="Create an organization">
-            <Form method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Create an organization">
-              {data?.message ? (
-                <div className="sm:col-span-2">
-                  <Alert>{data.message}</Alert>
-                </div>
-              ) : null}
-              <Field label="Name" name="name" required placeholder="Acme Corporation" defaultValue={data?.values?.name?.[0]} errors={data?.fieldErrors?.name} />
+            <Form method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Create an organization" {...getFormProps(form)}>
+              <FormErrors errors={form.errors} className="sm:col-span-2" />
+              <Field label="Name" required placeholder="Acme Corporation" {...fieldProps(fields.name)} />
               <Field
                 label="LiteLLM organization id"
-                name="litellm_organization_id"
                 required
                 placeholder="acme-corp"
                 hint="Letters, digits, dots, dashes or underscores."
-                defaultValue={data?.values?.litellm_organization_id?.[0]}
-                errors={data?.fieldErrors?.litellm_organization_id}
+                {...fieldProps(fields.litellm_organization_id)}
               />
               <div className="sm:col-span-2">
-                <TextAreaField label="Description" name="description" defaultValue={data?.values?.description?.[0]} errors={data?.fieldErrors?.description} />
+                <TextAreaField label="Description" {...fieldProps(fields.description)} />
               </div>
               <div className="sm:col-span-2">
                 <Button type="submit" disabled={busy}>Create organization</Button>
@@ -111,3 +107,5 @@ export default function Organizations() {
     </>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "~/components/route-error";
