@@ -10,6 +10,9 @@ import { parseInput } from "~/lib/validation";
 import { z } from "zod";
 import { requireRole, type Actor } from "~/auth/actor";
 import { clampMoney, maxMoney, money, moneyNumber, moneyString, type Money } from "~/lib/money";
+import { NEAR_BUDGET_PERCENT, type BudgetState } from "~/lib/budget-state";
+
+export { BUDGET_TONE, NEAR_BUDGET_PERCENT, type BudgetState } from "~/lib/budget-state";
 
 /**
  * Budget rules (docs/budgets.md):
@@ -145,7 +148,34 @@ export type TeamBudget = {
   overage: number;
   /** Why LiteLLM refuses the team right now, or null. */
   blocked: { limit: "budget" | "suspended"; message: string; spent: number; limit_amount: number | null; resets_at: string | null } | null;
+  /** Share of this period's budget (allowance + credits available) spent, in percent to 2 decimals (rounded down); null without a budget. */
+  percent_used: number | null;
+  /** blocked (LiteLLM refuses the team), over (soft team past its budget), near (NEAR_BUDGET_PERCENT or more used) or ok. */
+  state: BudgetState;
 };
+
+/** What budgetState needs, in exact money. `limit` = allowance + credits available; `remaining` as in TeamBudget. */
+export type BudgetFigures = { hasBudget: boolean; mode: "hard" | "soft"; suspended: boolean; spent: Money; limit: Money; remaining: Money };
+
+/** Whether `spent` reached `percent` % (a whole number) of `limit`, exactly: spent × 100 ≥ percent × limit. */
+export function reachedPercent(spent: Money, limit: Money, percent: number): boolean {
+  return spent * 100n >= BigInt(percent) * limit;
+}
+
+/**
+ * The one budget state (docs/budgets.md), from exact money: percent used and ok | near | over | blocked.
+ * A hard team with nothing left is blocked at 100 % or more (LiteLLM counts a little past the limit).
+ */
+export function budgetState(f: BudgetFigures): { percent_used: number | null; state: BudgetState; blockedBy: "budget" | "suspended" | null } {
+  const blockedBy = f.suspended ? "suspended" : f.hasBudget && f.mode === "hard" && f.remaining <= 0n ? "budget" : null;
+  if (!f.hasBudget) return { percent_used: null, state: blockedBy ? "blocked" : "ok", blockedBy };
+  const byBudget = f.mode === "hard" && f.remaining <= 0n;
+  let hundredths = f.limit > 0n ? (f.spent * 10_000n) / f.limit : f.spent > 0n || byBudget ? 10_000n : 0n;
+  if (byBudget && hundredths < 10_000n) hundredths = 10_000n;
+  const percent = Number(hundredths) / 100;
+  const state: BudgetState = blockedBy ? "blocked" : hundredths >= 10_000n ? "over" : f.limit > 0n && reachedPercent(f.spent, f.limit, NEAR_BUDGET_PERCENT) ? "near" : "ok";
+  return { percent_used: percent, state, blockedBy };
+}
 
 /**
  * The team's budget now: allowance, spend this period (from ingested usage), credits, what is left,
@@ -209,11 +239,19 @@ function budgetOf(team: typeof teams.$inferSelect, period: PeriodRow | undefined
   const remaining = allowanceLeft + creditBalance;
   const overage = maxMoney(0n, spent - allowance - maxMoney(0n, available));
   const resetsAt = end?.toISOString() ?? null;
+  const limitAmount = allowance + maxMoney(0n, available);
+  const { percent_used, state, blockedBy } = budgetState({
+    hasBudget: team.maxBudget !== null,
+    mode: team.budgetMode,
+    suspended: team.status === "suspended",
+    spent,
+    limit: limitAmount,
+    remaining,
+  });
   let blocked: TeamBudget["blocked"] = null;
-  if (team.status === "suspended") {
+  if (blockedBy === "suspended") {
     blocked = { limit: "suspended", message: "The team is suspended: an admin must resume it.", spent: moneyNumber(spent), limit_amount: null, resets_at: null };
-  } else if (team.budgetMode === "hard" && team.maxBudget !== null && remaining <= 0n) {
-    const limitAmount = allowance + maxMoney(0n, available);
+  } else if (blockedBy === "budget") {
     blocked = {
       limit: "budget",
       message: `The team has spent ${moneyString(spent)} USD of its ${moneyString(limitAmount)} USD budget for this period (allowance ${moneyString(allowance)} + credits ${moneyString(maxMoney(0n, available))}). ${
@@ -234,6 +272,8 @@ function budgetOf(team: typeof teams.$inferSelect, period: PeriodRow | undefined
     remaining_budget: moneyNumber(remaining),
     overage: moneyNumber(overage),
     blocked,
+    percent_used,
+    state,
   };
 }
 
