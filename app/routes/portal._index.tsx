@@ -8,6 +8,7 @@ import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "~/componen
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
 import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
+import { TeamStateBadge } from "~/components/team-badges";
 import { Button, Card, Chip, StatusBadge } from "~/components/ui";
 import { throwAsResponse } from "~/lib/forms.server";
 import { readPortalSession } from "~/auth/portal-session.server";
@@ -98,7 +99,10 @@ export default function PortalHome() {
     <div className="space-y-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
-          <h1 className="text-2xl font-semibold tracking-tight break-words">{team.name}</h1>
+          <div className="flex flex-wrap items-center gap-3">
+            <h1 className="text-2xl font-semibold tracking-tight break-words">{team.name}</h1>
+            <TeamStateBadge state={overview.state} />
+          </div>
           <p className="mt-1 text-sm text-slate-600">
             {overview.signed_in_with === "link" ? "Signed in with a portal link" : "Signed in with your virtual key"} · session ends{" "}
             {formatTime(overview.session_expires_at)}

@@ -155,6 +155,7 @@ describe("what a customer sees", () => {
     const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
     const overview = await getPortalOverview(session!, { team_id: b.team.id, from: undefined });
     expect(overview.team.name).toBe(a.team.name);
+    expect(overview.state).toBe("active");
     expect(overview.usage.total_spend).toBe(1);
     expect(overview.usage.request_count).toBe(4);
     expect(overview.recent).toHaveLength(4);
@@ -176,6 +177,12 @@ describe("what a customer sees", () => {
     const requests = await portalUsageTable(session!, { table: "requests" });
     expect(requests.rows).toHaveLength(4);
     await expect(portalUsageTable(session!, { table: "teams" })).rejects.toMatchObject({ code: "BAD_REQUEST", fieldErrors: { table: [expect.any(String)] } });
+  });
+
+  it("has the admin pages' team state: near budget at 85 of 100", async () => {
+    const a = await makeTeam("42.5", 2);
+    const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
+    expect((await getPortalOverview(session!)).state).toBe("near budget");
   });
 
   it("falls back to the default window when from/to are malformed, and says so", async () => {

@@ -10,6 +10,7 @@ import { maskKey } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
 import { listTeamAlerts, type BudgetAlert } from "../alerts.server.ts";
 import { getTeamBudget, type TeamBudget } from "../budget.server.ts";
+import { teamState, type TeamState } from "../team-list.server.ts";
 import { getRecentRequests, getTeamDailyUsage, getTeamUsage, type TeamUsage } from "../usage/index.server.ts";
 
 /**
@@ -31,6 +32,8 @@ export const portalWindowSchema = z.object({
 
 export type PortalOverview = {
   team: { name: string; rpm_limit: number | null; tpm_limit: number | null; budget_mode: "hard" | "soft" };
+  /** The admin pages' team state, from the budget (the sync with LiteLLM is the provider's matter, not shown here). */
+  state: TeamState;
   signed_in_with: PortalSession["method"];
   session_expires_at: string;
   budget: TeamBudget;
@@ -127,6 +130,7 @@ export async function getPortalOverview(session: PortalSession, window: unknown 
   const { team_id: _t, organization_id: _o, ...usageView } = usage;
   return {
     team: { name: team.name, rpm_limit: team.rpmLimit, tpm_limit: team.tpmLimit, budget_mode: team.budgetMode },
+    state: teamState({ status: team.status, budget_mode: team.budgetMode, max_budget: team.maxBudget }, budget, { state: "in_sync" }),
     signed_in_with: session.method,
     session_expires_at: session.expiresAt,
     budget,
