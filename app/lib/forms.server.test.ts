@@ -48,7 +48,7 @@ describe("the Create an organization form, through its action and the service (r
     createOrganizationAction({
       request: new Request("http://localhost/admin/organizations", { method: "POST", headers: { "x-admin-key": TEST_MASTER_KEY }, body: form(fields) }),
       params: {},
-      context: {},
+      context: { clientAddress: "192.0.2.10", requestId: "forms-test" },
     });
   const suffix = () => randomUUID().slice(0, 8);
 
