@@ -22,8 +22,6 @@ export function BudgetCard({
   message?: string;
 }) {
   const busy = useNavigation().state !== "idle";
-  // One key per form shown: a double submit (or a retry after a lost answer) adds the credits once.
-  const [idempotencyKey] = useState(() => (typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : String(Math.random())));
   const figures: Array<[string, string]> = [
     ["Allowance this period", formatUsd(budget.allowance)],
     ["Spent this period", formatUsd(budget.spent_this_period)],
@@ -37,7 +35,7 @@ export function BudgetCard({
       {budget.blocked ? (
         <div className="mb-4" data-testid="budget-blocked">
           <Alert>
-            <strong>{budget.blocked.limit === "budget" ? "Stopped by its budget." : "Suspended."}</strong> {budget.blocked.message}
+            <BlockedMessage blocked={budget.blocked} />
           </Alert>
         </div>
       ) : null}
@@ -63,22 +61,9 @@ export function BudgetCard({
         Credits are kept across periods and spent only after the period's allowance.
       </p>
       {canWrite ? (
-        <Form method="post" className="mt-5 grid gap-4 border-t border-slate-200 pt-5 sm:grid-cols-3" aria-label="Add credits">
-          <input type="hidden" name="intent" value="add-credits" />
-          <input type="hidden" name="idempotency_key" value={idempotencyKey} />
-          {message ? (
-            <div className="sm:col-span-3">
-              <Alert>{message}</Alert>
-            </div>
-          ) : null}
-          <Field label="Credits to add (USD)" name="amount" inputMode="decimal" required placeholder="100.00" errors={errors?.amount} />
-          <Field label="Reason" name="reason" placeholder="Monthly allocation" errors={errors?.reason} />
-          <div className="flex items-end">
-            <Button type="submit" disabled={busy}>
-              Add credits
-            </Button>
-          </div>
-        </Form>
+        // A new form (empty fields, a new idempotency key) after every ledger change: a second top-up of
+        // the same amount is a new credit, while a double click or a resend of this one is still one.
+        <CreditForm key={ledger[0]?.entry_id ?? "none"} errors={errors} message={message} busy={busy} />
       ) : null}
       {ledger.length ? (
         <details className="mt-5 text-sm">
@@ -109,6 +94,46 @@ export function BudgetCard({
         </details>
       ) : null}
     </Card>
+  );
+}
+
+/** Why LiteLLM refuses the team, in words and money: "$25.21 of $25.00", and when it resets. */
+export function BlockedMessage({ blocked }: { blocked: NonNullable<TeamBudget["blocked"]> }) {
+  if (blocked.limit === "suspended") {
+    return (
+      <span data-testid="blocked-message">
+        <strong>Suspended.</strong> LiteLLM refuses the team&apos;s requests until an admin resumes it.
+      </span>
+    );
+  }
+  return (
+    <span data-testid="blocked-message">
+      <strong>Stopped by its budget.</strong> Spent {formatUsd(blocked.spent)} of {formatUsd(blocked.limit_amount)} this period (allowance + credits).{" "}
+      {blocked.resets_at ? `The allowance restarts ${formatTime(blocked.resets_at)}; adding credits restores access within seconds.` : "It is a one-off budget: add credits to restore access."}
+    </span>
+  );
+}
+
+function CreditForm({ errors, message, busy }: { errors?: FieldErrors; message?: string; busy: boolean }) {
+  // One key per form shown: a double submit (or a retry after a lost answer) adds the credits once.
+  const [idempotencyKey] = useState(() => (typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : String(Math.random())));
+  return (
+    <Form method="post" className="mt-5 grid gap-4 border-t border-slate-200 pt-5 sm:grid-cols-3" aria-label="Add credits" data-testid="credit-form">
+      <input type="hidden" name="intent" value="add-credits" />
+      <input type="hidden" name="idempotency_key" value={idempotencyKey} />
+      {message ? (
+        <div className="sm:col-span-3">
+          <Alert>{message}</Alert>
+        </div>
+      ) : null}
+      <Field label="Credits to add (USD)" name="amount" inputMode="decimal" required placeholder="Amount, e.g. 100.00" errors={errors?.amount} />
+      <Field label="Reason" name="reason" placeholder="Optional, e.g. monthly allocation" errors={errors?.reason} />
+      <div className="flex items-end">
+        <Button type="submit" disabled={busy}>
+          Add credits
+        </Button>
+      </div>
+    </Form>
   );
 }
 

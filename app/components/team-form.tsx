@@ -54,8 +54,8 @@ export function TeamLimitsFields({
         label="Max budget (USD)"
         name="max_budget"
         inputMode="decimal"
-        placeholder="100.00"
-        hint="Leave empty for no budget."
+        placeholder="No budget"
+        hint="USD per period, e.g. 100.00. Leave empty for no budget."
         defaultValue={values.max_budget}
         errors={errors?.max_budget}
       />
@@ -87,8 +87,8 @@ export function TeamLimitsFields({
         label="RPM limit"
         name="rpm_limit"
         inputMode="numeric"
-        placeholder="100"
-        hint="Requests per minute. Empty for no limit."
+        placeholder="No limit"
+        hint="Requests per minute, e.g. 100. Empty for no limit."
         defaultValue={values.rpm_limit}
         errors={errors?.rpm_limit}
       />
@@ -97,8 +97,8 @@ export function TeamLimitsFields({
         label="TPM limit"
         name="tpm_limit"
         inputMode="numeric"
-        placeholder="50000"
-        hint="Tokens per minute. Empty for no limit."
+        placeholder="No limit"
+        hint="Tokens per minute, e.g. 50000. Empty for no limit."
         defaultValue={values.tpm_limit}
         errors={errors?.tpm_limit}
       />

@@ -10,7 +10,7 @@ import { BudgetCard } from "~/components/budget-card";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
 import { csvHref, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
 import { AdminRouteError } from "~/components/route-error";
-import { SyncBadge, TeamStatusBadge } from "~/components/team-badges";
+import { SyncBadge, TeamStateBadge } from "~/components/team-badges";
 import { TeamLimitsFields } from "~/components/team-form";
 import { Alert, Button, Card, Chip, Field, PageHeader } from "~/components/ui";
 import { env } from "~/lib/env.server";
@@ -21,6 +21,7 @@ import { listTeamAlerts } from "~/services/alerts.server";
 import { addCredits, listLedger } from "~/services/credits.server";
 import { getTeamDashboard, REQUESTS_PAGE_SIZE } from "~/services/usage/index.server";
 import { listModelGroups } from "~/services/model-groups.server";
+import { teamState } from "~/services/team-list.server";
 import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "~/services/teams.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.team.name ?? "Team"} · SaaS LiteLLM` }];
@@ -42,6 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json(
     {
       team,
+      state: teamState(team, budget, team.sync),
       budget,
       dashboard,
       range,
@@ -169,7 +171,10 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
               Hide<span className="sr-only"> the virtual key</span>
             </Button>
           </div>
-          <p className="text-xs text-slate-600">Shown once: it disappears when you leave this page. Give it to the customer over a safe channel.</p>
+          <p className="text-xs text-slate-600" data-testid="key-note">
+            Give it to the customer over a safe channel. It is hidden again when you leave this page; an admin can reveal it here again at any time (each
+            reveal is recorded in the audit log). Customers see it once, when they open their portal link.
+          </p>
         </>
       ) : (
         <div className="flex flex-wrap items-center gap-3">
@@ -194,6 +199,46 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
         {feedback}
       </p>
     </div>
+  );
+}
+
+/**
+ * The curl example: the command reads the key from $LITELLM_KEY, and the copied text starts with the
+ * line that sets it (the revealed key when it is shown, else a placeholder to replace), so a pasted
+ * copy works. The masked key is never copied.
+ */
+function curlCommand(proxyUrl: string, model: string, key: string | null) {
+  return `export LITELLM_KEY='${key ?? "paste-the-team-virtual-key-here"}'
+curl ${proxyUrl}/chat/completions \\
+  -H "Authorization: Bearer $LITELLM_KEY" \\
+  -H "Content-Type: application/json" \\
+  -d '{"model": "${model}", "messages": [{"role": "user", "content": "Hello"}]}'`;
+}
+
+function CurlSnippet({ proxyUrl, model, revealedKey }: { proxyUrl: string; model: string; revealedKey: string | null }) {
+  const shown = curlCommand(proxyUrl, model, null);
+  const copied = curlCommand(proxyUrl, model, revealedKey);
+  const { ref, copy, feedback } = useCopyToClipboard<HTMLTextAreaElement>(copied, "command");
+  return (
+    <>
+      <pre className="mt-3 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100" data-testid="curl-snippet">
+        <code>{shown}</code>
+      </pre>
+      <textarea ref={ref} readOnly value={copied} aria-hidden tabIndex={-1} className="sr-only" />
+      <div className="mt-2 flex flex-wrap items-center gap-3">
+        <Button type="button" variant="secondary" onClick={copy} data-testid="copy-curl">
+          Copy command
+        </Button>
+        <span aria-live="polite" className="text-sm font-medium text-emerald-800">
+          {feedback}
+        </span>
+      </div>
+      <p className="mt-2 text-xs text-slate-600">
+        {revealedKey
+          ? "The copied command sets LITELLM_KEY to the revealed key."
+          : "The copied command sets LITELLM_KEY to a placeholder: replace it with the team's key (Reveal above), or set LITELLM_KEY yourself and skip the first line."}
+      </p>
+    </>
   );
 }
 
@@ -227,7 +272,7 @@ function TeamUsage() {
 }
 
 export default function TeamPage() {
-  const { team, groups, canWrite, proxyUrl, budget, ledger, alerts } = useLoaderData<typeof loader>();
+  const { team, state, groups, canWrite, proxyUrl, budget, ledger, alerts } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as TeamActionData | undefined;
   const busy = useNavigation().state !== "idle";
   const unsettled = team.provisioning || team.sync.state !== "in_sync";
@@ -261,7 +306,7 @@ export default function TeamPage() {
         description={`${team.organization_name} · ${team.team_id}`}
         actions={
           <div className="flex flex-wrap items-center gap-3">
-            <TeamStatusBadge status={team.status} />
+            <TeamStateBadge state={state} />
             <Link to={`/admin/teams/${team.team_id}/portal`} className="text-sm font-medium text-indigo-700 underline">
               Customer portal access
             </Link>
@@ -366,13 +411,7 @@ export default function TeamPage() {
             The customer's application calls the LiteLLM proxy at <code className="font-mono break-all">{proxyUrl}</code> with the team's key, for any of the
             models above.
           </p>
-          <pre className="mt-3 overflow-x-auto rounded-md bg-slate-900 p-3 text-xs text-slate-100">
-            <code>{`curl ${proxyUrl}/chat/completions \\
-  -H "Authorization: Bearer ${team.virtual_key_masked ?? "<virtual key>"}" \\
-  -H "Content-Type: application/json" \\
-  -d '{"model": "${exampleModel}", "messages": [{"role": "user", "content": "Hello"}]}'`}</code>
-          </pre>
-          <p className="mt-2 text-xs text-slate-600">The key is masked here: put the revealed key in its place.</p>
+          <CurlSnippet proxyUrl={proxyUrl} model={exampleModel} revealedKey={revealed?.key ?? null} />
         </Card>
 
         {canWrite ? (
