@@ -10,17 +10,21 @@ import {
   type RequestRow,
   type TeamHeadline,
 } from "../../../db/queries/dashboards.ts";
-import { findOrganizationById } from "../../../db/queries/organizations.ts";
-import { findTeamById, type TeamRow } from "../../../db/queries/teams.ts";
+import type { TeamRow } from "../../../db/queries/teams.ts";
 import { sumUsage, type UsageTotals } from "../../../db/queries/usage.ts";
 import { toCsv, csvFileName, type CsvCell } from "~/lib/csv";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
-import { isDateInRange, parseInput } from "~/lib/validation";
+import { money, moneyNumber, moneyString } from "~/lib/money";
+import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
 import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "../budget.server.ts";
-import { ingestionStatus } from "../usage-ingestion.server.ts";
+import { accOf, bySpend, emptyAcc, FIGURE_HEADER, figureCells, figures, groupBy, total, type Acc, type UsageFigures } from "./figures.ts";
+import { ingestedUntil, requireOrganization, requireTeam, type Ingestion } from "./read.server.ts";
+import { checkedWindow, DAY_MS, dayOf, lenientWindow, looseInstantField, startOfUtcDay, startOfUtcMonth, windowView, type DashboardWindow, type Window } from "./window.ts";
+
+export { MAX_RANGE_DAYS, type DashboardWindow } from "./window.ts";
+export type { UsageFigures } from "./figures.ts";
 
 /**
  * The admin dashboards: the overview, a team's page, an organization's page, the Usage page, and
@@ -33,39 +37,13 @@ import { ingestionStatus } from "../usage-ingestion.server.ts";
 
 // ── input ───────────────────────────────────────────────────────────────────────────────────────
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?$/;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-/** The longest window a dashboard reads. */
-export const MAX_RANGE_DAYS = 400;
 export const REQUESTS_PAGE_SIZE = 25;
 /** Latency percentiles are exact up to about this many requests in the window, and a sample spread over it beyond. */
 export const LATENCY_SAMPLE = 2_000;
 /** A CSV of requests holds at most this many (the newest in the window). */
 export const CSV_MAX_REQUESTS = 100_000;
 
-/** An ISO date (a whole UTC day; `to` includes it) or a date-time (UTC unless it names an offset); null when malformed. */
-function parseInstant(value: string, edge: "from" | "to"): Date | null {
-  const v = value.trim();
-  if (DATE_ONLY.test(v)) {
-    const ms = Date.parse(`${v}T00:00:00Z`);
-    if (Number.isNaN(ms) || !isDateInRange(new Date(ms)) || new Date(ms).toISOString().slice(0, 10) !== v) return null;
-    return new Date(edge === "to" ? ms + DAY_MS : ms);
-  }
-  if (!DATE_TIME.test(v)) return null;
-  const normalized = v.replace(" ", "T");
-  const ms = Date.parse(/(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(normalized) ? normalized : `${normalized}Z`);
-  return Number.isNaN(ms) || !isDateInRange(new Date(ms)) ? null : new Date(ms);
-}
-
-const optionalText = z
-  .string()
-  .trim()
-  .max(40)
-  .optional()
-  .transform((v) => (v ? v : undefined));
-const windowFields = { from: optionalText, to: optionalText };
+const windowFields = { from: looseInstantField, to: looseInstantField };
 const page = z.coerce.number().int().min(1).max(4000).catch(1).default(1);
 
 export const teamDashboardInputSchema = z.object({
@@ -89,114 +67,7 @@ export const exportUsageInputSchema = z.object({
   ...windowFields,
 });
 
-// ── windows ─────────────────────────────────────────────────────────────────────────────────────
-
-export type DashboardWindow = {
-  from: string;
-  to: string;
-  /** First and last UTC day the window touches (YYYY-MM-DD, inclusive). */
-  from_day: string;
-  to_day: string;
-  /** True when the page's default window is shown (no from/to asked for). */
-  is_default: boolean;
-  /** Why the asked-for range was not used (pages then show the default window). */
-  error: string | null;
-};
-
-type Window = { from: Date; to: Date; fromDay: string; toDay: string; isDefault: boolean; error: string | null };
-
-const dayOf = (d: Date) => d.toISOString().slice(0, 10);
-const startOfUtcDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS);
-const startOfUtcMonth = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
-
-function makeWindow(from: Date, to: Date, isDefault: boolean, error: string | null = null): Window {
-  return { from, to, fromDay: dayOf(from), toDay: dayOf(new Date(to.getTime() - 1)), isDefault, error };
-}
-
-/** Checks an asked-for range; throws BAD_REQUEST (with the field) when it is malformed, empty or too long. */
-function checkedWindow(input: { from?: string; to?: string }, fallbackFrom: Date, now: Date): Window {
-  if (!input.from && !input.to) return makeWindow(fallbackFrom, now > fallbackFrom ? now : new Date(fallbackFrom.getTime() + HOUR_MS), true);
-  const from = input.from ? parseInstant(input.from, "from") : fallbackFrom;
-  const to = input.to ? parseInstant(input.to, "to") : now;
-  if (!from) throw new AppError("BAD_REQUEST", "from must be a date (2026-11-01) or a date-time in UTC (2026-11-01T09:30:00Z).", { fieldErrors: { from: ["Not a date"] } });
-  if (!to) throw new AppError("BAD_REQUEST", "to must be a date (2026-11-30) or a date-time in UTC (2026-11-30T18:00:00Z).", { fieldErrors: { to: ["Not a date"] } });
-  if (from >= to) throw new AppError("BAD_REQUEST", "The range is empty: the start must be before the end.", { fieldErrors: { from: ["Must be before to"] } });
-  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
-    throw new AppError("BAD_REQUEST", `The range is too long: at most ${MAX_RANGE_DAYS} days.`, { fieldErrors: { from: [`At most ${MAX_RANGE_DAYS} days`] } });
-  }
-  return makeWindow(from, to, false);
-}
-
-/** For pages: a bad range falls back to the default window, with the reason to show. */
-function lenientWindow(input: { from?: string; to?: string }, fallbackFrom: Date, now: Date): Window {
-  try {
-    return checkedWindow(input, fallbackFrom, now);
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    return { ...checkedWindow({}, fallbackFrom, now), error: `${error.userMessage} Showing the default range instead.` };
-  }
-}
-
-const windowView = (w: Window): DashboardWindow => ({
-  from: w.from.toISOString(),
-  to: w.to.toISOString(),
-  from_day: w.fromDay,
-  to_day: w.toDay,
-  is_default: w.isDefault,
-  error: w.error,
-});
-
-// ── sums ────────────────────────────────────────────────────────────────────────────────────────
-
-type Acc = { requests: number; failedRequests: number; promptTokens: number; completionTokens: number; latencyMsSum: number; spend: Money };
-const emptyAcc = (): Acc => ({ requests: 0, failedRequests: 0, promptTokens: 0, completionTokens: 0, latencyMsSum: 0, spend: 0n });
-
-function add(acc: Acc, row: Omit<UsageTotals, "teamId" | "modelGroup">): Acc {
-  acc.requests += Number(row.requests);
-  acc.failedRequests += Number(row.failedRequests);
-  acc.promptTokens += Number(row.promptTokens);
-  acc.completionTokens += Number(row.completionTokens);
-  acc.latencyMsSum += Number(row.latencyMsSum);
-  acc.spend += money(row.spend);
-  return acc;
-}
-
-export type UsageFigures = {
-  spend: number;
-  requests: number;
-  failed_requests: number;
-  /** failed_requests / requests (0 without requests). */
-  error_rate: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  avg_latency_ms: number | null;
-};
-
-function figures(acc: Acc): UsageFigures {
-  return {
-    spend: moneyNumber(acc.spend),
-    requests: acc.requests,
-    failed_requests: acc.failedRequests,
-    error_rate: acc.requests ? acc.failedRequests / acc.requests : 0,
-    prompt_tokens: acc.promptTokens,
-    completion_tokens: acc.completionTokens,
-    total_tokens: acc.promptTokens + acc.completionTokens,
-    avg_latency_ms: acc.requests ? Math.round(acc.latencyMsSum / acc.requests) : null,
-  };
-}
-
-function groupBy(rows: UsageTotals[], key: (r: UsageTotals) => string): Map<string, Acc> {
-  const out = new Map<string, Acc>();
-  for (const row of rows) {
-    const k = key(row);
-    out.set(k, add(out.get(k) ?? emptyAcc(), row));
-  }
-  return out;
-}
-
-const total = (rows: UsageTotals[]) => rows.reduce((acc, r) => add(acc, r), emptyAcc());
-const bySpend = <T extends { acc: Acc; name: string }>(a: T, b: T) => (a.acc.spend === b.acc.spend ? b.acc.requests - a.acc.requests || a.name.localeCompare(b.name) : a.acc.spend > b.acc.spend ? -1 : 1);
+// ── views ───────────────────────────────────────────────────────────────────────────────────────
 
 export type ModelRowView = UsageFigures & { model: string };
 function modelRows(rows: UsageTotals[]): Array<{ name: string; acc: Acc }> {
@@ -210,7 +81,7 @@ function modelRows(rows: UsageTotals[]): Array<{ name: string; acc: Acc }> {
  */
 async function daysOf(teamIds: string[] | null, allTeamIds: () => Promise<string[]>, w: Window): Promise<Array<{ day: string; acc: Acc }>> {
   const rollup = await dailySeries(db(), { teamIds, fromDay: w.fromDay, toDay: w.toDay });
-  const map = new Map<string, Acc>(rollup.map((r: DaySeriesRow) => [r.day, add(emptyAcc(), { ...r })]));
+  const map = new Map<string, Acc>(rollup.map((r: DaySeriesRow) => [r.day, accOf(r)]));
   const firstDayStart = startOfUtcDay(w.from);
   const lastDayStart = startOfUtcDay(new Date(w.to.getTime() - 1));
   const partial: Array<{ day: string; from: Date; to: Date }> = [];
@@ -286,11 +157,6 @@ async function budgetsOf(wanted: Array<{ id: string }>, rows: Array<{ id: string
   return rows.map((t) => budgets.get(t.id) ?? null);
 }
 
-async function ingestedUntil(): Promise<{ until: string | null; last_error: string | null }> {
-  const s = await ingestionStatus();
-  return { until: s.windowStart?.toISOString() ?? null, last_error: s.lastError };
-}
-
 function latencyView(l: LatencyPercentiles, rows: UsageTotals[]) {
   const requests = rows.reduce((n, r) => n + Number(r.requests), 0);
   return {
@@ -314,7 +180,7 @@ export type TeamDashboard = {
   models: ModelRowView[];
   latency: { p50_ms: number | null; p95_ms: number | null; sampled: number; capped: boolean };
   requests: { page: number; page_size: number; has_more: boolean; rows: RequestView[] };
-  ingestion: { until: string | null; last_error: string | null };
+  ingestion: Ingestion;
 };
 
 /** Start of the team's current budget period, as getTeamBudget reports it. */
@@ -323,20 +189,13 @@ async function periodStart(team: TeamRow, now: Date): Promise<Date> {
   return period?.startsAt ?? periodBounds(team.budgetStartsAt, team.budgetDuration, now).start;
 }
 
-async function requireTeam(id: string) {
-  const team = await findTeamById(db(), id);
-  if (!team) throw new AppError("NOT_FOUND", `No team has the id ${id}.`);
-  return team;
-}
-
 /**
  * A team's page: its budget now, and over the window (default: its current budget period) spend,
  * requests, error rate and latency, by day and by model, and one page of its requests.
  */
 export async function getTeamDashboard(actor: Actor, input: unknown, now = new Date()): Promise<TeamDashboard> {
-  requireRole(actor, "viewer", "see usage");
   const values = parseInput(teamDashboardInputSchema, input);
-  const team = await requireTeam(values.team_id);
+  const team = await requireTeam(actor, values.team_id);
   // The budget is read alongside the usage: the default window only needs its period's start
   // (the open period's, else where the next one would start: what getTeamBudget reports).
   const budgetNow = getTeamBudget(team.id, now);
@@ -393,7 +252,7 @@ export type OrganizationDashboard = {
   teams: TeamRowView[];
   /** The organization's requests in the range, newest first (team_name says whose). */
   requests: { page: number; page_size: number; has_more: boolean; rows: Array<RequestView & { team_name: string }> };
-  ingestion: { until: string | null; last_error: string | null };
+  ingestion: Ingestion;
 };
 
 function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array<TeamBudget | null>): TeamRowView[] {
@@ -424,10 +283,8 @@ function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array
 
 /** An organization's page: the team page's figures summed over its teams, and a row per team (spend, remaining, status). */
 export async function getOrganizationDashboard(actor: Actor, input: unknown, now = new Date()): Promise<OrganizationDashboard> {
-  requireRole(actor, "viewer", "see usage");
   const values = parseInput(organizationDashboardInputSchema, input);
-  const org = await findOrganizationById(db(), values.organization_id);
-  if (!org) throw new AppError("NOT_FOUND", `No organization has the id ${values.organization_id}.`);
+  const org = await requireOrganization(actor, values.organization_id);
   const w = lenientWindow(values, startOfUtcMonth(now), now);
   const headlines = await teamHeadlines(db(), { organizationId: org.id });
   const ids = headlines.map((t) => t.id);
@@ -472,7 +329,7 @@ export type UsageDashboard = {
   days: DayRowView[];
   models: ModelRowView[];
   teams: TeamRowView[];
-  ingestion: { until: string | null; last_error: string | null };
+  ingestion: Ingestion;
 };
 
 /** The Usage page: every team's usage over the window (default: this UTC month), by day, model and team. */
@@ -519,7 +376,7 @@ export type Overview = {
   failing_sync: Array<{ team_id: string; name: string; organization_name: string; error: string | null; attempts: number; next_retry_at: string | null }>;
   recent_alerts: Array<{ id: string; team_id: string; team_name: string; threshold_percent: number; state: "firing" | "resolved"; fired_at: string; resolved_at: string | null; spent: number; limit: number }>;
   teams: number;
-  ingestion: { until: string | null; last_error: string | null };
+  ingestion: Ingestion;
 };
 
 /** Share at which a team counts as near its budget. */
@@ -599,20 +456,6 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
 
 // ── CSV ─────────────────────────────────────────────────────────────────────────────────────────
 
-const rate = (acc: Acc) => (acc.requests ? String(Number((acc.failedRequests / acc.requests).toFixed(6))) : "0");
-const avgLatency = (acc: Acc) => (acc.requests ? Math.round(acc.latencyMsSum / acc.requests) : null);
-const FIGURE_HEADER = ["requests", "failed_requests", "error_rate", "prompt_tokens", "completion_tokens", "total_tokens", "avg_latency_ms", "spend_usd"];
-const figureCells = (acc: Acc): CsvCell[] => [
-  acc.requests,
-  acc.failedRequests,
-  rate(acc),
-  acc.promptTokens,
-  acc.completionTokens,
-  acc.promptTokens + acc.completionTokens,
-  avgLatency(acc),
-  moneyString(acc.spend),
-];
-
 export type CsvExport = { fileName: string; body: string; rows: number };
 
 /**
@@ -620,24 +463,23 @@ export type CsvExport = { fileName: string; body: string; rows: number };
  * (organization and everything), over the same window as the page. Money is the exact decimal.
  */
 export async function exportUsageCsv(actor: Actor, input: unknown, now = new Date()): Promise<CsvExport> {
-  requireRole(actor, "viewer", "export usage");
   const values = parseInput(exportUsageInputSchema, input);
   let label: string;
   let headlines: TeamHeadline[];
   let fallbackFrom: Date;
   if (values.scope === "team") {
-    const team = await requireTeam(values.id ?? "");
+    const team = await requireTeam(actor, values.id ?? "", "export usage");
     const budget = values.from ? null : await getTeamBudget(team.id, now);
     fallbackFrom = budget ? new Date(budget.period.start) : startOfUtcMonth(now);
     headlines = (await teamHeadlines(db(), { organizationId: team.organizationId })).filter((t) => t.id === team.id);
     label = team.id;
   } else if (values.scope === "organization") {
-    const org = await findOrganizationById(db(), values.id ?? "");
-    if (!org) throw new AppError("NOT_FOUND", `No organization has the id ${values.id ?? ""}.`);
+    const org = await requireOrganization(actor, values.id ?? "", "export usage");
     fallbackFrom = startOfUtcMonth(now);
     headlines = await teamHeadlines(db(), { organizationId: org.id });
     label = org.id;
   } else {
+    requireRole(actor, "viewer", "export usage");
     fallbackFrom = startOfUtcMonth(now);
     headlines = await teamHeadlines(db());
     label = "all-teams";

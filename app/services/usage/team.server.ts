@@ -1,16 +1,16 @@
 import { z } from "zod";
-import { findOrganizationById } from "../../../db/queries/organizations.ts";
-import { findTeamById, keysOfTeam, listTeams, type TeamKeyRow, type TeamRow } from "../../../db/queries/teams.ts";
-import { dailyUsage, recentUsageRequests, sumUsage, usageGroupedBy, type UsageTotals } from "../../../db/queries/usage.ts";
+import { keysOfTeam, listTeams, type TeamKeyRow } from "../../../db/queries/teams.ts";
+import { dailyUsage, recentUsageRequests, sumUsage, usageGroupedBy } from "../../../db/queries/usage.ts";
 import { decryptSecret } from "~/lib/crypto.server";
 import { db } from "~/lib/db.server";
-import { AppError } from "~/lib/errors";
 import { maskKey } from "~/lib/logger.server";
-import { money, moneyNumber, type Money } from "~/lib/money";
-import { isDateInRange, parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "~/auth/actor";
-import { getTeamBudget } from "../budget.server.ts";
-import { ingestionStatus } from "../usage-ingestion.server.ts";
+import { money, moneyNumber } from "~/lib/money";
+import { parseInput } from "~/lib/validation";
+import type { Actor } from "~/auth/actor";
+import { getTeamBudget, getTeamBudgets } from "../budget.server.ts";
+import { accOf, metricsOf, summarize } from "./figures.ts";
+import { ingestedUntil, requireOrganization, requireTeam } from "./read.server.ts";
+import { checkedWindow, instantField, parseInstant, startOfUtcMonth } from "./window.ts";
 
 /**
  * Usage as customers and admins read it: per team and per organization, by model group, day, key
@@ -22,33 +22,8 @@ import { ingestionStatus } from "../usage-ingestion.server.ts";
 
 // ── input ───────────────────────────────────────────────────────────────────────────────────────
 
-const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[zZ]|[+-]\d{2}(?::?\d{2})?)?$/;
-const DAY_MS = 86_400_000;
-
-/** An ISO date (a whole UTC day) or date-time (UTC unless it names an offset); null when malformed. */
-function parseInstant(value: string, edge: "from" | "to"): Date | null {
-  if (DATE_ONLY.test(value)) {
-    const ms = Date.parse(`${value}T00:00:00Z`);
-    if (Number.isNaN(ms) || !isDateInRange(new Date(ms)) || new Date(ms).toISOString().slice(0, 10) !== value) return null;
-    // `to` as a date includes that whole day.
-    return new Date(edge === "to" ? ms + DAY_MS : ms);
-  }
-  if (!DATE_TIME.test(value)) return null;
-  const normalized = value.replace(" ", "T");
-  const ms = Date.parse(/(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$/.test(normalized) ? normalized : `${normalized}Z`);
-  return Number.isNaN(ms) || !isDateInRange(new Date(ms)) ? null : new Date(ms);
-}
-
-const instant = (edge: "from" | "to") =>
-  z
-    .string({ invalid_type_error: `${edge} must be an ISO date or date-time` })
-    .trim()
-    .refine((v) => parseInstant(v, edge) !== null, `${edge} must be an ISO date (2026-11-01) or date-time in UTC (2026-11-01T09:30:00Z)`)
-    .optional();
-
 const teamId = z.string({ required_error: "Say which team (team_id)" }).trim().min(1, "Say which team (team_id)");
-const windowFields = { from: instant("from"), to: instant("to") };
+const windowFields = { from: instantField("from"), to: instantField("to") };
 
 export const teamUsageInputSchema = z.object({ team_id: teamId, ...windowFields });
 export const organizationUsageInputSchema = z.object({
@@ -64,7 +39,7 @@ export const recentRequestsInputSchema = z.object({
   team_id: teamId,
   limit: z.coerce.number({ invalid_type_error: "limit must be a whole number" }).int("limit must be a whole number").min(1).max(500, "limit must be at most 500").default(50),
   /** Rows that started before this time (to page back). */
-  before: instant("from"),
+  before: instantField("from"),
 });
 
 // ── output ──────────────────────────────────────────────────────────────────────────────────────
@@ -176,74 +151,8 @@ export const recentRequestsSchema = z.object({
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
 
-type Counts = { requests: number; failedRequests: number; promptTokens: number; completionTokens: number; latencyMsSum: number };
-
-function metricsOf(c: Counts) {
-  return {
-    requests: c.requests,
-    failed_requests: c.failedRequests,
-    error_rate: c.requests ? c.failedRequests / c.requests : 0,
-    prompt_tokens: c.promptTokens,
-    completion_tokens: c.completionTokens,
-    total_tokens: c.promptTokens + c.completionTokens,
-    avg_latency_ms: c.requests ? Math.round(c.latencyMsSum / c.requests) : null,
-  };
-}
-
-/** Totals and per-model-group usage of rollup rows (of one team or many), money summed exactly. */
-function summarize(rows: UsageTotals[]) {
-  const total: Counts = { requests: 0, failedRequests: 0, promptTokens: 0, completionTokens: 0, latencyMsSum: 0 };
-  let spend: Money = 0n;
-  const models = new Map<string, Counts & { spend: Money }>();
-  for (const row of rows) {
-    const m = models.get(row.modelGroup) ?? { requests: 0, failedRequests: 0, promptTokens: 0, completionTokens: 0, latencyMsSum: 0, spend: 0n };
-    for (const c of [m, total]) {
-      c.requests += row.requests;
-      c.failedRequests += row.failedRequests;
-      c.promptTokens += row.promptTokens;
-      c.completionTokens += row.completionTokens;
-      c.latencyMsSum += row.latencyMsSum;
-    }
-    m.spend += money(row.spend);
-    spend += money(row.spend);
-    models.set(row.modelGroup, m);
-  }
-  const t = metricsOf(total);
-  return {
-    total_spend: moneyNumber(spend),
-    request_count: total.requests,
-    models_used: Object.fromEntries([...models].map(([group, m]) => [group, { cost: moneyNumber(m.spend), ...metricsOf(m) }])),
-    failed_requests: t.failed_requests,
-    error_rate: t.error_rate,
-    prompt_tokens: t.prompt_tokens,
-    completion_tokens: t.completion_tokens,
-    total_tokens: t.total_tokens,
-    avg_latency_ms: t.avg_latency_ms,
-  };
-}
-
-/** [from, to) from the input, defaulting to `fallback` (from) and now (to); refuses an empty or reversed window. */
-function usageWindow(input: { from?: string; to?: string }, fallbackFrom: Date, now: Date): { from: Date; to: Date } {
-  const from = input.from ? parseInstant(input.from, "from")! : fallbackFrom;
-  const to = input.to ? parseInstant(input.to, "to")! : now;
-  if (from >= to) {
-    throw new AppError("BAD_REQUEST", `The window is empty: from (${from.toISOString()}) must be before to (${to.toISOString()}).`, {
-      fieldErrors: { from: ["Must be before to"] },
-    });
-  }
-  return { from, to };
-}
-
-async function requireTeam(id: string): Promise<TeamRow> {
-  // Deleted teams keep their usage history, so they can still be read.
-  const team = await findTeamById(db(), id);
-  if (!team) throw new AppError("NOT_FOUND", `No team has the id ${id}.`);
-  return team;
-}
-
-async function ingestedUntil(): Promise<string | null> {
-  return (await ingestionStatus()).windowStart?.toISOString() ?? null;
-}
+/** [from, to) from the API's input (already checked by its schema), defaulting to `fallbackFrom` and now; no cap on its length. */
+const usageWindow = (input: { from?: string; to?: string }, fallbackFrom: Date, now: Date) => checkedWindow(input, fallbackFrom, now, null);
 
 /** hash → the key as admins see it, for the team's keys (current and old). */
 async function keyLabels(id: string): Promise<Map<string, { masked: string | null; status: TeamKeyRow["status"] }>> {
@@ -268,14 +177,13 @@ async function keyLabels(id: string): Promise<Map<string, { masked: string | nul
  * over the team's current budget period, with what is left of its budget.
  */
 export async function getTeamUsage(actor: Actor, input: unknown, now = new Date()): Promise<TeamUsage> {
-  requireRole(actor, "viewer", "see usage");
   const values = parseInput(teamUsageInputSchema, input);
   // The reads are independent but for the default window's start (the budget period's): run them at
   // once, and sum the usage only after the budget when the window needs its period.
   const explicit = values.from ? usageWindow(values, now, now) : null;
   const sum = (window: { from: Date; to: Date }) => sumUsage(db(), { teamIds: [values.team_id], ...window });
   const [team, budget, until, early] = await Promise.all([
-    requireTeam(values.team_id),
+    requireTeam(actor, values.team_id),
     getTeamBudget(values.team_id, now),
     ingestedUntil(),
     explicit ? sum(explicit) : null,
@@ -290,7 +198,7 @@ export async function getTeamUsage(actor: Actor, input: unknown, now = new Date(
     remaining_budget: budget.remaining_budget, // remaining_budget: from the budget module
     from: from.toISOString(),
     to: to.toISOString(),
-    ingested_until: until,
+    ingested_until: until.until,
     period: { start: budget.period.start, end: budget.period.end },
   };
 }
@@ -301,19 +209,21 @@ export async function getTeamUsage(actor: Actor, input: unknown, now = new Date(
  * The default window is the current UTC calendar month (teams' budget periods differ).
  */
 export async function getOrganizationUsage(actor: Actor, input: unknown, now = new Date()): Promise<OrganizationUsage> {
-  requireRole(actor, "viewer", "see usage");
   const values = parseInput(organizationUsageInputSchema, input);
-  const org = await findOrganizationById(db(), values.organization_id);
-  if (!org) throw new AppError("NOT_FOUND", `No organization has the id ${values.organization_id}.`);
-  const { from, to } = usageWindow(values, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), now);
+  const org = await requireOrganization(actor, values.organization_id);
+  const { from, to } = usageWindow(values, startOfUtcMonth(now), now);
   const teams = (await listTeams(db(), { organizationId: org.id, includeDeleted: true })).map((r) => r.team);
   const [rows, until, budgets] = await Promise.all([
     sumUsage(db(), { teamIds: teams.map((t) => t.id), from, to }),
     ingestedUntil(),
-    Promise.all(teams.map((t) => (t.status === "deleted" ? null : getTeamBudget(t.id, now)))),
+    // One read for every live team's budget (deleted teams have none).
+    getTeamBudgets(
+      teams.filter((t) => t.status !== "deleted").map((t) => t.id),
+      now,
+    ),
   ]);
   const perTeam = teams
-    .map((team, i) => {
+    .map((team) => {
       const summary = summarize(rows.filter((r) => r.teamId === team.id));
       return {
         team_id: team.id,
@@ -321,11 +231,11 @@ export async function getOrganizationUsage(actor: Actor, input: unknown, now = n
         status: team.status,
         total_spend: summary.total_spend,
         request_count: summary.request_count,
-        remaining_budget: budgets[i]?.remaining_budget ?? null,
+        remaining_budget: (team.status === "deleted" ? null : budgets.get(team.id)?.remaining_budget) ?? null,
       };
     })
     .filter((t) => t.status !== "deleted" || t.request_count > 0);
-  const known = budgets.filter((b) => b !== null);
+  const known = teams.filter((t) => t.status !== "deleted").flatMap((t) => budgets.get(t.id) ?? []);
   return {
     organization_id: org.id,
     name: org.name,
@@ -333,16 +243,15 @@ export async function getOrganizationUsage(actor: Actor, input: unknown, now = n
     remaining_budget: known.length ? moneyNumber(known.reduce((sum, b) => sum + money(b.remaining_budget), 0n)) : null,
     from: from.toISOString(),
     to: to.toISOString(),
-    ingested_until: until,
+    ingested_until: until.until,
     teams: perTeam,
   };
 }
 
 /** The team's usage by UTC day and model group (from the daily rollup). */
 export async function getTeamDailyUsage(actor: Actor, input: unknown, now = new Date()): Promise<z.infer<typeof teamDailyUsageSchema>> {
-  requireRole(actor, "viewer", "see usage");
   const values = parseInput(teamUsageInputSchema, input);
-  const team = await requireTeam(values.team_id);
+  const team = await requireTeam(actor, values.team_id);
   const budget = values.from ? null : await getTeamBudget(team.id, now);
   const { from, to } = usageWindow(values, budget ? new Date(budget.period.start) : now, now);
   const fromDay = from.toISOString().slice(0, 10);
@@ -352,14 +261,13 @@ export async function getTeamDailyUsage(actor: Actor, input: unknown, now = new 
     team_id: team.id,
     from_day: fromDay,
     to_day: toDay,
-    days: rows.map((r) => ({ day: r.day, model_group: r.modelGroup, spend: moneyNumber(money(r.spend)), ...metricsOf(r) })),
+    days: rows.map((r) => ({ day: r.day, model_group: r.modelGroup, spend: moneyNumber(money(r.spend)), ...metricsOf(accOf(r)) })),
   };
 }
 
 async function groupedWindow(actor: Actor, input: unknown, now: Date) {
-  requireRole(actor, "viewer", "see usage");
   const values = parseInput(teamUsageGroupsInputSchema, input);
-  const team = await requireTeam(values.team_id);
+  const team = await requireTeam(actor, values.team_id);
   const budget = values.from ? null : await getTeamBudget(team.id, now);
   return { team, limit: values.limit, ...usageWindow(values, budget ? new Date(budget.period.start) : now, now) };
 }
@@ -377,7 +285,7 @@ export async function getTeamUsageByKey(actor: Actor, input: unknown, now = new 
       key_masked: labels.get(r.group ?? "")?.masked ?? null,
       key_status: labels.get(r.group ?? "")?.status ?? null,
       spend: moneyNumber(money(r.spend)),
-      ...metricsOf(r),
+      ...metricsOf(accOf(r)),
       last_request_at: r.lastRequestAt.toISOString(),
     })),
   };
@@ -391,15 +299,14 @@ export async function getTeamUsageByEndUser(actor: Actor, input: unknown, now = 
     team_id: team.id,
     from: from.toISOString(),
     to: to.toISOString(),
-    end_users: rows.map((r) => ({ end_user: r.group, spend: moneyNumber(money(r.spend)), ...metricsOf(r), last_request_at: r.lastRequestAt.toISOString() })),
+    end_users: rows.map((r) => ({ end_user: r.group, spend: moneyNumber(money(r.spend)), ...metricsOf(accOf(r)), last_request_at: r.lastRequestAt.toISOString() })),
   };
 }
 
 /** The team's latest requests, newest first. */
 export async function getRecentRequests(actor: Actor, input: unknown): Promise<z.infer<typeof recentRequestsSchema>> {
-  requireRole(actor, "viewer", "see usage");
   const values = parseInput(recentRequestsInputSchema, input);
-  const team = await requireTeam(values.team_id);
+  const team = await requireTeam(actor, values.team_id);
   const [rows, labels] = await Promise.all([
     recentUsageRequests(db(), { teamId: team.id, limit: values.limit, before: values.before ? parseInstant(values.before, "from")! : undefined }),
     keyLabels(team.id),
