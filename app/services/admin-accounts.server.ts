@@ -16,18 +16,9 @@ import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
+import { createAdminAccountSchema, disableAdminAccountSchema } from "./admin-accounts.schema.ts";
 
-export const createAdminAccountSchema = z.object({
-  email: z.string({ required_error: "Enter an email" }).trim().email("Enter a valid email address, like ops@example.com").max(254),
-  name: z.string({ required_error: "Enter a name" }).trim().min(1, "Enter a name").max(100, "Use at most 100 characters"),
-  role: z.enum(adminRole.enumValues, { errorMap: () => ({ message: "Choose owner, admin or viewer" }) }),
-  password: z
-    .string({ required_error: "Enter a password" })
-    .min(12, "Use at least 12 characters")
-    .max(200, "Use at most 200 characters"),
-});
-
-export const disableAdminAccountSchema = z.object({ id: z.string().min(1, "Give the account id") });
+export { createAdminAccountSchema, disableAdminAccountSchema };
 
 /** An admin account as the API shows it (never the password hash). */
 export const adminAccountSchema = z.object({

@@ -16,6 +16,7 @@ import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
 import { can, requireRole, roleIncludes, type Actor, type AdminActor } from "~/auth/actor";
 import { verifyApiCredential } from "./sign-in.server.ts";
+import { createApiTokenSchema, revokeApiTokenSchema } from "./api-tokens.schema.ts";
 
 /**
  * Admin API tokens: long-lived credentials for scripts, sent as `Authorization: Bearer sla_…` to REST
@@ -31,16 +32,7 @@ const DISPLAY_PREFIX_LENGTH = 10;
 /** last_used_at is written at most this often per token. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export const createApiTokenSchema = z.object({
-  name: z
-    .string({ required_error: "Give the token a name" })
-    .trim()
-    .min(1, "Give the token a name, such as the script that will use it")
-    .max(100, "Use at most 100 characters"),
-  role: z.enum(adminRole.enumValues, { errorMap: () => ({ message: "Choose owner, admin or viewer" }) }),
-});
-
-export const revokeApiTokenSchema = z.object({ id: z.string({ required_error: "Give the token id" }).min(1, "Give the token id") });
+export { createApiTokenSchema, revokeApiTokenSchema };
 
 export const apiTokenSchema = z.object({
   id: z.string(),

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import {
   MASTER_USER_ID,
   ensureMasterUser,
@@ -16,17 +15,11 @@ import { env } from "~/lib/env.server";
 import { AppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
+import { masterKeySignInSchema, passwordSignInSchema } from "./sign-in.schema.ts";
 
 export { THROTTLE } from "~/auth/throttle.server";
 
-export const masterKeySignInSchema = z.object({
-  masterKey: z.string({ required_error: "Enter the master key" }).trim().min(1, "Enter the master key"),
-});
-
-export const passwordSignInSchema = z.object({
-  email: z.string({ required_error: "Enter your email" }).trim().email("Enter a valid email address, like you@example.com"),
-  password: z.string({ required_error: "Enter your password" }).min(1, "Enter your password"),
-});
+export { masterKeySignInSchema, passwordSignInSchema };
 
 type SignInResult = { userId: string };
 

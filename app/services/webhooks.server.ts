@@ -1,8 +1,19 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
-import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "../../db/queries/types.ts";
-import { webhookDeliveries, webhookEndpoints } from "../../db/schema/index.ts";
+import {
+  claimDelivery,
+  disableEndpoint,
+  findDelivery,
+  findEndpoint,
+  insertDelivery,
+  insertEndpoint,
+  listDeliveries,
+  listLiveEndpoints,
+  updateDelivery,
+  type DeliveryRow,
+  type EndpointRow,
+} from "../../db/queries/webhooks.ts";
 import { checkWebhookTarget, postWebhook } from "~/integrations/webhooks/client.server";
 import { sendJob } from "~/jobs/boss.server";
 import { decryptSecret, encryptSecret } from "~/lib/crypto.server";
@@ -13,6 +24,7 @@ import { logger } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
 import { recordAudit } from "./audit.server.ts";
+import { createEndpointSchema, WEBHOOK_EVENTS } from "./webhooks.schema.ts";
 
 /**
  * Webhooks (docs/webhooks.md): endpoints with a secret, one delivery row per event and endpoint,
@@ -23,7 +35,6 @@ import { recordAudit } from "./audit.server.ts";
  * WEBHOOK_ALLOW_PRIVATE is on (app/integrations/webhooks/).
  */
 
-export const WEBHOOK_EVENTS = ["budget.threshold_crossed", "budget.threshold_resolved"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const MAX_ATTEMPTS = 8;
 /** Wait before attempt n+1 after attempt n failed (seconds): 1 s, 5 s, 30 s, 2 min, 10 min, 30 min, 2 h. */
@@ -33,15 +44,7 @@ const RESPONSE_LIMIT = 2048;
 export const TIMESTAMP_HEADER = "X-SaaS-LiteLLM-Timestamp";
 export const SIGNATURE_HEADER = "X-SaaS-LiteLLM-Signature";
 
-export const createEndpointSchema = z.object({
-  url: z
-    .string({ required_error: "Give the URL to POST events to" })
-    .trim()
-    .url("url must be an http(s) URL, e.g. https://example.com/hooks/budget")
-    .refine((u) => /^https?:\/\//i.test(u), "url must start with http:// or https://"),
-  description: z.string().trim().max(200, "Use at most 200 characters").optional(),
-  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1, "Choose at least one event").optional(),
-});
+export { createEndpointSchema, WEBHOOK_EVENTS };
 
 export const endpointSchema = z.object({
   id: z.string(),
@@ -66,9 +69,6 @@ export const deliverySchema = z.object({
   created_at: z.string(),
 });
 export type WebhookDelivery = z.infer<typeof deliverySchema>;
-
-type EndpointRow = typeof webhookEndpoints.$inferSelect;
-type DeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 const viewEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   id: row.id,
@@ -128,20 +128,16 @@ export async function createWebhookEndpoint(actor: Actor, input: unknown): Promi
   await requirePublicTarget(values.url);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   const row = await transaction(async ({ tx }) => {
-    const [created] = await tx
-      .insert(webhookEndpoints)
-      .values({ id: randomUUID(), url: values.url, secret: encryptSecret(secret), description: values.description ?? "", events: values.events ?? [...WEBHOOK_EVENTS] })
-      .returning();
-    await recordAudit(tx, actor, "webhook.create", created!.id, { after: { url: values.url, events: created!.events } });
-    return created!;
+    const created = await insertEndpoint(tx, { id: randomUUID(), url: values.url, secret: encryptSecret(secret), description: values.description ?? "", events: values.events ?? [...WEBHOOK_EVENTS] });
+    await recordAudit(tx, actor, "webhook.create", created.id, { after: { url: values.url, events: created.events } });
+    return created;
   });
   return { ...viewEndpoint(row), secret };
 }
 
 export async function listWebhookEndpoints(actor: Actor): Promise<WebhookEndpoint[]> {
   requireRole(actor, "viewer", "see webhook endpoints");
-  const rows = await db().select().from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt)).orderBy(desc(webhookEndpoints.createdAt));
-  return rows.map(viewEndpoint);
+  return (await listLiveEndpoints(db())).map(viewEndpoint);
 }
 
 /** Deletes an endpoint: it gets no new events; its delivery log is kept (the row is disabled, not removed). */
@@ -149,11 +145,7 @@ export async function deleteWebhookEndpoint(actor: Actor, input: unknown): Promi
   requireRole(actor, "admin", "delete webhook endpoints");
   const { id } = parseInput(z.object({ id: z.string({ required_error: "Say which endpoint (id)" }).min(1) }), input);
   await transaction(async ({ tx }) => {
-    const [row] = await tx
-      .update(webhookEndpoints)
-      .set({ disabledAt: new Date() })
-      .where(and(eq(webhookEndpoints.id, id), isNull(webhookEndpoints.disabledAt)))
-      .returning();
+    const row = await disableEndpoint(tx, id, new Date());
     if (!row) throw new AppError("NOT_FOUND", `No webhook endpoint has the id ${id}.`);
     await recordAudit(tx, actor, "webhook.delete", id, { before: { url: row.url } });
   });
@@ -163,8 +155,7 @@ export async function deleteWebhookEndpoint(actor: Actor, input: unknown): Promi
 export async function listWebhookDeliveries(actor: Actor, input: unknown): Promise<WebhookDelivery[]> {
   requireRole(actor, "viewer", "see webhook deliveries");
   const { id, limit } = parseInput(z.object({ id: z.string().min(1), limit: z.coerce.number().int().min(1).max(500).default(100) }), input);
-  const rows = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.endpointId, id)).orderBy(desc(webhookDeliveries.createdAt)).limit(limit);
-  return rows.map(viewDelivery);
+  return (await listDeliveries(db(), id, limit)).map(viewDelivery);
 }
 
 /**
@@ -172,13 +163,13 @@ export async function listWebhookDeliveries(actor: Actor, input: unknown): Promi
  * row and its job commit (or roll back) with the change that caused the event.
  */
 export async function enqueueWebhookEvent(tx: Db, type: WebhookEvent, data: Record<string, unknown>, now = new Date()): Promise<number> {
-  const endpoints = await tx.select().from(webhookEndpoints).where(isNull(webhookEndpoints.disabledAt));
+  const endpoints = await listLiveEndpoints(tx);
   const eventId = `evt_${randomUUID()}`;
   let queued = 0;
   for (const endpoint of endpoints) {
     if (!endpoint.events.includes(type)) continue;
     const id = randomUUID();
-    await tx.insert(webhookDeliveries).values({ id, endpointId: endpoint.id, eventType: type, payload: { id: eventId, type, created_at: now.toISOString(), data }, nextAttemptAt: now });
+    await insertDelivery(tx, { id, endpointId: endpoint.id, eventType: type, payload: { id: eventId, type, created_at: now.toISOString(), data }, nextAttemptAt: now });
     await sendJob("deliver-webhook", { deliveryId: id }, { tx });
     queued++;
   }
@@ -190,7 +181,7 @@ export async function replayDelivery(actor: Actor, input: unknown): Promise<Webh
   requireRole(actor, "admin", "replay webhook deliveries");
   const { id } = parseInput(z.object({ id: z.string({ required_error: "Say which delivery (id)" }).min(1) }), input);
   const row = await transaction(async ({ tx }) => {
-    const [updated] = await tx.update(webhookDeliveries).set({ status: "pending", nextAttemptAt: new Date() }).where(eq(webhookDeliveries.id, id)).returning();
+    const updated = await updateDelivery(tx, id, { status: "pending", nextAttemptAt: new Date() });
     if (!updated) throw new AppError("NOT_FOUND", `No webhook delivery has the id ${id}.`);
     await sendJob("deliver-webhook", { deliveryId: id, replay: true }, { tx });
     await recordAudit(tx, actor, "webhook.replay", id);
@@ -206,21 +197,17 @@ export async function replayDelivery(actor: Actor, input: unknown): Promise<Webh
  * fails the delivery at once, unsent. A replay is a single attempt.
  */
 export async function attemptDelivery(deliveryId: string, options: { replay?: boolean } = {}): Promise<DeliveryRow["status"] | "skipped"> {
-  const [delivery] = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId)).limit(1);
+  const delivery = await findDelivery(db(), deliveryId);
   if (!delivery || delivery.status !== "pending") return "skipped";
-  const [endpoint] = await db().select().from(webhookEndpoints).where(eq(webhookEndpoints.id, delivery.endpointId)).limit(1);
+  const endpoint = await findEndpoint(db(), delivery.endpointId);
   if (!endpoint || endpoint.disabledAt) {
-    await db().update(webhookDeliveries).set({ status: "failed", lastResponse: "The endpoint was deleted.", nextAttemptAt: null }).where(eq(webhookDeliveries.id, deliveryId));
+    await updateDelivery(db(), deliveryId, { status: "failed", lastResponse: "The endpoint was deleted.", nextAttemptAt: null });
     return "failed";
   }
   // Claim the attempt: a due delivery has a next attempt time, one being sent has none. Of two jobs
   // for one delivery at once (a replay while its retry comes due, on two workers or in one batch),
   // only the first to clear it sends; the other finds it cleared and sends nothing.
-  const [claimed] = await db()
-    .update(webhookDeliveries)
-    .set({ nextAttemptAt: null })
-    .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending"), isNotNull(webhookDeliveries.nextAttemptAt)))
-    .returning({ attempts: webhookDeliveries.attempts });
+  const claimed = await claimDelivery(db(), deliveryId);
   if (!claimed) return "skipped";
   const body = JSON.stringify(delivery.payload);
   const timestamp = String(Math.floor(Date.now() / 1000));
@@ -243,10 +230,7 @@ export async function attemptDelivery(deliveryId: string, options: { replay?: bo
   const nextAttemptAt = retry ? new Date(Date.now() + RETRY_DELAYS_SECONDS[Math.min(attempts - 1, RETRY_DELAYS_SECONDS.length - 1)]! * 1000) : null;
   const status = ok ? "delivered" : retry ? "pending" : "failed";
   await transaction(async ({ tx }) => {
-    await tx
-      .update(webhookDeliveries)
-      .set({ attempts, status, lastStatusCode: result.status, lastResponse: result.response, nextAttemptAt, deliveredAt: ok ? new Date() : null })
-      .where(eq(webhookDeliveries.id, deliveryId));
+    await updateDelivery(tx, deliveryId, { attempts, status, lastStatusCode: result.status, lastResponse: result.response, nextAttemptAt, deliveredAt: ok ? new Date() : null });
     if (retry) await sendJob("deliver-webhook", { deliveryId }, { tx, startAfter: nextAttemptAt! });
   });
   logger()[ok ? "info" : "warn"]({ deliveryId, endpointId: endpoint.id, attempts, statusCode: result.status, next: nextAttemptAt }, ok ? "webhook delivered" : "webhook delivery failed");

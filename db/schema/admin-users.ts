@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, pgEnum, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { ADMIN_ROLES } from "./roles.ts";
 
-export const adminRole = pgEnum("admin_role", ["owner", "admin", "viewer"]);
+export const adminRole = pgEnum("admin_role", ADMIN_ROLES);
 export type AdminRole = (typeof adminRole.enumValues)[number];
 
 /**
