@@ -2,6 +2,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import type { CreditEntry } from "~/services/credits.server";
 import type { TeamBudget } from "~/services/budget.server";
+import { BUDGET_TONE, type BudgetState, type BudgetTone } from "~/lib/budget-state";
 import { formatPercent, formatTime, formatUsd } from "./format";
 import { Alert, Button, Card, Field } from "./ui";
 
@@ -138,17 +139,16 @@ function CreditForm({ errors, message, busy }: { errors?: FieldErrors; message?:
 }
 
 /**
- * How much of this period's budget (allowance + credits) is spent, as a bar: green, amber from 80 %,
- * red at 100 % or when blocked. Nothing is drawn without a budget (no allowance and no credits).
+ * How much of this period's budget (allowance + credits) is spent, as a bar coloured by the budget's
+ * state (BUDGET_TONE). Nothing is drawn without a budget, unless the team is blocked.
  */
 export function BudgetGauge({ budget }: { budget: TeamBudget }) {
   const spent = budget.spent_this_period;
   const whole = spent - budget.overage + budget.remaining_budget;
-  if (whole <= 0 && spent <= 0 && !budget.blocked) return null;
-  const used = whole > 0 ? (spent / whole) * 100 : 100;
-  const percent = Math.min(100, used);
-  const shown = Math.floor(used * 100) / 100;
-  const tone = usedTone(used, Boolean(budget.blocked));
+  if (budget.percent_used === null && !budget.blocked) return null;
+  const shown = budget.percent_used ?? 100;
+  const percent = Math.min(100, shown);
+  const tone = BAR[BUDGET_TONE[budget.state]];
   const label = `${formatPercent(shown)} of this period's budget used: ${formatUsd(spent)} spent of ${formatUsd(whole)}, ${formatUsd(budget.remaining_budget)} left`;
   return (
     <div className="mb-4">
@@ -165,13 +165,11 @@ export function BudgetGauge({ budget }: { budget: TeamBudget }) {
   );
 }
 
-/** The gauge's colour: green, amber from 80 %, red at 100 % or when LiteLLM refuses the team. */
-export function usedTone(percent: number, blocked = false): string {
-  return blocked || percent >= 100 ? "bg-red-600" : percent >= 80 ? "bg-amber-500" : "bg-emerald-600";
-}
+/** The bar's colour for each budget tone (BUDGET_TONE: green ok, amber near, red over or blocked). */
+const BAR: Record<BudgetTone, string> = { ok: "bg-emerald-600", warn: "bg-amber-500", bad: "bg-red-600" };
 
 /** A small gauge for a list row: a bar and "84 %", or "No budget". Test hook: data-testid="budget-used". */
-export function BudgetUsedGauge({ percent, blocked = false, title }: { percent: number | null; blocked?: boolean; title?: string }) {
+export function BudgetUsedGauge({ percent, state, title }: { percent: number | null; state: BudgetState; title?: string }) {
   if (percent === null) {
     return (
       <span data-testid="budget-used" className="text-xs text-slate-500">
@@ -189,7 +187,7 @@ export function BudgetUsedGauge({ percent, blocked = false, title }: { percent: 
         aria-valuenow={Math.min(100, percent)}
         className="h-2 w-12 shrink-0 overflow-hidden rounded-full bg-slate-200 sm:w-16"
       >
-        <span className={`block h-full ${usedTone(percent, blocked)}`} style={{ width: `${Math.min(100, percent)}%` }} />
+        <span className={`block h-full ${BAR[BUDGET_TONE[state]]}`} style={{ width: `${Math.min(100, percent)}%` }} />
       </span>
       <span className="text-xs whitespace-nowrap tabular-nums">{formatPercent(Math.floor(percent * 10) / 10, 1)}</span>
     </span>

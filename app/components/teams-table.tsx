@@ -157,7 +157,7 @@ export function TeamListTable({ rows, sort, dir }: { rows: ListRow[]; sort: Team
             <td className="py-2 pr-3">
               <BudgetUsedGauge
                 percent={t.percent_used}
-                blocked={t.state === "refused"}
+                state={t.budget_state}
                 title={t.budget_limit === null ? undefined : `${formatUsd(t.spent_this_period)} of ${formatUsd(t.budget_limit)} this period`}
               />
             </td>

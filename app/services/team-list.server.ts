@@ -4,7 +4,9 @@ import { listTeams as listTeamRows } from "../../db/queries/teams.ts";
 import { db } from "~/lib/db.server";
 import { maxMoney, money, moneyNumber, type Money } from "~/lib/money";
 import { requireRole, type Actor } from "~/auth/actor";
-import { getTeamBudgets, type TeamBudget } from "./budget.server.ts";
+import { getTeamBudgets, NEAR_BUDGET_PERCENT, type BudgetState, type TeamBudget } from "./budget.server.ts";
+
+export { NEAR_BUDGET_PERCENT };
 
 /**
  * The Teams page's read model: every team with its organization, budget mode, spend this period,
@@ -20,9 +22,6 @@ import { getTeamBudgets, type TeamBudget } from "./budget.server.ts";
 export const TEAM_STATES = ["active", "near budget", "over budget", "refused", "suspended", "sync failing"] as const;
 export type TeamState = (typeof TEAM_STATES)[number];
 
-/** From this share of the period's budget (allowance + credits) a team is "near budget". */
-export const NEAR_BUDGET_PERCENT = 80;
-
 /**
  * The limit the period's spend is measured against (allowance + credits available), exact, or null
  * without a budget. spent − overage + remaining is that limit whether or not the team is past it.
@@ -32,32 +31,23 @@ export function budgetLimit(budget: Pick<TeamBudget, "spent_this_period" | "over
   return maxMoney(0n, money(budget.spent_this_period) - money(budget.overage) + money(budget.remaining_budget));
 }
 
-/** Budget used this period in percent, to two decimals (exact division of bigint money), or null without a budget. */
-export function percentUsed(budget: Pick<TeamBudget, "spent_this_period" | "overage" | "remaining_budget">, maxBudget: number | string | null): number | null {
-  const limit = budgetLimit(budget, maxBudget);
-  if (limit === null) return null;
-  const spent = money(budget.spent_this_period);
-  if (limit === 0n) return spent > 0n ? 100 : 0;
-  return Number((spent * 10_000n) / limit) / 100;
-}
-
 /**
- * The one state a team shows everywhere (the Teams list, the team page, overview, portal):
+ * The one state a team shows everywhere (the Teams list, the team page, overview, portal), from the
+ * budget's own state (budget.server.ts: ok | near | over | blocked, exact money) and the team:
  * suspended by an admin; refused (hard budget used up: LiteLLM refuses its requests); sync failing
- * (LiteLLM does not hold what we decided); over budget (soft mode past its budget); near budget
+ * (LiteLLM does not hold what we decided); over budget (soft team past its budget); near budget
  * (NEAR_BUDGET_PERCENT or more used); otherwise active.
  */
 export function teamState(
-  team: { status: "active" | "suspended" | "deleted"; budget_mode: "hard" | "soft"; max_budget: number | string | null },
-  budget: Pick<TeamBudget, "spent_this_period" | "overage" | "remaining_budget" | "blocked"> | null,
+  team: { status: "active" | "suspended" | "deleted"; budget_mode?: "hard" | "soft"; max_budget?: number | string | null },
+  budget: Pick<TeamBudget, "state" | "blocked"> | null,
   sync: { state: "pending" | "in_sync" | "failing" },
 ): TeamState {
   if (team.status === "suspended" || budget?.blocked?.limit === "suspended") return "suspended";
-  const used = budget ? percentUsed(budget, team.max_budget) : null;
-  if (budget?.blocked?.limit === "budget" || (team.budget_mode === "hard" && used !== null && used >= 100)) return "refused";
+  if (budget?.state === "blocked") return "refused";
   if (sync.state === "failing") return "sync failing";
-  if (used !== null && used >= 100) return "over budget";
-  if (used !== null && used >= NEAR_BUDGET_PERCENT) return "near budget";
+  if (budget?.state === "over") return "over budget";
+  if (budget?.state === "near") return "near budget";
   return "active";
 }
 
@@ -128,6 +118,8 @@ export type TeamListRow = {
   /** allowance + credits this period, or null without a budget. */
   budget_limit: number | null;
   percent_used: number | null;
+  /** The budget's own state (ok | near | over | blocked): the gauge's colour. */
+  budget_state: BudgetState;
   remaining_budget: number | null;
   resets_at: string | null;
   state: TeamState;
@@ -212,7 +204,7 @@ export async function listTeamsForPage(actor: Actor, params: URLSearchParams | R
   const all: TeamListRow[] = rows.map(({ team, organizationName }) => {
     const budget = budgets.get(team.id);
     const maxBudget = team.maxBudget === null ? null : Number(team.maxBudget);
-    const state = teamState({ status: team.status as "active" | "suspended", budget_mode: team.budgetMode, max_budget: team.maxBudget }, budget ?? null, { state: team.syncState });
+    const state = teamState({ status: team.status }, budget ?? null, { state: team.syncState });
     const limit = budget ? budgetLimit(budget, team.maxBudget) : null;
     const last = lastRequests.get(team.id);
     return {
@@ -225,7 +217,8 @@ export async function listTeamsForPage(actor: Actor, params: URLSearchParams | R
       budget_duration: team.budgetDuration,
       spent_this_period: budget?.spent_this_period ?? 0,
       budget_limit: limit === null ? null : moneyNumber(limit),
-      percent_used: budget ? percentUsed(budget, team.maxBudget) : null,
+      percent_used: budget?.percent_used ?? null,
+      budget_state: budget?.state ?? "ok",
       remaining_budget: maxBudget === null ? null : (budget?.remaining_budget ?? null),
       resets_at: budget?.period.resets_at ?? null,
       state,

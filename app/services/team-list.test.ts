@@ -153,11 +153,14 @@ describe("team list", () => {
     await expect(listTeamsForPage(customer, {}, NOW)).rejects.toBeInstanceOf(AppError);
   });
 
-  it("teamState: suspended wins, then refused, then sync failing", () => {
-    const budget = { spent_this_period: 30, overage: 5, remaining_budget: 0, blocked: null };
-    expect(teamState({ status: "suspended", budget_mode: "hard", max_budget: 25 }, budget, { state: "failing" })).toBe("suspended");
-    expect(teamState({ status: "active", budget_mode: "hard", max_budget: 25 }, budget, { state: "failing" })).toBe("refused");
-    expect(teamState({ status: "active", budget_mode: "soft", max_budget: 25 }, budget, { state: "failing" })).toBe("sync failing");
-    expect(teamState({ status: "active", budget_mode: "soft", max_budget: 25 }, budget, { state: "in_sync" })).toBe("over budget");
+  it("teamState: suspended wins, then refused, then sync failing, then the budget's state", () => {
+    const blocked = { state: "blocked" as const, blocked: { limit: "budget" as const, message: "", spent: 30, limit_amount: 25, resets_at: null } };
+    const over = { state: "over" as const, blocked: null };
+    expect(teamState({ status: "suspended" }, blocked, { state: "failing" })).toBe("suspended");
+    expect(teamState({ status: "active" }, blocked, { state: "failing" })).toBe("refused");
+    expect(teamState({ status: "active" }, over, { state: "failing" })).toBe("sync failing");
+    expect(teamState({ status: "active" }, over, { state: "in_sync" })).toBe("over budget");
+    expect(teamState({ status: "active" }, { state: "near", blocked: null }, { state: "pending" })).toBe("near budget");
+    expect(teamState({ status: "active" }, null, { state: "pending" })).toBe("active");
   });
 });
