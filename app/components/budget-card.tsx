@@ -144,7 +144,8 @@ function CreditForm({ errors, message, busy }: { errors?: FieldErrors; message?:
  */
 export function BudgetGauge({ budget }: { budget: TeamBudget }) {
   const spent = budget.spent_this_period;
-  const whole = spent - budget.overage + budget.remaining_budget;
+  // The limit: allowance + credits available (what a stopped team was measured against).
+  const whole = budget.blocked?.limit_amount ?? Math.max(0, spent - budget.overage + budget.remaining_budget);
   if (budget.percent_used === null && !budget.blocked) return null;
   const shown = budget.percent_used ?? 100;
   const percent = Math.min(100, shown);
