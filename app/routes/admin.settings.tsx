@@ -1,13 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useState } from "react";
 import { requireAdmin } from "~/auth/request.server";
-import { Alert, Button, Card, Field, PageHeader, StatusBadge } from "~/components/ui";
-import { isAppError, type FieldErrors } from "~/lib/errors";
+import { Button, Card, ConfirmForm, Field, FormErrors, OnceSecret, PageHeader, SelectField, StatusBadge } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
+import { fieldProps, lastResultFor, useSchemaForm, type FormReply } from "~/lib/forms";
+import { buttonSubmission, replyInvalid, replyUnknownIntent, replyWithAppError } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
+import { createAdminAccountSchema } from "~/services/admin-accounts.schema";
 import { createAdminAccount, disableAdminAccount, listAdminAccounts } from "~/services/admin-accounts.server";
+import { createApiTokenSchema } from "~/services/api-tokens.schema";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/services/api-tokens.server";
 import { getWorkerStatus, requestWorkerCheck } from "~/services/worker-check.server";
 
@@ -21,7 +25,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     {
       accounts,
       // Admins revoke tokens up to their own role; only owners revoke owner tokens.
-      tokens: tokens.map((t) => ({ ...t, canRevoke: canWrite && !t.revokedAt && can(actor, t.role) })),
+      tokens: tokens.map((t) => ({ ...t, canRevoke: canWrite && !t.revoked_at && can(actor, t.role) })),
       tokenRoles: (["viewer", "admin", "owner"] as const).filter((role) => can(actor, role)),
       worker,
       canManageAccounts: can(actor, "owner"),
@@ -32,48 +36,59 @@ export async function loader({ request }: LoaderFunctionArgs) {
   );
 }
 
-type ActionData = {
-  intent: string;
-  message: string;
-  fieldErrors?: FieldErrors;
-  values?: Record<string, string>;
-  /** Shown once, right after creation; never stored in a cookie or the session. */
-  createdToken?: { name: string; role: string; token: string };
-};
+/** The token just created: shown once, right after creation; never stored in a cookie or the session. */
+type CreatedToken = { name: string; role: string; token: string };
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  const values = Object.fromEntries([...form.entries()].filter(([k]) => k !== "password").map(([k, v]) => [k, String(v)]));
-  try {
-    let message: string;
-    if (intent === "create-account") {
-      const account = await createAdminAccount(actor, Object.fromEntries(form));
-      message = `Account ${account.email} created with the ${account.role} role.`;
-    } else if (intent === "disable-account") {
-      await disableAdminAccount(actor, { id: form.get("id") });
-      message = "Account disabled; its sessions have ended.";
-    } else if (intent === "create-token") {
-      const created = await createApiToken(actor, { name: form.get("name"), role: form.get("role") });
-      return json<ActionData>(
-        { intent, message: `API token "${created.name}" created.`, createdToken: { name: created.name, role: created.role, token: created.token } },
+  if (intent === "create-account") {
+    const submission = parseWithZod(form, { schema: createAdminAccountSchema });
+    if (submission.status !== "success") return replyInvalid(submission, { intent, hideFields: ["password"] });
+    try {
+      const account = await createAdminAccount(actor, submission.value);
+      return done(`Account ${account.email} created with the ${account.role} role.`);
+    } catch (error) {
+      return replyWithAppError(submission, error, { intent, hideFields: ["password"] });
+    }
+  }
+  if (intent === "create-token") {
+    const submission = parseWithZod(form, { schema: createApiTokenSchema });
+    if (submission.status !== "success") return replyInvalid(submission, { intent });
+    try {
+      const created = await createApiToken(actor, submission.value);
+      const createdToken: CreatedToken = { name: created.name, role: created.role, token: created.token };
+      return json<FormReply & { createdToken: CreatedToken }>(
+        { intent, result: submission.reply({ resetForm: true }), createdToken },
         { headers: { "Cache-Control": "no-store" } },
       );
-    } else if (intent === "revoke-token") {
-      const revoked = await revokeApiToken(actor, { id: form.get("id") });
-      message = `API token "${revoked.name}" revoked; scripts using it are refused from now on.`;
-    } else if (intent === "check-worker") {
-      await requestWorkerCheck(actor);
-      message = "Worker check sent; the result appears below within seconds.";
-    } else {
-      return json<ActionData>({ intent, message: "Unknown action; reload the page and try again." }, { status: 400 });
+    } catch (error) {
+      return replyWithAppError(submission, error, { intent });
     }
-    return redirect("/admin/settings", { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
-  } catch (error) {
-    if (!isAppError(error)) throw error;
-    return json<ActionData>({ intent, message: error.userMessage, fieldErrors: error.fieldErrors, values }, { status: error.status });
   }
+  // The buttons: their service parses the id.
+  try {
+    if (intent === "disable-account") {
+      await disableAdminAccount(actor, { id: String(form.get("id") ?? "") });
+      return done("Account disabled; its sessions have ended.");
+    }
+    if (intent === "revoke-token") {
+      const revoked = await revokeApiToken(actor, { id: String(form.get("id") ?? "") });
+      return done(`API token "${revoked.name}" revoked; scripts using it are refused from now on.`);
+    }
+    if (intent === "check-worker") {
+      await requestWorkerCheck(actor);
+      return done("Worker check sent; the result appears below within seconds.");
+    }
+  } catch (error) {
+    return replyWithAppError(buttonSubmission(form), error, { intent });
+  }
+  return replyUnknownIntent(form, intent);
+}
+
+async function done(message: string) {
+  return redirect("/admin/settings", { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
 }
 
 function formatTime(iso: string | null | undefined) {
@@ -84,18 +99,25 @@ export default function Settings() {
   const { accounts, tokens, tokenRoles, worker, canManageAccounts, canWrite, me } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
-  const createErrors = data?.intent === "create-account" ? data : undefined;
-  const tokenResult = data?.intent === "create-token" || data?.intent === "revoke-token" ? data : undefined;
+  const [accountForm, accountFields] = useSchemaForm(createAdminAccountSchema, {
+    id: "create-account",
+    lastResult: lastResultFor(data, "create-account"),
+    defaultValue: { role: "admin" },
+  });
+  const [tokenForm, tokenFields] = useSchemaForm(createApiTokenSchema, {
+    id: "create-token",
+    lastResult: lastResultFor(data, "create-token"),
+    defaultValue: { role: "viewer" },
+  });
+  const createdToken = (data as { createdToken?: CreatedToken } | undefined)?.createdToken ?? null;
+  const accountsErrors = [...(lastResultFor(data, "disable-account")?.error?.[""] ?? []), ...(lastResultFor(data, "check-worker")?.error?.[""] ?? [])];
+  const revokeErrors = lastResultFor(data, "revoke-token")?.error?.[""];
   return (
     <>
       <PageHeader title="Settings" description="Admin accounts, API tokens and the background worker." />
       <div className="space-y-6">
         <Card title="Admin accounts">
-          {data && !["create-account", "create-token", "revoke-token"].includes(data.intent) ? (
-            <div className="mb-4">
-              <Alert>{data.message}</Alert>
-            </div>
-          ) : null}
+          <FormErrors errors={accountsErrors} className="mb-4" />
           <div className="overflow-x-auto">
             <table className="min-w-full text-left text-sm">
               <thead className="text-slate-600">
@@ -113,22 +135,13 @@ export default function Settings() {
                     <td className="py-2 pr-4">{a.name}</td>
                     <td className="py-2 pr-4">{a.email ?? "master key"}</td>
                     <td className="py-2 pr-4">{a.role}</td>
-                    <td className="py-2 pr-4">{a.disabledAt ? <StatusBadge tone="neutral">disabled</StatusBadge> : <StatusBadge tone="ok">active</StatusBadge>}</td>
+                    <td className="py-2 pr-4">{a.disabled_at ? <StatusBadge tone="neutral">disabled</StatusBadge> : <StatusBadge tone="ok">active</StatusBadge>}</td>
                     {canManageAccounts ? (
                       <td className="py-2 text-right">
-                        {a.email && !a.disabledAt && a.id !== me ? (
-                          <Form
-                            method="post"
-                            onSubmit={(e) => {
-                              if (!confirm(`Disable ${a.email}? Their sessions end at once.`)) e.preventDefault();
-                            }}
-                          >
-                            <input type="hidden" name="intent" value="disable-account" />
-                            <input type="hidden" name="id" value={a.id} />
-                            <Button type="submit" variant="secondary" disabled={busy}>
-                              Disable<span className="sr-only"> {a.email}</span>
-                            </Button>
-                          </Form>
+                        {a.email && !a.disabled_at && a.id !== me ? (
+                          <ConfirmForm intent="disable-account" values={{ id: a.id }} question={`Disable ${a.email}? Their sessions end at once.`} disabled={busy}>
+                            Disable<span className="sr-only"> {a.email}</span>
+                          </ConfirmForm>
                         ) : null}
                       </td>
                     ) : null}
@@ -138,25 +151,27 @@ export default function Settings() {
             </table>
           </div>
           {canManageAccounts ? (
-            <Form method="post" className="mt-6 grid gap-4 border-t border-slate-200 pt-6 sm:grid-cols-2" aria-label="Create an admin account">
+            <Form
+              method="post"
+              className="mt-6 grid gap-4 border-t border-slate-200 pt-6 sm:grid-cols-2"
+              aria-label="Create an admin account"
+              {...getFormProps(accountForm)}
+            >
               <h3 className="font-medium sm:col-span-2">Create an admin account</h3>
-              {createErrors?.message ? (
-                <div className="sm:col-span-2">
-                  <Alert>{createErrors.message}</Alert>
-                </div>
-              ) : null}
+              <FormErrors errors={accountForm.errors} className="sm:col-span-2" />
               <input type="hidden" name="intent" value="create-account" />
-              <Field label="Name" name="name" required defaultValue={createErrors?.values?.name} errors={createErrors?.fieldErrors?.name} />
-              <Field label="Email" name="email" type="email" required defaultValue={createErrors?.values?.email} errors={createErrors?.fieldErrors?.email} />
-              <div>
-                <label htmlFor="field-role" className="block text-sm font-medium text-slate-800">Role</label>
-                <select id="field-role" name="role" defaultValue={createErrors?.values?.role ?? "admin"} className="mt-1 block w-full rounded-md border-0 px-3 py-2 ring-1 ring-slate-300 ring-inset">
-                  <option value="viewer">Viewer (read-only)</option>
-                  <option value="admin">Admin</option>
-                  <option value="owner">Owner (also manages accounts)</option>
-                </select>
-              </div>
-              <Field label="Password" name="password" type="password" autoComplete="new-password" required minLength={12} hint="At least 12 characters." errors={createErrors?.fieldErrors?.password} />
+              <Field label="Name" required {...fieldProps(accountFields.name)} />
+              <Field label="Email" type="email" required {...fieldProps(accountFields.email)} />
+              <SelectField
+                label="Role"
+                options={[
+                  { value: "viewer", label: "Viewer (read-only)" },
+                  { value: "admin", label: "Admin" },
+                  { value: "owner", label: "Owner (also manages accounts)" },
+                ]}
+                {...fieldProps(accountFields.role)}
+              />
+              <Field label="Password" type="password" autoComplete="new-password" required minLength={12} hint="At least 12 characters." {...fieldProps(accountFields.password)} />
               <div className="sm:col-span-2">
                 <Button type="submit" disabled={busy}>Create account</Button>
               </div>
@@ -172,13 +187,23 @@ export default function Settings() {
             <a className="underline" href="/api/openapi.json">/api/openapi.json</a>) and tRPC. A token acts as the admin who created it, with the
             role chosen here (never more than that admin&apos;s), until it is revoked.
           </p>
-          {tokenResult?.createdToken ? (
-            <NewToken {...tokenResult.createdToken} />
-          ) : tokenResult?.message && !tokenResult.fieldErrors ? (
+          {createdToken ? (
             <div className="mb-4">
-              <Alert>{tokenResult.message}</Alert>
+              <OnceSecret
+                region="New API token"
+                label="New API token"
+                what="the API token"
+                value={createdToken.token}
+                title={`API token "${createdToken.name}" created with the ${createdToken.role} role. Copy it now: it is shown only this once.`}
+                note={
+                  <>
+                    Use it as <code>Authorization: Bearer {createdToken.token.slice(0, 10)}…</code>. Lost it? Revoke it and create another.
+                  </>
+                }
+              />
             </div>
           ) : null}
+          <FormErrors errors={revokeErrors} className="mb-4" />
           {tokens.length ? (
             <div className="overflow-x-auto">
               <table className="min-w-full text-left text-sm">
@@ -199,26 +224,17 @@ export default function Settings() {
                       <td className="py-2 pr-4">{t.name}</td>
                       <td className="py-2 pr-4 font-mono">{t.prefix}…</td>
                       <td className="py-2 pr-4">{t.role}</td>
-                      <td className="py-2 pr-4">{t.createdByName}</td>
-                      <td className="py-2 pr-4">{t.lastUsedAt ? formatTime(t.lastUsedAt) : "never"}</td>
+                      <td className="py-2 pr-4">{t.created_by_name}</td>
+                      <td className="py-2 pr-4">{t.last_used_at ? formatTime(t.last_used_at) : "never"}</td>
                       <td className="py-2 pr-4">
-                        {t.revokedAt ? <StatusBadge tone="neutral">revoked</StatusBadge> : <StatusBadge tone="ok">active</StatusBadge>}
+                        {t.revoked_at ? <StatusBadge tone="neutral">revoked</StatusBadge> : <StatusBadge tone="ok">active</StatusBadge>}
                       </td>
                       {canWrite ? (
                         <td className="py-2 text-right">
                           {t.canRevoke ? (
-                            <Form
-                              method="post"
-                              onSubmit={(e) => {
-                                if (!confirm(`Revoke the API token "${t.name}"? Scripts using it are refused at once.`)) e.preventDefault();
-                              }}
-                            >
-                              <input type="hidden" name="intent" value="revoke-token" />
-                              <input type="hidden" name="id" value={t.id} />
-                              <Button type="submit" variant="secondary" disabled={busy}>
-                                Revoke<span className="sr-only"> {t.name}</span>
-                              </Button>
-                            </Form>
+                            <ConfirmForm intent="revoke-token" values={{ id: t.id }} question={`Revoke the API token "${t.name}"? Scripts using it are refused at once.`} disabled={busy}>
+                              Revoke<span className="sr-only"> {t.name}</span>
+                            </ConfirmForm>
                           ) : null}
                         </td>
                       ) : null}
@@ -232,47 +248,22 @@ export default function Settings() {
           )}
           {canWrite ? (
             <Form
-              key={tokenResult?.createdToken?.token ?? "create-token"}
+              key={createdToken?.token ?? "create-token"}
               method="post"
               className="mt-6 grid gap-4 border-t border-slate-200 pt-6 sm:grid-cols-2"
               aria-label="Create an API token"
+              {...getFormProps(tokenForm)}
             >
               <h3 className="font-medium sm:col-span-2">Create an API token</h3>
-              {tokenResult?.fieldErrors ? (
-                <div className="sm:col-span-2">
-                  <Alert>{tokenResult.message}</Alert>
-                </div>
-              ) : null}
+              <FormErrors errors={tokenForm.errors} className="sm:col-span-2" />
               <input type="hidden" name="intent" value="create-token" />
-              <Field
-                label="Token name"
-                id="token-name"
-                name="name"
-                required
-               
-                hint="Say what uses it, e.g. the deploy script."
-                defaultValue={tokenResult?.fieldErrors ? tokenResult.values?.name : undefined}
-                errors={tokenResult?.fieldErrors?.name}
+              <Field label="Token name" id="token-name" required hint="Say what uses it, e.g. the deploy script." {...fieldProps(tokenFields.name)} />
+              <SelectField
+                label="Token role"
+                id="token-role"
+                options={tokenRoles.map((role) => ({ value: role, label: role === "viewer" ? "Viewer (read-only)" : role === "admin" ? "Admin" : "Owner" }))}
+                {...fieldProps(tokenFields.role)}
               />
-              <div>
-                <label htmlFor="token-role" className="block text-sm font-medium text-slate-800">Token role</label>
-                <select
-                  id="token-role"
-                  name="role"
-                  defaultValue={tokenResult?.values?.role ?? "viewer"}
-                  aria-describedby={tokenResult?.fieldErrors?.role ? "token-role-error" : undefined}
-                  className="mt-1 block w-full rounded-md border-0 px-3 py-2 ring-1 ring-slate-300 ring-inset"
-                >
-                  {tokenRoles.map((role) => (
-                    <option key={role} value={role}>
-                      {role === "viewer" ? "Viewer (read-only)" : role === "admin" ? "Admin" : "Owner"}
-                    </option>
-                  ))}
-                </select>
-                {tokenResult?.fieldErrors?.role ? (
-                  <p id="token-role-error" className="mt-1 text-sm text-red-700">{tokenResult.fieldErrors.role.join(". ")}</p>
-                ) : null}
-              </div>
               <div className="sm:col-span-2">
                 <Button type="submit" disabled={busy}>Create token</Button>
               </div>
@@ -316,38 +307,4 @@ export default function Settings() {
   );
 }
 
-/** The token just created, shown once with a copy button. */
-function NewToken({ name, role, token }: { name: string; role: string; token: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <section aria-label="New API token" className="mb-4 rounded-md bg-emerald-50 p-4 text-sm text-emerald-950 ring-1 ring-emerald-600/30">
-      <p className="font-medium">
-        API token &quot;{name}&quot; created with the {role} role. Copy it now: it is shown only this once.
-      </p>
-      <div className="mt-2 flex gap-2">
-        <input
-          readOnly
-          aria-label="New API token"
-          value={token}
-          onFocus={(e) => e.currentTarget.select()}
-          className="block w-full rounded-md border-0 bg-white px-3 py-2 font-mono text-slate-900 ring-1 ring-slate-300 ring-inset"
-        />
-        <Button
-          type="button"
-          variant="secondary"
-          onClick={() => {
-            navigator.clipboard.writeText(token).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            );
-          }}
-        >
-          {copied ? "Copied" : "Copy"}
-        </Button>
-      </div>
-      <p className="mt-2 text-emerald-900">
-        Use it as <code>Authorization: Bearer {token.slice(0, 10)}…</code>. Lost it? Revoke it and create another.
-      </p>
-    </section>
-  );
-}
+export { RouteErrorBoundary as ErrorBoundary } from "~/components/route-error";
