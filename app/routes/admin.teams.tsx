@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
+import { AdminRouteError } from "~/components/route-error";
 import { TeamListTable } from "~/components/teams-table";
 import { TeamLimitsFields } from "~/components/team-form";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, SelectField } from "~/components/ui";
@@ -211,4 +212,8 @@ export default function Teams() {
       </div>
     </>
   );
+}
+
+export function ErrorBoundary() {
+  return <AdminRouteError backTo="/admin" backLabel="Back to the overview" />;
 }
