@@ -1,4 +1,4 @@
-import { useSearchParams } from "@remix-run/react";
+import { Link, useSearchParams } from "@remix-run/react";
 import type { DayRowView, ModelRowView, RequestView, UsageFigures } from "~/services/usage/index.server";
 import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "./charts";
 import { DataTable, readTableState, sortAndPage, type Column } from "./data-table";
@@ -150,7 +150,23 @@ const requestColumns = (withTeam: boolean): Column<RequestRow>[] => [
   { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
 ];
 
-/** The requests in the range, newest first, paged by the server (`req-page`), with a team column on organization pages. */
+/** `search` with the requests cursor params replaced (req-before for older rows, req-after for newer ones). */
+function cursorLink(search: URLSearchParams, change: { before?: string; after?: string }): string {
+  const p = new URLSearchParams(search);
+  p.delete("req-before");
+  p.delete("req-after");
+  p.delete("req-page");
+  if (change.before) p.set("req-before", change.before);
+  if (change.after) p.set("req-after", change.after);
+  const s = p.toString();
+  return s ? `?${s}` : "?";
+}
+
+/**
+ * The requests in the range, newest first, paged by the server on a keyset cursor: "Older" and
+ * "Newer" links carry it (`req-before` / `req-after`), "Newest" goes back to the first page.
+ * Rows sharing a millisecond are never skipped or shown twice. A team column on organization pages.
+ */
 export function RecentRequestsCard({
   requests,
   pageSize,
@@ -158,14 +174,15 @@ export function RecentRequestsCard({
   csv,
   withTeam = false,
 }: {
-  requests: { rows: RequestRow[]; page: number; has_more: boolean };
+  requests: { rows: RequestRow[]; older: string | null; newer: string | null };
   pageSize: number;
   caption: string;
   csv: string;
   withTeam?: boolean;
 }) {
   const [params] = useSearchParams();
-  const state = { ...readTableState(params, "req-", { sortable: ["time"], defaultSort: "time", pageSize }), page: requests.page };
+  const state = { ...readTableState(params, "req-", { sortable: ["time"], defaultSort: "time", pageSize }), page: 1 };
+  const linkClass = "rounded px-2 py-1 font-medium text-indigo-700 underline hover:text-indigo-900";
   return (
     <Card title="Recent requests">
       <DataTable
@@ -175,10 +192,29 @@ export function RecentRequestsCard({
         rowKey={(r) => r.request_id}
         state={state}
         prefix="req-"
-        hasMore={requests.has_more}
+        hasMore={false}
         csvHref={csv}
         empty="No requests in this range."
       />
+      {requests.older || requests.newer ? (
+        <nav aria-label="Requests pages" className="mt-3 flex flex-wrap items-center justify-end gap-2 text-sm">
+          {requests.newer ? (
+            <>
+              <Link to={cursorLink(params, {})} preventScrollReset className={linkClass}>
+                Newest
+              </Link>
+              <Link to={cursorLink(params, { after: requests.newer })} preventScrollReset rel="prev" className={linkClass}>
+                ← Newer
+              </Link>
+            </>
+          ) : null}
+          {requests.older ? (
+            <Link to={cursorLink(params, { before: requests.older })} preventScrollReset rel="next" className={linkClass}>
+              Older →
+            </Link>
+          ) : null}
+        </nav>
+      ) : null}
     </Card>
   );
 }

@@ -39,8 +39,8 @@ export function csvFileName(...parts: string[]): string {
   return `${base || "export"}.csv`;
 }
 
-/** The HTTP answer for a CSV download (UTF-8, as an attachment, never cached by shared caches). */
-export function csvResponse(body: string, fileName: string, headers?: HeadersInit): Response {
+/** The HTTP answer for a CSV download (UTF-8, as an attachment, never cached by shared caches); the body may be streamed. */
+export function csvResponse(body: string | ReadableStream<Uint8Array>, fileName: string, headers?: HeadersInit): Response {
   const h = new Headers(headers);
   h.set("Content-Type", "text/csv; charset=utf-8");
   h.set("Content-Disposition", `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, "_")}"`);

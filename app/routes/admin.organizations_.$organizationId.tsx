@@ -27,7 +27,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [organization, teams, dashboard] = await Promise.all([
     getOrganization(actor, { organization_id }),
     listTeams(actor, { organization_id }),
-    getOrganizationDashboard(actor, { organization_id, ...range, requests_page: search.get("req-page") ?? undefined }),
+    getOrganizationDashboard(actor, { organization_id, ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }),
   ]).catch(throwAsResponse);
   return json({ organization, teams, dashboard, range, canWrite: can(actor, "admin") }, { headers });
 }

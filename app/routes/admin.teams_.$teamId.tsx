@@ -35,7 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     getTeam(actor, { team_id: params.teamId }),
     canWrite ? listModelGroups(actor) : [],
     // The budget now and the usage over the range (default: the budget period), from the rollups.
-    getTeamDashboard(actor, { team_id: params.teamId, ...range, requests_page: search.get("req-page") ?? undefined }),
+    getTeamDashboard(actor, { team_id: params.teamId, ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }),
     listLedger(actor, { team_id: params.teamId }).then((entries) => entries.slice(0, 20)),
     listTeamAlerts(actor, { team_id: params.teamId, state: "firing" }),
   ]).catch(throwAsResponse);

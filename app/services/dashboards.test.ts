@@ -14,7 +14,7 @@ import type { Actor } from "~/auth/actor";
 import { ensurePeriod } from "./budget.server.ts";
 import { evaluateTeamAlerts } from "./alerts.server.ts";
 import { addCredits } from "./credits.server.ts";
-import { exportUsageCsv, getOrganizationDashboard, getOverview, getTeamDashboard, getUsageDashboard, REQUESTS_PAGE_SIZE } from "./usage/index.server.ts";
+import { exportUsageCsv, getOrganizationDashboard, getOverview, getTeamDashboard, getUsageDashboard, REQUESTS_PAGE_SIZE, type CsvExport } from "./usage/index.server.ts";
 
 /**
  * The admin dashboards read what ingestion wrote: usage rows go in through the same statement
@@ -70,6 +70,9 @@ async function usage(teamId: string, rows: Req[]) {
   );
 }
 
+/** A CSV export's text, whole or streamed (the requests table streams). */
+const text = async (csv: CsvExport) => (typeof csv.body === "string" ? csv.body : new Response(csv.body).text());
+
 const exact = (values: string[]) => moneyString(values.reduce((sum, v) => sum + money(v), 0n));
 
 async function refused(promise: Promise<unknown>): Promise<AppError> {
@@ -111,7 +114,7 @@ describe("a team's dashboard", () => {
     // percentile_cont over 100, 200, 300, 400 ms.
     expect(d.latency).toMatchObject({ p50_ms: 250, p95_ms: 385, sampled: 4, capped: false });
     expect(d.requests.rows.map((r) => r.cost)).toEqual([2.25, 1.5, 0.0000000001, 0.1234567891]);
-    expect(d.requests).toMatchObject({ page: 1, has_more: false });
+    expect(d.requests).toMatchObject({ older: null, newer: null });
     expect(d.budget).toMatchObject({ allowance: 100, period: { start: d.window.from } });
   });
 
@@ -131,14 +134,42 @@ describe("a team's dashboard", () => {
     expect(first.days).toEqual([expect.objectContaining({ day: "2026-11-10", spend: 0.28, requests: REQUESTS_PAGE_SIZE + 3 })]);
     expect(first.requests.rows).toHaveLength(REQUESTS_PAGE_SIZE);
     expect(first.requests.rows[0]!.end_user).toBe(`user-${REQUESTS_PAGE_SIZE + 2}`);
-    expect(first.requests.has_more).toBe(true);
+    expect(first.requests.newer).toBeNull();
+    expect(first.requests.older).toEqual(expect.any(String));
 
-    const second = await getTeamDashboard(admin, { team_id: team.id, from: "2026-11-10T10:00:00Z", to: "2026-11-10", requests_page: "2" }, NOW);
+    const second = await getTeamDashboard(admin, { team_id: team.id, from: "2026-11-10T10:00:00Z", to: "2026-11-10", requests_before: first.requests.older! }, NOW);
     expect(second.requests.rows.map((r) => r.end_user)).toEqual(["user-2", "user-1", "user-0"]);
-    expect(second.requests.has_more).toBe(false);
+    expect(second.requests.older).toBeNull();
+    // "Newer" from the second page is the first page again.
+    const back = await getTeamDashboard(admin, { team_id: team.id, from: "2026-11-10T10:00:00Z", to: "2026-11-10", requests_after: second.requests.newer! }, NOW);
+    expect(back.requests.rows.map((r) => r.request_id)).toEqual(first.requests.rows.map((r) => r.request_id));
+    expect(back.requests.newer).toBeNull();
+    // A cursor that is not one of ours shows the newest page.
+    const forged = await getTeamDashboard(admin, { team_id: team.id, from: "2026-11-10T10:00:00Z", to: "2026-11-10", requests_before: "not a cursor!" }, NOW);
+    expect(forged.requests.rows[0]!.request_id).toBe(first.requests.rows[0]!.request_id);
 
     const whole = await getTeamDashboard(admin, { team_id: team.id, from: "2026-11-10", to: "2026-11-10" }, NOW);
     expect(whole.totals.spend).toBe(5.28);
+  });
+
+  it("pages 30 requests of the same millisecond 25 at a time: all 30, none twice (keyset on start time and request id)", async () => {
+    const org = await makeOrg();
+    const team = await makeTeam(org.id);
+    // Microseconds apart within one millisecond, and exactly equal: a cursor on milliseconds alone would skip or repeat rows.
+    await usage(
+      team.id,
+      Array.from({ length: 30 }, (_, i) => ({ at: i < 10 ? "2026-11-12T09:00:00.123Z" : `2026-11-12T09:00:00.123${String(i).padStart(3, "0")}Z`, spend: "0.01" })),
+    );
+    const range = { team_id: team.id, from: "2026-11-12", to: "2026-11-12" };
+    const first = await getTeamDashboard(admin, range, NOW);
+    expect(first.requests.rows).toHaveLength(25);
+    const second = await getTeamDashboard(admin, { ...range, requests_before: first.requests.older! }, NOW);
+    expect(second.requests.rows).toHaveLength(5);
+    expect(second.requests.older).toBeNull();
+    const ids = [...first.requests.rows, ...second.requests.rows].map((r) => r.request_id);
+    expect(new Set(ids).size).toBe(30);
+    const csv = await text(await exportUsageCsv(admin, { scope: "team", id: team.id, table: "requests", ...range }, NOW));
+    expect(new Set(csv.trim().split("\r\n").slice(1).map((line) => line.split(",")[1])).size).toBe(30);
   });
 
   it("takes latency percentiles from a sample spread over the window when it holds more requests than the sample", async () => {
@@ -281,7 +312,7 @@ describe("CSV export", () => {
     expect(exact(["0.1234567891", "0.0000000009"])).toBe("0.12345679");
 
     const models = await exportUsageCsv(viewer, { scope: "team", id: team.id, table: "models", ...window }, NOW);
-    expect(models.body.split("\r\n")).toEqual([
+    expect((await text(models)).split("\r\n")).toEqual([
       "model_group,requests,failed_requests,error_rate,prompt_tokens,completion_tokens,total_tokens,avg_latency_ms,spend_usd",
       "gpt-4,1,0,0,10,5,15,100,2",
       '"gpt,4",2,1,0.5,20,10,30,100,0.12345679',
@@ -290,7 +321,8 @@ describe("CSV export", () => {
 
     const requests = await exportUsageCsv(viewer, { scope: "team", id: team.id, table: "requests", ...window }, NOW);
     const name = `"'=HYPERLINK(""http://x"") ${team.name.split(" ").at(-1)}"`;
-    expect(requests.body.split("\r\n")).toEqual([
+    const requestsText = await text(requests);
+    expect(requestsText.split("\r\n")).toEqual([
       "time,request_id,team_id,team,model_group,model,prompt_tokens,completion_tokens,total_tokens,spend_usd,status,latency_ms,end_user",
       `2026-11-03T11:00:00.000Z,req-c,${team.id},${name},gpt-4,openai/gpt-4,10,5,15,2,success,100,'-1+1`,
       `2026-11-02T11:00:00.000Z,req-b,${team.id},${name},"gpt,4",openai/gpt-4,10,5,15,0.0000000009,failure,80,"line\nbreak"`,
@@ -299,18 +331,19 @@ describe("CSV export", () => {
     ]);
 
     const teams = await exportUsageCsv(viewer, { scope: "organization", id: org.id, table: "teams", ...window }, NOW);
-    expect(teams.body.split("\r\n")[1]).toBe(`${team.id},${name},"'=Org, ""quoted"" ${org.name.split(" ").at(-1)}",active,3,1,0.333333,30,15,45,100,2.12345679`);
+    expect((await text(teams)).split("\r\n")[1]).toBe(`${team.id},${name},"'=Org, ""quoted"" ${org.name.split(" ").at(-1)}",active,3,1,0.333333,30,15,45,100,2.12345679`);
 
     const everything = await exportUsageCsv(viewer, { scope: "all", table: "teams", ...window }, NOW);
-    expect(everything.body).toContain(`${team.id},${name},`);
+    expect(await text(everything)).toContain(`${team.id},${name},`);
     expect(everything.fileName).toBe("all-teams_teams_2026-11-02_2026-11-03.csv");
     // Every team's days (this file's other teams included): at least this team's requests, two days.
-    const allDays = (await exportUsageCsv(viewer, { scope: "all", table: "days", ...window }, NOW)).body.split("\r\n");
-    expect(allDays.filter(Boolean)).toHaveLength(3);
-    expect(Number(allDays[1]!.split(",")[1])).toBeGreaterThanOrEqual(2);
+    const allDays = (await exportUsageCsv(viewer, { scope: "all", table: "days", ...window }, NOW)).body;
+    const allDaysLines = (typeof allDays === "string" ? allDays : "").split("\r\n");
+    expect(allDaysLines.filter(Boolean)).toHaveLength(3);
+    expect(Number(allDaysLines[1]!.split(",")[1])).toBeGreaterThanOrEqual(2);
     // The organization's requests: the same three rows.
     const orgRequests = await exportUsageCsv(viewer, { scope: "organization", id: org.id, table: "requests", ...window }, NOW);
-    expect(orgRequests.body).toBe(requests.body);
+    expect(await text(orgRequests)).toBe(requestsText);
   });
 
   it("refuses unknown tables, ranges and scopes with a message", async () => {

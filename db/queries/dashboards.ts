@@ -1,4 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
+import { usageRequests } from "../schema/index.ts";
 import type { Db } from "./types.ts";
 
 /**
@@ -95,24 +96,48 @@ export type RequestRow = {
   /** Exact decimal text. */
   spend: string;
   startTime: Date;
+  /** start_time to the microsecond (ISO, UTC): what a keyset cursor carries, exact where a Date would round. */
+  startTimeExact: string;
   latencyMs: number | null;
   status: string;
   endUser: string | null;
 };
 
-/** The teams' requests in [from, to), newest first, one page (offset/limit; ask for one more row to know whether a next page exists). */
-export async function requestsInWindow(db: Db, filter: { teamIds: string[]; from: Date; to: Date; limit: number; offset: number }): Promise<RequestRow[]> {
+/** A place in the requests ordered by (start_time, request_id): rows sharing a start time still have one order. */
+export type RequestKey = { startTime: string; requestId: string };
+
+/**
+ * The teams' requests in [from, to), newest first, one page by keyset on (start_time, request_id):
+ * `before` reads the rows older than that key, `after` the rows newer than it (returned newest
+ * first as well). Ask for one more row than shown to know whether there is a further page.
+ */
+export async function requestsInWindow(
+  db: Db,
+  filter: { teamIds: string[]; from: Date; to: Date; limit: number; before?: RequestKey; after?: RequestKey },
+): Promise<RequestRow[]> {
   if (!filter.teamIds.length) return [];
+  const u = usageRequests;
+  const key = sql`(${u.startTime}, ${u.requestId})`;
+  const keyset = filter.after
+    ? sql`and ${key} > (${filter.after.startTime}::timestamptz, ${filter.after.requestId}::text)`
+    : filter.before
+      ? sql`and ${key} < (${filter.before.startTime}::timestamptz, ${filter.before.requestId}::text)`
+      : sql``;
+  const order = filter.after ? sql`${u.startTime} asc, ${u.requestId} asc` : sql`${u.startTime} desc, ${u.requestId} desc`;
   const result = await db.execute(sql`
-    select request_id as "requestId", team_id as "teamId", key_hash as "keyHash", model_group as "modelGroup", model,
-           prompt_tokens as "promptTokens", completion_tokens as "completionTokens", total_tokens as "totalTokens",
-           spend::text as spend, ${epochMs(sql`start_time`)} as "startTime", latency_ms as "latencyMs", status, end_user as "endUser"
-    from usage_requests
-    where ${teamFilter(filter.teamIds)} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(filter.to)}::timestamptz
-    order by start_time desc, request_id desc
-    limit ${filter.limit} offset ${filter.offset}
+    select ${u.requestId} as "requestId", ${u.teamId} as "teamId", ${u.keyHash} as "keyHash", ${u.modelGroup} as "modelGroup", ${u.model} as model,
+           ${u.promptTokens} as "promptTokens", ${u.completionTokens} as "completionTokens", ${u.totalTokens} as "totalTokens",
+           ${u.spend}::text as spend, ${epochMs(sql`${u.startTime}`)} as "startTime",
+           to_char(${u.startTime} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "startTimeExact",
+           ${u.latencyMs} as "latencyMs", ${u.status} as status, ${u.endUser} as "endUser"
+    from ${u}
+    where ${teamFilter(filter.teamIds, sql`${u.teamId}`)} and ${u.startTime} >= ${iso(filter.from)}::timestamptz and ${u.startTime} < ${iso(filter.to)}::timestamptz
+      ${keyset}
+    order by ${order}
+    limit ${filter.limit}
   `);
-  return rowsOf<RequestRow & { startTime: number }>(result).map((r) => ({ ...r, startTime: new Date(r.startTime) }));
+  const rows = rowsOf<RequestRow & { startTime: number }>(result).map((r) => ({ ...r, startTime: new Date(r.startTime) }));
+  return filter.after ? rows.reverse() : rows;
 }
 
 export type TeamHeadline = {

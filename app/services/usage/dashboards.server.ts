@@ -20,6 +20,8 @@ import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
 import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "../budget.server.ts";
 import { accOf, bySpend, emptyAcc, FIGURE_HEADER, figureCells, figures, groupBy, total, type Acc, type UsageFigures } from "./figures.ts";
+import { decodeCursor, encodeCursor, keyOf } from "./cursor.ts";
+import type { RequestKey } from "../../../db/queries/dashboards.ts";
 import { ingestedUntil, requireOrganization, requireTeam, type Ingestion } from "./read.server.ts";
 import { checkedWindow, DAY_MS, dayOf, lenientWindow, looseInstantField, startOfUtcDay, startOfUtcMonth, windowView, type DashboardWindow, type Window } from "./window.ts";
 
@@ -44,17 +46,19 @@ export const LATENCY_SAMPLE = 2_000;
 export const CSV_MAX_REQUESTS = 100_000;
 
 const windowFields = { from: looseInstantField, to: looseInstantField };
-const page = z.coerce.number().int().min(1).max(4000).catch(1).default(1);
+/** A requests cursor from an earlier page (a page shows the newest requests when it is missing or not one of ours). */
+const cursorField = z.string().trim().max(400).optional().catch(undefined);
+const pagingFields = { requests_before: cursorField, requests_after: cursorField };
 
 export const teamDashboardInputSchema = z.object({
   team_id: z.string({ required_error: "Say which team (team_id)" }).trim().min(1, "Say which team (team_id)"),
   ...windowFields,
-  requests_page: page,
+  ...pagingFields,
 });
 export const organizationDashboardInputSchema = z.object({
   organization_id: z.string({ required_error: "Say which organization (organization_id)" }).trim().min(1, "Say which organization (organization_id)"),
   ...windowFields,
-  requests_page: page,
+  ...pagingFields,
 });
 export const usageDashboardInputSchema = z.object({ ...windowFields });
 
@@ -168,6 +172,26 @@ function latencyView(l: LatencyPercentiles, rows: UsageTotals[]) {
   };
 }
 
+/**
+ * One page of requests, newest first, by keyset cursor: `older` is the cursor of the page after
+ * (pass it as requests_before), `newer` of the page before (requests_after); null at either end.
+ */
+export type RequestsPage<R> = { page_size: number; rows: R[]; older: string | null; newer: string | null };
+
+async function requestsPage(ids: string[], w: Window, values: { requests_before?: string; requests_after?: string }): Promise<RequestsPage<RequestRow>> {
+  const after = values.requests_after ? decodeCursor(values.requests_after) : null;
+  const before = !after && values.requests_before ? decodeCursor(values.requests_before) : null;
+  const n = REQUESTS_PAGE_SIZE;
+  const got = await requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: n + 1, before: before ?? undefined, after: after ?? undefined });
+  // `after` reads upwards: the extra row is the newest, first in the (newest-first) answer.
+  const rows = got.length > n ? (after ? got.slice(1) : got.slice(0, n)) : got;
+  const first = rows[0];
+  const last = rows.at(-1);
+  const older = after ? (last ? encodeCursor(keyOf(last)) : null) : got.length > n && last ? encodeCursor(keyOf(last)) : null;
+  const newer = after ? (got.length > n && first ? encodeCursor(keyOf(first)) : null) : before && first ? encodeCursor(keyOf(first)) : null;
+  return { page_size: n, rows, older, newer };
+}
+
 // ── team ────────────────────────────────────────────────────────────────────────────────────────
 
 export type TeamDashboard = {
@@ -179,7 +203,7 @@ export type TeamDashboard = {
   days: DayRowView[];
   models: ModelRowView[];
   latency: { p50_ms: number | null; p95_ms: number | null; sampled: number; capped: boolean };
-  requests: { page: number; page_size: number; has_more: boolean; rows: RequestView[] };
+  requests: RequestsPage<RequestView>;
   ingestion: Ingestion;
 };
 
@@ -202,13 +226,12 @@ export async function getTeamDashboard(actor: Actor, input: unknown, now = new D
   budgetNow.catch(() => {}); // awaited below; an early failure elsewhere must not leave it unhandled
   const w = lenientWindow(values, await periodStart(team, now), now);
   const ids = [team.id];
-  const offset = (values.requests_page - 1) * REQUESTS_PAGE_SIZE;
   const [budget, rows, days, latency, requests, ingestion] = await Promise.all([
     budgetNow,
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
     latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),
-    requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: REQUESTS_PAGE_SIZE + 1, offset }),
+    requestsPage(ids, w, values),
     ingestedUntil(),
   ]);
   return {
@@ -220,7 +243,7 @@ export async function getTeamDashboard(actor: Actor, input: unknown, now = new D
     days: days.map(dayView),
     models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
     latency: latencyView(latency, rows),
-    requests: { page: values.requests_page, page_size: REQUESTS_PAGE_SIZE, has_more: requests.length > REQUESTS_PAGE_SIZE, rows: requests.slice(0, REQUESTS_PAGE_SIZE).map(requestView) },
+    requests: { ...requests, rows: requests.rows.map(requestView) },
     ingestion,
   };
 }
@@ -251,7 +274,7 @@ export type OrganizationDashboard = {
   latency: { p50_ms: number | null; p95_ms: number | null; sampled: number; capped: boolean };
   teams: TeamRowView[];
   /** The organization's requests in the range, newest first (team_name says whose). */
-  requests: { page: number; page_size: number; has_more: boolean; rows: Array<RequestView & { team_name: string }> };
+  requests: RequestsPage<RequestView & { team_name: string }>;
   ingestion: Ingestion;
 };
 
@@ -288,13 +311,12 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
   const w = lenientWindow(values, startOfUtcMonth(now), now);
   const headlines = await teamHeadlines(db(), { organizationId: org.id });
   const ids = headlines.map((t) => t.id);
-  const offset = (values.requests_page - 1) * REQUESTS_PAGE_SIZE;
   const [rows, days, latency, budgets, requests, ingestion] = await Promise.all([
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
     daysOf(ids, async () => ids, w),
     latencyPercentiles(db(), { teamIds: ids, from: w.from, to: w.to, sample: LATENCY_SAMPLE }),
     budgetsOf(headlines.filter((t) => t.status !== "deleted"), headlines, now),
-    requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: REQUESTS_PAGE_SIZE + 1, offset }),
+    requestsPage(ids, w, values),
     ingestedUntil(),
   ]);
   const names = new Map(headlines.map((t) => [t.id, t.name]));
@@ -310,12 +332,7 @@ export async function getOrganizationDashboard(actor: Actor, input: unknown, now
     models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
     latency: latencyView(latency, rows),
     teams: teamRows(headlines, rows, budgets),
-    requests: {
-      page: values.requests_page,
-      page_size: REQUESTS_PAGE_SIZE,
-      has_more: requests.length > REQUESTS_PAGE_SIZE,
-      rows: requests.slice(0, REQUESTS_PAGE_SIZE).map((r) => ({ ...requestView(r), team_name: names.get(r.teamId) ?? r.teamId })),
-    },
+    requests: { ...requests, rows: requests.rows.map((r) => ({ ...requestView(r), team_name: names.get(r.teamId) ?? r.teamId })) },
     ingestion,
   };
 }
@@ -456,7 +473,55 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
 
 // ── CSV ─────────────────────────────────────────────────────────────────────────────────────────
 
-export type CsvExport = { fileName: string; body: string; rows: number };
+/** A CSV file: the whole text, or (requests) a stream of its lines read page by page; `rows` when known up front. */
+export type CsvExport = { fileName: string; body: string | ReadableStream<Uint8Array>; rows: number | null };
+
+const REQUEST_CSV_HEADER = ["time", "request_id", "team_id", "team", "model_group", "model", "prompt_tokens", "completion_tokens", "total_tokens", "spend_usd", "status", "latency_ms", "end_user"];
+const CSV_BATCH = 5_000;
+
+/**
+ * The requests of the window as CSV lines, newest first, read CSV_BATCH at a time along the
+ * (start_time, request_id) keyset while the client reads; at most CSV_MAX_REQUESTS rows.
+ */
+function requestsCsvStream(ids: string[], names: Map<string, string>, w: Window): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let before: RequestKey | undefined;
+  let sent = 0;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(toCsv(REQUEST_CSV_HEADER, [])));
+        return;
+      }
+      const limit = Math.min(CSV_BATCH, CSV_MAX_REQUESTS - sent);
+      const rows = limit > 0 ? await requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit, before }) : [];
+      if (rows.length) {
+        const cells: CsvCell[][] = rows.map((r) => [
+          r.startTime.toISOString(),
+          r.requestId,
+          r.teamId,
+          names.get(r.teamId ?? "") ?? "",
+          r.modelGroup,
+          r.model,
+          r.promptTokens,
+          r.completionTokens,
+          r.totalTokens,
+          moneyString(money(r.spend)),
+          r.status,
+          r.latencyMs,
+          r.endUser,
+        ]);
+        // toCsv writes a header line first: drop it, the stream sent it once.
+        controller.enqueue(encoder.encode(toCsv([], cells).slice(2)));
+        sent += rows.length;
+        before = keyOf(rows.at(-1)!);
+      }
+      if (rows.length < limit || limit === 0 || sent >= CSV_MAX_REQUESTS) controller.close();
+    },
+  });
+}
 
 /**
  * A usage table as CSV: `days`, `models`, `requests` (team and organization) or `teams`
@@ -515,38 +580,8 @@ export async function exportUsageCsv(actor: Actor, input: unknown, now = new Dat
       };
     }
     case "requests": {
-      const out: CsvCell[][] = [];
       const names = new Map(headlines.map((t) => [t.id, t.name]));
-      const batch = 5_000;
-      for (let offset = 0; offset < CSV_MAX_REQUESTS; offset += batch) {
-        const rows = await requestsInWindow(db(), { teamIds: ids, from: w.from, to: w.to, limit: Math.min(batch, CSV_MAX_REQUESTS - offset), offset });
-        for (const r of rows) {
-          out.push([
-            r.startTime.toISOString(),
-            r.requestId,
-            r.teamId,
-            names.get(r.teamId) ?? "",
-            r.modelGroup,
-            r.model,
-            r.promptTokens,
-            r.completionTokens,
-            r.totalTokens,
-            moneyString(money(r.spend)),
-            r.status,
-            r.latencyMs,
-            r.endUser,
-          ]);
-        }
-        if (rows.length < batch) break;
-      }
-      return {
-        fileName,
-        rows: out.length,
-        body: toCsv(
-          ["time", "request_id", "team_id", "team", "model_group", "model", "prompt_tokens", "completion_tokens", "total_tokens", "spend_usd", "status", "latency_ms", "end_user"],
-          out,
-        ),
-      };
+      return { fileName, rows: null, body: requestsCsvStream(ids, names, w) };
     }
   }
 }
