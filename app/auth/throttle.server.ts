@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { clearSignInFailures, signInFailuresByClient } from "../../db/queries/admin-users.ts";
 import { clearPortalSignInFailures, portalFailuresByClient } from "../../db/queries/portal.ts";
-import { db, type Tx } from "~/lib/db.server";
+import type { Db } from "../../db/queries/types.ts";
+import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 
 /**
@@ -127,7 +128,7 @@ function addressForms(clientAddress: string): string[] {
 export async function clearThrottles(
   filter: { clientAddress?: string; account?: string } | "all",
   now = new Date(),
-  database: Tx = db(),
+  database: Db = db(),
 ): Promise<{ signIn: number; portal: number }> {
   const { clientAddress, account } = filter === "all" ? {} : filter;
   if (filter !== "all" && !clientAddress?.trim() && !account?.trim()) {
@@ -147,7 +148,7 @@ export async function clearThrottles(
 export type ThrottledAddress = { clientAddress: string; where: "sign-in" | "portal"; failures: number; state: "counting" | "slowed" | "refused"; lastAt: Date; accounts: string[] };
 
 /** Every address with failures in the window, and what its next wrong attempt gets. */
-export async function listThrottles(now = new Date(), database: Tx = db()): Promise<ThrottledAddress[]> {
+export async function listThrottles(now = new Date(), database: Db = db()): Promise<ThrottledAddress[]> {
   const since = windowStart(now);
   const state = (failures: number): ThrottledAddress["state"] =>
     failures >= THROTTLE.refuseAfter ? "refused" : failures >= THROTTLE.slowAfter ? "slowed" : "counting";

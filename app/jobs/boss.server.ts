@@ -1,6 +1,6 @@
 import PgBoss from "pg-boss";
 import { sql } from "drizzle-orm";
-import type { Db as Tx } from "../../db/queries/types.ts";
+import type { Db } from "../../db/queries/types.ts";
 import { env } from "~/lib/env.server";
 import { logger } from "~/lib/logger.server";
 import { JOB_NAMES, jobs, type JobName, type JobPayload } from "./definitions.ts";
@@ -44,7 +44,7 @@ function toParam(value: unknown): unknown {
 }
 
 /** pg-boss's `db` option over an open drizzle transaction: the job commits or rolls back with it. */
-export function jobDb(tx: Tx): PgBoss.Db {
+export function jobDb(tx: Db): PgBoss.Db {
   return {
     async executeSql(text, values = []) {
       // pg-boss writes $1, $2, …; rebuild the statement with drizzle parameters in their place.
@@ -60,7 +60,7 @@ export function jobDb(tx: Tx): PgBoss.Db {
 export async function sendJob<N extends JobName>(
   name: N,
   payload: JobPayload<N>,
-  options: { tx?: Tx } & PgBoss.SendOptions = {},
+  options: { tx?: Db } & PgBoss.SendOptions = {},
 ): Promise<string | null> {
   const data = jobs[name].schema.parse(payload);
   const { tx, ...sendOptions } = options;

@@ -1,11 +1,10 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import type { Db } from "../../db/queries/types.ts";
 import * as schema from "../../db/schema/index.ts";
 import { env } from "./env.server.ts";
 
 export type Database = PostgresJsDatabase<typeof schema>;
-/** A database handle or an open transaction: query functions take either. */
-export type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0] | Database;
 
 type Handle = { db: Database; client: postgres.Sql };
 
@@ -35,7 +34,7 @@ export async function closeDatabase(): Promise<void> {
 }
 
 /** What a transaction hands its callback (an object, so more can be added without touching callers). */
-export type Transaction = { tx: Tx };
+export type Transaction = { tx: Db };
 
 /** Runs fn in one transaction; jobs sent with `{ tx }` commit or roll back with the rows. */
 export async function transaction<T>(fn: (t: Transaction) => Promise<T>): Promise<T> {

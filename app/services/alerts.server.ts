@@ -1,15 +1,26 @@
 import { randomUUID } from "node:crypto";
-import { and, desc, eq, inArray, ne, sql } from "drizzle-orm";
 import { z } from "zod";
+import {
+  findAlertThresholds,
+  firingAlertsOf,
+  insertFiringAlert,
+  knownTeamIds,
+  listAlerts,
+  resolveAlerts,
+  resolveFiringAlerts,
+  teamsWithFiringAlerts as teamsWithFiringAlertsIn,
+  upsertAlertThresholds,
+  type AlertRow,
+} from "../../db/queries/alerts.ts";
 import { findTeamById } from "../../db/queries/teams.ts";
-import { budgetAlerts, teamAlertSettings, teams } from "../../db/schema/index.ts";
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
+import { money, moneyNumber, moneyString } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "~/auth/actor";
+import { requireTeamAccess, type Actor } from "~/auth/actor";
 import { recordAudit } from "./audit.server.ts";
-import { getTeamBudget, openPeriod } from "./budget.server.ts";
+import { percentOf, reachedPercent, readTeamBudget } from "./budget.server.ts";
 import { enqueueWebhookEvent } from "./webhooks.server.ts";
 
 /**
@@ -19,6 +30,8 @@ import { enqueueWebhookEvent } from "./webhooks.server.ts";
  *     percent = spent_this_period / (allowance + credits available this period) × 100
  *
  * where credits available = the credit balance now + the credits this period's spend already used.
+ * Whether a threshold is reached is decided in exact money (spent × 100 ≥ threshold × budget), never
+ * in floating point: 0.24 of a 0.10 + 0.20 budget is 80 %, exactly.
  * Each threshold (80 % and 100 % unless the team sets its own) fires at most once per period, and
  * is resolved when the percent falls back under it (credits added) or the period ends. Every fire
  * and resolve queues a webhook event in the same transaction. Soft and hard teams alike.
@@ -50,7 +63,6 @@ export const thresholdsSchema = z.object({
     .transform((list) => [...new Set(list)].sort((a, b) => a - b)),
 });
 
-type AlertRow = typeof budgetAlerts.$inferSelect;
 const view = (row: AlertRow): BudgetAlert => ({
   id: row.id,
   team_id: row.teamId,
@@ -59,13 +71,12 @@ const view = (row: AlertRow): BudgetAlert => ({
   state: row.state,
   fired_at: row.firedAt.toISOString(),
   resolved_at: row.resolvedAt?.toISOString() ?? null,
-  spent: Number(row.spent),
-  limit: Number(row.limit),
+  spent: moneyNumber(money(row.spent)),
+  limit: moneyNumber(money(row.limit)),
 });
 
 export async function teamThresholds(teamId: string): Promise<number[]> {
-  const [row] = await db().select().from(teamAlertSettings).where(eq(teamAlertSettings.teamId, teamId)).limit(1);
-  return row?.thresholds ?? DEFAULT_THRESHOLDS;
+  return (await findAlertThresholds(db(), teamId)) ?? DEFAULT_THRESHOLDS;
 }
 
 export type AlertEvaluation = { percent: number | null; fired: number[]; resolved: number[] };
@@ -76,50 +87,38 @@ export type AlertEvaluation = { percent: number | null; fired: number[]; resolve
  * concurrently: firing is an insert that does nothing on conflict, resolving an update of firing rows.
  */
 export async function evaluateTeamAlerts(teamId: string, now = new Date()): Promise<AlertEvaluation> {
-  const team = await findTeamById(db(), teamId);
-  if (!team) return { percent: null, fired: [], resolved: [] };
-  const period = await openPeriod(db(), teamId);
-  const budget = await getTeamBudget(teamId, now);
+  const read = await readTeamBudget(teamId, now);
+  if (!read) return { percent: null, fired: [], resolved: [] };
+  const { team, period, budget, spent, limit } = read;
   const thresholds = await teamThresholds(teamId);
-  // credits used this period = spend past the allowance that was not overage.
-  const creditsUsed = Math.max(0, budget.spent_this_period - budget.allowance - budget.overage);
-  const total = budget.allowance + budget.credit_balance + creditsUsed;
-  const tracked = team.maxBudget !== null && team.status !== "deleted" && period !== undefined && total > 0;
-  const percent = tracked ? (budget.spent_this_period / total) * 100 : null;
-  const base = { team_id: teamId, team_name: team.name, budget_mode: team.budgetMode, spent: budget.spent_this_period, limit: total, percent: percent === null ? null : Math.round(percent * 100) / 100, period: budget.period };
+  const tracked = team.maxBudget !== null && team.status !== "deleted" && period !== undefined && limit > 0n;
+  const percent = tracked ? percentOf(spent, limit) : null;
+  const base = { team_id: teamId, team_name: team.name, budget_mode: team.budgetMode, spent: moneyNumber(spent), limit: moneyNumber(limit), percent, period: budget.period };
 
   return transaction(async ({ tx }) => {
     const fired: number[] = [];
     const resolved: number[] = [];
     // Alerts of an ended period (or of a team no longer tracked) are resolved.
-    const stale = await tx
-      .update(budgetAlerts)
-      .set({ state: "resolved", resolvedAt: now })
-      .where(and(eq(budgetAlerts.teamId, teamId), eq(budgetAlerts.state, "firing"), ...(tracked ? [ne(budgetAlerts.periodId, period!.id)] : [])))
-      .returning();
+    const stale = await resolveFiringAlerts(tx, teamId, now, tracked ? period!.id : undefined);
     for (const alert of stale) {
       resolved.push(alert.thresholdPercent);
       await enqueueWebhookEvent(tx, "budget.threshold_resolved", { ...base, threshold_percent: alert.thresholdPercent, alert_id: alert.id, reason: tracked ? "new_period" : "not_tracked" }, now);
     }
-    if (percent === null) return { percent, fired, resolved };
-    const under = thresholds.filter((t) => percent < t);
+    if (!tracked) return { percent, fired, resolved };
     // Back under a threshold (credits added, or thresholds raised): resolve it.
-    const back = await tx
-      .update(budgetAlerts)
-      .set({ state: "resolved", resolvedAt: now })
-      .where(and(eq(budgetAlerts.teamId, teamId), eq(budgetAlerts.periodId, period!.id), eq(budgetAlerts.state, "firing"), sql`${budgetAlerts.thresholdPercent} > ${String(percent)}::numeric`))
-      .returning();
+    const firing = await firingAlertsOf(tx, teamId, period!.id);
+    const back = await resolveAlerts(
+      tx,
+      firing.filter((a) => !reachedPercent(spent, limit, a.thresholdPercent)).map((a) => a.id),
+      now,
+    );
     for (const alert of back) {
       resolved.push(alert.thresholdPercent);
       await enqueueWebhookEvent(tx, "budget.threshold_resolved", { ...base, threshold_percent: alert.thresholdPercent, alert_id: alert.id, reason: "under_threshold" }, now);
     }
     for (const threshold of thresholds) {
-      if (under.includes(threshold)) continue;
-      const [alert] = await tx
-        .insert(budgetAlerts)
-        .values({ id: randomUUID(), teamId, periodId: period!.id, thresholdPercent: threshold, state: "firing", firedAt: now, spent: String(budget.spent_this_period), limit: String(total) })
-        .onConflictDoNothing()
-        .returning();
+      if (!reachedPercent(spent, limit, threshold)) continue;
+      const alert = await insertFiringAlert(tx, { id: randomUUID(), teamId, periodId: period!.id, thresholdPercent: threshold, firedAt: now, spent: moneyString(spent), limit: moneyString(limit) });
       if (!alert) continue;
       fired.push(threshold);
       await enqueueWebhookEvent(tx, "budget.threshold_crossed", { ...base, threshold_percent: threshold, alert_id: alert.id }, now);
@@ -135,45 +134,41 @@ export async function evaluateTeamAlerts(teamId: string, now = new Date()): Prom
 export async function evaluateAlertsFor(teamIds: Iterable<string>, now = new Date()): Promise<void> {
   const ids = [...new Set(teamIds)];
   if (!ids.length) return;
-  const known = await db().select({ id: teams.id }).from(teams).where(inArray(teams.id, ids));
-  for (const { id: teamId } of known) {
+  for (const teamId of await knownTeamIds(db(), ids)) {
     await evaluateTeamAlerts(teamId, now).catch((error: unknown) => logger().warn({ err: error, teamId }, "could not evaluate budget alerts"));
   }
 }
 
 /** Teams with a firing alert: re-evaluated on every ingestion run so a new period resolves them without new usage. */
 export async function teamsWithFiringAlerts(): Promise<string[]> {
-  const rows = await db().selectDistinct({ teamId: budgetAlerts.teamId }).from(budgetAlerts).where(eq(budgetAlerts.state, "firing"));
-  return rows.map((r) => r.teamId);
+  return teamsWithFiringAlertsIn(db());
 }
 
 /** A team's alerts, newest first (`?state=firing` for the live ones). */
 export async function listTeamAlerts(actor: Actor, input: unknown): Promise<{ thresholds: number[]; alerts: BudgetAlert[] }> {
-  requireRole(actor, "viewer", "see budget alerts");
-  const { team_id, state } = parseInput(z.object({ team_id: z.string().min(1), state: z.enum(["firing", "resolved"]).optional() }), input);
+  const { team_id, state } = parseInput(
+    z.object({
+      team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)"),
+      state: z.enum(["firing", "resolved"], { message: "state is firing or resolved" }).optional(),
+    }),
+    input,
+  );
+  requireTeamAccess(actor, team_id, "see budget alerts");
   const team = await findTeamById(db(), team_id);
   if (!team) throw new AppError("NOT_FOUND", `No team has the id ${team_id}.`);
-  const rows = await db()
-    .select()
-    .from(budgetAlerts)
-    .where(and(eq(budgetAlerts.teamId, team_id), ...(state ? [inArray(budgetAlerts.state, [state])] : [])))
-    .orderBy(desc(budgetAlerts.firedAt), desc(budgetAlerts.thresholdPercent))
-    .limit(200);
-  return { thresholds: await teamThresholds(team_id), alerts: rows.map(view) };
+  const [thresholds, rows] = await Promise.all([teamThresholds(team_id), listAlerts(db(), team_id, state)]);
+  return { thresholds, alerts: rows.map(view) };
 }
 
 /** Sets a team's thresholds (admins), then evaluates the team at once with them. */
 export async function setAlertThresholds(actor: Actor, input: unknown): Promise<{ thresholds: number[]; alerts: BudgetAlert[] }> {
-  requireRole(actor, "admin", "change alert thresholds");
   const { team_id, thresholds } = parseInput(thresholdsSchema, input);
+  requireTeamAccess(actor, team_id, "change alert thresholds", "admin");
   await transaction(async ({ tx }) => {
     const team = await findTeamById(tx, team_id);
     if (!team || team.status === "deleted") throw new AppError("NOT_FOUND", `No team has the id ${team_id}.`);
-    const before = await teamThresholds(team_id);
-    await tx
-      .insert(teamAlertSettings)
-      .values({ teamId: team_id, thresholds })
-      .onConflictDoUpdate({ target: teamAlertSettings.teamId, set: { thresholds, updatedAt: new Date() } });
+    const before = (await findAlertThresholds(tx, team_id)) ?? DEFAULT_THRESHOLDS;
+    await upsertAlertThresholds(tx, team_id, thresholds);
     await recordAudit(tx, actor, "team.alert_thresholds", team_id, { before, after: thresholds });
   });
   await evaluateTeamAlerts(team_id);

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { addDays, addMonths, differenceInCalendarMonths } from "date-fns";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { insertPeriod, openPeriod, openPeriods, updatePeriod, type PeriodRow } from "../../db/queries/budget-periods.ts";
+import { creditsAddedIn as creditsAddedInRow, creditsAddedInMany, insertLedgerEntry } from "../../db/queries/ledger.ts";
+import { findTeamById, findTeamsByIds, type TeamRow } from "../../db/queries/teams.ts";
 import type { Db } from "../../db/queries/types.ts";
 import { spendSince, spendSinceMany } from "../../db/queries/usage.ts";
-import { budgetPeriods, ledgerEntries, teams } from "../../db/schema/index.ts";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
@@ -26,8 +27,8 @@ export { BUDGET_TONE, NEAR_BUDGET_PERCENT, type BudgetState } from "~/lib/budget
  *   available, recomputed on every credit, rollover and change (team-sync).
  */
 
-type TeamBudgetFields = Pick<typeof teams.$inferSelect, "id" | "maxBudget" | "budgetDuration" | "budgetMode" | "budgetStartsAt" | "status">;
-export type PeriodRow = typeof budgetPeriods.$inferSelect;
+type TeamBudgetFields = Pick<TeamRow, "id" | "maxBudget" | "budgetDuration" | "budgetMode" | "budgetStartsAt" | "status">;
+export { openPeriod, type PeriodRow };
 
 /** The period containing `now` for a budget anchored at `anchor` with `duration` (e.g. 30d, 1mo), in UTC. */
 export function periodBounds(anchor: Date, duration: string | null, now: Date): { start: Date; end: Date | null } {
@@ -47,22 +48,9 @@ export function periodBounds(anchor: Date, duration: string | null, now: Date): 
   return { start: addMonths(anchor, k * n), end: addMonths(anchor, (k + 1) * n) };
 }
 
-export async function openPeriod(tx: Db, teamId: string) {
-  const rows = await tx
-    .select()
-    .from(budgetPeriods)
-    .where(and(eq(budgetPeriods.teamId, teamId), isNull(budgetPeriods.closedAt)))
-    .limit(1);
-  return rows[0];
-}
-
 /** Credits and adjustments added during a period. */
 async function creditsAddedIn(tx: Db, periodId: string): Promise<Money> {
-  const [row] = await tx
-    .select({ total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)::text` })
-    .from(ledgerEntries)
-    .where(and(eq(ledgerEntries.periodId, periodId), inArray(ledgerEntries.kind, ["credit", "adjustment"])));
-  return money(row?.total);
+  return money(await creditsAddedInRow(tx, periodId));
 }
 
 /** Spend of the team's requests (ingested from LiteLLM) since `from`: exact, read mostly from the usage rollups. */
@@ -82,9 +70,9 @@ export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend:
   if (current && current.startsAt.getTime() === bounds.start.getTime()) {
     if (current.allowance !== allowance || (current.endsAt?.getTime() ?? null) !== (bounds.end?.getTime() ?? null)) {
       // The budget changed within the period: same period, new allowance.
-      [current] = await tx.update(budgetPeriods).set({ allowance, endsAt: bounds.end }).where(eq(budgetPeriods.id, current.id)).returning();
+      current = await updatePeriod(tx, current.id, { allowance, endsAt: bounds.end });
     }
-    return current!;
+    return current;
   }
   let creditsCarried = 0n;
   if (current) {
@@ -92,11 +80,8 @@ export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend:
     const spent = maxMoney(0n, litellmSpend - money(current.baselineSpend));
     const consumed = clampMoney(spent - money(current.allowance), 0n, maxMoney(0n, available));
     creditsCarried = available - consumed;
-    await tx
-      .update(budgetPeriods)
-      .set({ closedAt: now, spend: moneyString(spent), creditsConsumed: moneyString(consumed) })
-      .where(eq(budgetPeriods.id, current.id));
-    await tx.insert(ledgerEntries).values({
+    await updatePeriod(tx, current.id, { closedAt: now, spend: moneyString(spent), creditsConsumed: moneyString(consumed) });
+    await insertLedgerEntry(tx, {
       id: randomUUID(),
       teamId: team.id,
       kind: "rollover",
@@ -108,11 +93,8 @@ export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend:
     });
   }
   const id = randomUUID();
-  const [opened] = await tx
-    .insert(budgetPeriods)
-    .values({ id, teamId: team.id, startsAt: bounds.start, endsAt: bounds.end, allowance, baselineSpend: moneyString(litellmSpend), creditsAtStart: moneyString(creditsCarried) })
-    .returning();
-  await tx.insert(ledgerEntries).values({
+  const opened = await insertPeriod(tx, { id, teamId: team.id, startsAt: bounds.start, endsAt: bounds.end, allowance, baselineSpend: moneyString(litellmSpend), creditsAtStart: moneyString(creditsCarried) });
+  await insertLedgerEntry(tx, {
     id: randomUUID(),
     teamId: team.id,
     kind: "allowance",
@@ -122,7 +104,7 @@ export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend:
     actorId: "system",
     via: "worker",
   });
-  return opened!;
+  return opened;
 }
 
 /** What LiteLLM should hold as the team's max_budget (hard mode): baseline + allowance + credits available. */
@@ -162,6 +144,11 @@ export function reachedPercent(spent: Money, limit: Money, percent: number): boo
   return spent * 100n >= BigInt(percent) * limit;
 }
 
+/** spent as a percent of limit, rounded down to 2 decimals, by exact division (null for a limit of 0). */
+export function percentOf(spent: Money, limit: Money): number | null {
+  return limit > 0n ? Number((spent * 10_000n) / limit) / 100 : null;
+}
+
 /**
  * The one budget state (docs/budgets.md), from exact money: percent used and ok | near | over | blocked.
  * A hard team with nothing left is blocked at 100 % or more (LiteLLM counts a little past the limit).
@@ -182,12 +169,27 @@ export function budgetState(f: BudgetFigures): { percent_used: number | null; st
  * and — when LiteLLM refuses the team — which limit stopped it, what was spent and when it resets.
  */
 export async function getTeamBudget(teamId: string, now = new Date()): Promise<TeamBudget> {
+  const read = await readTeamBudget(teamId, now);
+  if (!read) throw new AppError("NOT_FOUND", `No team has the id ${teamId}.`);
+  return read.budget;
+}
+
+/** What getTeamBudget reads, with the exact figures behind it (alerts decide on these), or null for a missing team. */
+export type TeamBudgetRead = { team: TeamRow; period: PeriodRow | undefined; budget: TeamBudget; spent: Money; limit: Money };
+
+export async function readTeamBudget(teamId: string, now = new Date()): Promise<TeamBudgetRead | null> {
   // Independent reads run at once (a page or the usage API waits on this).
-  const [[team], period] = await Promise.all([db().select().from(teams).where(eq(teams.id, teamId)).limit(1), openPeriod(db(), teamId)]);
-  if (!team) throw new AppError("NOT_FOUND", `No team has the id ${teamId}.`);
+  const [team, period] = await Promise.all([findTeamById(db(), teamId), openPeriod(db(), teamId)]);
+  if (!team) return null;
   const start = period?.startsAt ?? periodBounds(team.budgetStartsAt, team.budgetDuration, now).start;
   const [added, spent] = await Promise.all([period ? creditsAddedIn(db(), period.id) : 0n, usageSince(db(), teamId, start)]);
-  return budgetOf(team, period, added, spent, now);
+  return { team, period, budget: budgetOf(team, period, added, spent, now), spent, limit: limitOf(team, period, added) };
+}
+
+/** The period's budget: allowance + credits available (credits at its start + added in it, never below 0). */
+function limitOf(team: TeamRow, period: PeriodRow | undefined, added: Money): Money {
+  const available = period ? money(period.creditsAtStart) + added : 0n;
+  return money(team.maxBudget ?? "0") + maxMoney(0n, available);
 }
 
 /**
@@ -196,38 +198,27 @@ export async function getTeamBudget(teamId: string, now = new Date()): Promise<T
  */
 export async function getTeamBudgets(teamIds: string[], now = new Date()): Promise<Map<string, TeamBudget>> {
   if (teamIds.length === 0) return new Map();
-  const [teamRows, periods] = await Promise.all([
-    db().select().from(teams).where(inArray(teams.id, teamIds)),
-    db()
-      .select()
-      .from(budgetPeriods)
-      .where(and(inArray(budgetPeriods.teamId, teamIds), isNull(budgetPeriods.closedAt))),
-  ]);
+  const [teamRows, periods] = await Promise.all([findTeamsByIds(db(), teamIds), openPeriods(db(), teamIds)]);
   const periodOf = new Map(periods.map((p) => [p.teamId, p]));
   const starts = teamRows.map((t) => ({ teamId: t.id, from: periodOf.get(t.id)?.startsAt ?? periodBounds(t.budgetStartsAt, t.budgetDuration, now).start }));
-  const periodIds = periods.map((p) => p.id);
-  const [addedRows, spentByTeam] = await Promise.all([
-    periodIds.length
-      ? db()
-          .select({ periodId: ledgerEntries.periodId, total: sql<string>`coalesce(sum(${ledgerEntries.amount}), 0)::text` })
-          .from(ledgerEntries)
-          .where(and(inArray(ledgerEntries.periodId, periodIds), inArray(ledgerEntries.kind, ["credit", "adjustment"])))
-          .groupBy(ledgerEntries.periodId)
-      : Promise.resolve([]),
+  const [addedOf, spentByTeam] = await Promise.all([
+    creditsAddedInMany(
+      db(),
+      periods.map((p) => p.id),
+    ),
     spendSinceMany(db(), starts),
   ]);
-  const addedOf = new Map(addedRows.map((r) => [r.periodId, money(r.total)]));
   return new Map(
     teamRows.map((team) => {
       const period = periodOf.get(team.id);
-      const added = period ? (addedOf.get(period.id) ?? 0n) : 0n;
+      const added = period ? money(addedOf.get(period.id)) : 0n;
       return [team.id, budgetOf(team, period, added, money(spentByTeam.get(team.id) ?? "0"), now)];
     }),
   );
 }
 
 /** The budget from what was read: the team, its open period (if any), credits added in it, spend since its start. */
-function budgetOf(team: typeof teams.$inferSelect, period: PeriodRow | undefined, added: Money, spent: Money, now: Date): TeamBudget {
+function budgetOf(team: TeamRow, period: PeriodRow | undefined, added: Money, spent: Money, now: Date): TeamBudget {
   const bounds = periodBounds(team.budgetStartsAt, team.budgetDuration, now);
   const start = period?.startsAt ?? bounds.start;
   const end = period?.endsAt ?? bounds.end;
@@ -239,7 +230,7 @@ function budgetOf(team: typeof teams.$inferSelect, period: PeriodRow | undefined
   const remaining = allowanceLeft + creditBalance;
   const overage = maxMoney(0n, spent - allowance - maxMoney(0n, available));
   const resetsAt = end?.toISOString() ?? null;
-  const limitAmount = allowance + maxMoney(0n, available);
+  const limitAmount = limitOf(team, period, added);
   const { percent_used, state, blockedBy } = budgetState({
     hasBudget: team.maxBudget !== null,
     mode: team.budgetMode,

@@ -1,17 +1,17 @@
 import { createHash, randomUUID } from "node:crypto";
-import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
+import { openPeriod } from "../../db/queries/budget-periods.ts";
+import { findLedgerEntryByKey, insertLedgerEntry, listLedgerEntries, type LedgerEntryRow } from "../../db/queries/ledger.ts";
 import { bumpDesiredVersion, lockTeam } from "../../db/queries/teams.ts";
-import { ledgerEntries } from "../../db/schema/index.ts";
 import { sendJob } from "~/jobs/boss.server";
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { money, moneyNumber, moneyString } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
-import { requireRole, type Actor } from "~/auth/actor";
+import { requireTeamAccess, type Actor } from "~/auth/actor";
 import { evaluateAlertsFor } from "./alerts.server.ts";
 import { recordAudit } from "./audit.server.ts";
-import { getTeamBudget, openPeriod, type TeamBudget } from "./budget.server.ts";
+import { getTeamBudget, type TeamBudget } from "./budget.server.ts";
 
 export const MAX_CREDIT = 1_000_000;
 
@@ -54,8 +54,7 @@ export const creditEntrySchema = z.object({
 });
 export type CreditEntry = z.infer<typeof creditEntrySchema>;
 
-type EntryRow = typeof ledgerEntries.$inferSelect;
-function view(row: EntryRow): CreditEntry {
+function view(row: LedgerEntryRow): CreditEntry {
   return {
     entry_id: row.id,
     team_id: row.teamId,
@@ -83,11 +82,7 @@ async function writeEntry(actor: Actor, kind: "credit" | "adjustment", values: {
     const team = await lockTeam(tx, values.team_id);
     if (!team || team.status === "deleted") throw new AppError("NOT_FOUND", `No team has the id ${values.team_id}.`);
     if (values.idempotency_key) {
-      const [existing] = await tx
-        .select()
-        .from(ledgerEntries)
-        .where(and(eq(ledgerEntries.teamId, team.id), eq(ledgerEntries.idempotencyKey, values.idempotency_key)))
-        .limit(1);
+      const existing = await findLedgerEntryByKey(tx, team.id, values.idempotency_key);
       if (existing) {
         if (existing.requestHash !== hash) {
           throw new AppError("CONFLICT", "This Idempotency-Key was already used with a different request. Use a new key for a new credit.", {
@@ -98,25 +93,22 @@ async function writeEntry(actor: Actor, kind: "credit" | "adjustment", values: {
       }
     }
     const period = await openPeriod(tx, team.id);
-    const [row] = await tx
-      .insert(ledgerEntries)
-      .values({
-        id: randomUUID(),
-        teamId: team.id,
-        kind,
-        amount: moneyString(money(values.amount)),
-        reason: values.reason,
-        periodId: period?.id ?? null,
-        actorId: actor.userId,
-        via: actor.via,
-        idempotencyKey: values.idempotency_key ?? null,
-        requestHash: hash,
-      })
-      .returning();
+    const row = await insertLedgerEntry(tx, {
+      id: randomUUID(),
+      teamId: team.id,
+      kind,
+      amount: moneyString(money(values.amount)),
+      reason: values.reason,
+      periodId: period?.id ?? null,
+      actorId: actor.userId,
+      via: actor.via,
+      idempotencyKey: values.idempotency_key ?? null,
+      requestHash: hash,
+    });
     await bumpDesiredVersion(tx, [team.id]);
     await sendJob("sync-team", { teamId: team.id, reason: "change" }, { tx, singletonKey: team.id });
     await recordAudit(tx, actor, `team.${kind}`, team.id, { after: { amount: values.amount, reason: values.reason } });
-    return { row: row!, replayed: false };
+    return { row, replayed: false };
   });
   return entry;
 }
@@ -125,8 +117,8 @@ export type CreditResult = { entry: CreditEntry; replayed: boolean; budget: Team
 
 /** Adds credits to a team (admins). `POST /api/credits/teams/{team_id}/add {"amount", "reason"}`. */
 export async function addCredits(actor: Actor, input: unknown): Promise<CreditResult> {
-  requireRole(actor, "admin", "add credits");
   const values = parseInput(addCreditsSchema, input);
+  requireTeamAccess(actor, values.team_id, "add credits", "admin");
   const { row, replayed } = await writeEntry(actor, "credit", { ...values, reason: values.reason || "Credits added" });
   // More budget may take the team back under its alert thresholds (resolved events).
   if (!replayed) await evaluateAlertsFor([values.team_id]);
@@ -135,16 +127,15 @@ export async function addCredits(actor: Actor, input: unknown): Promise<CreditRe
 
 /** A signed correction of the credit balance: needs a reason (and the admin role). */
 export async function adjustCredits(actor: Actor, input: unknown): Promise<CreditResult> {
-  requireRole(actor, "admin", "adjust credits");
   const values = parseInput(adjustCreditsSchema, input);
+  requireTeamAccess(actor, values.team_id, "adjust credits", "admin");
   const { row, replayed } = await writeEntry(actor, "adjustment", values);
   if (!replayed) await evaluateAlertsFor([values.team_id]);
   return { entry: view(row), replayed, budget: await getTeamBudget(values.team_id) };
 }
 
 export async function listLedger(actor: Actor, input: unknown): Promise<CreditEntry[]> {
-  requireRole(actor, "viewer", "see the ledger");
-  const { team_id } = parseInput(z.object({ team_id: z.string().min(1) }), input);
-  const rows = await db().select().from(ledgerEntries).where(eq(ledgerEntries.teamId, team_id)).orderBy(desc(ledgerEntries.createdAt)).limit(500);
-  return rows.map(view);
+  const { team_id } = parseInput(z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)") }), input);
+  requireTeamAccess(actor, team_id, "see the ledger");
+  return (await listLedgerEntries(db(), team_id)).map(view);
 }

@@ -15,6 +15,12 @@ export async function findTeamById(db: Db, id: string) {
   return rows[0];
 }
 
+/** The teams with these ids (missing ids are left out), in one statement. */
+export async function findTeamsByIds(db: Db, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.select().from(teams).where(inArray(teams.id, ids));
+}
+
 /** Locks the team's row until the transaction ends (serialises changes to one team). */
 export async function lockTeam(db: Db, id: string) {
   const rows = await db.select().from(teams).where(eq(teams.id, id)).for("update").limit(1);
