@@ -18,7 +18,23 @@ import { createModelGroup } from "./model-groups.server.ts";
 import { createOrganization } from "./organizations.server.ts";
 import { createTeam as createTeamNow } from "./teams.server.ts";
 import { ingestUsage } from "./usage-ingestion.server.ts";
-import { getTeamUsage } from "./usage/index.server.ts";
+import { insertOrganization } from "../../db/queries/organizations.ts";
+import { insertTeam } from "../../db/queries/teams.ts";
+import { insertUsageRows } from "../../db/queries/usage.ts";
+import type { CustomerActor } from "~/auth/actor";
+import {
+  exportUsageCsv,
+  getOrganizationDashboard,
+  getOrganizationUsage,
+  getOverview,
+  getRecentRequests,
+  getTeamDailyUsage,
+  getTeamDashboard,
+  getTeamUsage,
+  getTeamUsageByEndUser,
+  getTeamUsageByKey,
+  getUsageDashboard,
+} from "./usage/index.server.ts";
 
 /** Under a loaded CI machine the worker can take more than the API's few seconds: tests wait longer for the key. */
 const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: unknown, options: Parameters<typeof createTeamNow>[2] = {}) =>
@@ -302,5 +318,77 @@ describe("usage over any window, and its breakdowns", () => {
     const error = await getTeamUsage(viewer, { team_id: "" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).fieldErrors?.team_id).toBeDefined();
+  });
+});
+
+describe("who reads a team's usage", () => {
+  const customerOf = (teamId: string): CustomerActor => ({ kind: "customer", teamId, userId: `portal:${teamId}`, name: "Customer", via: "web" });
+
+  async function teamWithUsage(orgId: string) {
+    const team = (await insertTeam(db(), { id: `team-${run()}${run()}`, name: `Access Team ${run()}`, organizationId: orgId, maxBudget: "100", budgetDuration: "30d" }))!;
+    await insertUsageRows(db(), [
+      {
+        request_id: `req-${run()}${run()}`,
+        team_id: team.id,
+        key_hash: "hash-of-key",
+        model_group: "gpt-4",
+        model: "openai/gpt-4",
+        prompt_tokens: 10,
+        completion_tokens: 5,
+        total_tokens: 15,
+        start_time: new Date(Date.now() - HOUR).toISOString(),
+        end_time: null,
+        latency_ms: 100,
+        status: "success",
+        end_user: "u-1",
+        metadata: null,
+        spend: "0.25",
+      },
+    ]);
+    return team;
+  }
+
+  const teamReads = {
+    getTeamUsage: (actor: Actor, id: string) => getTeamUsage(actor, { team_id: id, from: new Date(Date.now() - DAY).toISOString() }),
+    getTeamDailyUsage: (actor: Actor, id: string) => getTeamDailyUsage(actor, { team_id: id, from: new Date(Date.now() - DAY).toISOString() }),
+    getTeamUsageByKey: (actor: Actor, id: string) => getTeamUsageByKey(actor, { team_id: id, from: new Date(Date.now() - DAY).toISOString() }),
+    getTeamUsageByEndUser: (actor: Actor, id: string) => getTeamUsageByEndUser(actor, { team_id: id, from: new Date(Date.now() - DAY).toISOString() }),
+    getRecentRequests: (actor: Actor, id: string) => getRecentRequests(actor, { team_id: id }),
+    getTeamDashboard: (actor: Actor, id: string) => getTeamDashboard(actor, { team_id: id }),
+    exportUsageCsv: (actor: Actor, id: string) => exportUsageCsv(actor, { scope: "team", id, table: "models" }),
+  };
+
+  it("another team's customer gets the answer of a missing team from every team read; its own team's customer reads it", async () => {
+    const org = (await insertOrganization(db(), { id: `org-${run()}${run()}`, name: `Access Org ${run()}`, litellmOrganizationId: `acc-${run()}` }))!;
+    const mine = await teamWithUsage(org.id);
+    const theirs = await teamWithUsage(org.id);
+    for (const [name, read] of Object.entries(teamReads)) {
+      const error = await read(customerOf(mine.id), theirs.id).catch((e: unknown) => e);
+      expect(error, name).toBeInstanceOf(AppError);
+      expect((error as AppError).code, name).toBe("NOT_FOUND");
+      expect((error as AppError).userMessage, name).toBe(`No team has the id ${theirs.id}.`);
+      const missing = await read(customerOf(mine.id), "team-nope").catch((e: unknown) => e);
+      expect((missing as AppError).userMessage, name).toBe("No team has the id team-nope.");
+      await expect(read(customerOf(mine.id), mine.id), name).resolves.toBeDefined();
+    }
+    const usage = await getTeamUsage(customerOf(mine.id), { team_id: mine.id, from: new Date(Date.now() - DAY).toISOString() });
+    expect(usage).toMatchObject({ team_id: mine.id, total_spend: 0.25, request_count: 1 });
+  });
+
+  it("a customer reads no organization, installation-wide page or overview", async () => {
+    const org = (await insertOrganization(db(), { id: `org-${run()}${run()}`, name: `Access Org ${run()}`, litellmOrganizationId: `acc-${run()}` }))!;
+    const mine = await teamWithUsage(org.id);
+    const customer = customerOf(mine.id);
+    for (const read of [
+      getOrganizationUsage(customer, { organization_id: org.id }),
+      getOrganizationDashboard(customer, { organization_id: org.id }),
+      getUsageDashboard(customer, {}),
+      getOverview(customer),
+      exportUsageCsv(customer, { scope: "organization", id: org.id, table: "teams" }),
+      exportUsageCsv(customer, { scope: "all", table: "teams" }),
+    ]) {
+      const error = await read.catch((e: unknown) => e);
+      expect((error as AppError).code).toBe("FORBIDDEN");
+    }
   });
 });
