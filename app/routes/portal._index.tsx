@@ -1,37 +1,35 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData, useLocation } from "@remix-run/react";
-import { useCopyToClipboard } from "~/components/copy";
+import { readPortalSession } from "~/auth/portal-session.server";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
-import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "~/components/charts";
+import { SpendByDayChart, Stat, StatGrid } from "~/components/charts";
+import { useCopyToClipboard } from "~/components/copy";
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { formatCost, formatCount, formatTime, formatUsd } from "~/components/format";
+import { formatCount, formatPercent, formatTime, formatUsd } from "~/components/format";
 import { TeamStateBadge } from "~/components/team-badges";
 import { Button, Card, Chip, StatusBadge } from "~/components/ui";
+import { csvHref, ModelsCard, RecentRequestsCard, UsageHeading } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
-import { readPortalSession } from "~/auth/portal-session.server";
 import { getPortalOverview, type PortalOverview } from "~/services/portal/overview.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.team.name ?? "Your team"} · Customer portal` }];
 
 const DAY_TABLE = { sortable: ["day", "spend", "requests"], defaultSort: "day", defaultDir: "desc", pageSize: 31 } as const;
-const MODEL_TABLE = { sortable: ["model", "cost", "requests"], defaultSort: "cost", defaultDir: "desc", pageSize: 25 } as const;
-const REQUEST_TABLE = { sortable: ["time", "spend", "tokens"], defaultSort: "time", defaultDir: "desc", pageSize: 25 } as const;
 
-/** The signed-in customer's own team: everything comes from the session, nothing from the URL but the date range. */
+/** The signed-in customer's own team: everything comes from the session, nothing from the URL but the date range and the requests page. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const { session, clearCookie } = await readPortalSession(request.headers.get("cookie"));
   if (!session) throw redirect(clearCookie ? "/portal/signin?reason=ended" : "/portal/signin", clearCookie ? { headers: { "Set-Cookie": clearCookie } } : undefined);
-  const range = rangeFromSearch(new URL(request.url).searchParams);
-  const overview = await getPortalOverview(session, range).catch(throwAsResponse);
-  return json({ overview, range, today: new Date().toISOString().slice(0, 10) }, { headers: { "Cache-Control": "private, no-store" } });
+  const search = new URL(request.url).searchParams;
+  const range = rangeFromSearch(search);
+  const overview = await getPortalOverview(session, { ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }).catch(throwAsResponse);
+  return json({ overview, range }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 type Day = PortalOverview["days"][number];
-type ModelRow = PortalOverview["models_used"][number];
-type RequestRow = PortalOverview["recent"][number];
 
 const dayColumns: Column<Day>[] = [
   { id: "day", header: "Day (UTC)", cell: (d) => d.day, sortable: true, rowHeader: true },
@@ -39,23 +37,6 @@ const dayColumns: Column<Day>[] = [
   { id: "requests", header: "Requests", cell: (d) => formatCount(d.requests), sortable: true, numeric: true },
   { id: "failed", header: "Failed", cell: (d) => formatCount(d.failed_requests), numeric: true },
   { id: "tokens", header: "Tokens", cell: (d) => formatCount(d.total_tokens), numeric: true },
-];
-const modelColumns: Column<ModelRow>[] = [
-  { id: "model", header: "Model", cell: (m) => m.model, sortable: true, rowHeader: true },
-  { id: "cost", header: "Cost", cell: (m) => formatUsd(m.cost), sortable: true, numeric: true },
-  { id: "requests", header: "Requests", cell: (m) => formatCount(m.requests), sortable: true, numeric: true },
-  { id: "failed", header: "Failed", cell: (m) => formatCount(m.failed_requests), numeric: true },
-  { id: "tokens", header: "Tokens", cell: (m) => formatCount(m.total_tokens), numeric: true },
-  { id: "latency", header: "Avg latency", cell: (m) => (m.avg_latency_ms == null ? "—" : `${formatCount(m.avg_latency_ms)} ms`), numeric: true },
-];
-const requestColumns: Column<RequestRow>[] = [
-  { id: "time", header: "Time (UTC)", cell: (r) => formatTime(r.start_time), sortable: true, className: "whitespace-nowrap" },
-  { id: "model", header: "Model", cell: (r) => r.model ?? "—" },
-  { id: "status", header: "Status", cell: (r) => <StatusBadge tone={r.status === "success" ? "ok" : "bad"}>{r.status}</StatusBadge> },
-  { id: "tokens", header: "Tokens", cell: (r) => formatCount(r.total_tokens), sortable: true, numeric: true },
-  { id: "spend", header: "Cost", cell: (r) => formatCost(r.spend), sortable: true, numeric: true },
-  { id: "latency", header: "Latency", cell: (r) => (r.latency_ms == null ? "—" : `${formatCount(r.latency_ms)} ms`), numeric: true },
-  { id: "end_user", header: "End user", cell: (r) => r.end_user ?? "—", className: "break-all" },
 ];
 
 function CopyButton({ text, label }: { text: string; label: string }) {
@@ -74,26 +55,14 @@ function CopyButton({ text, label }: { text: string; label: string }) {
 }
 
 export default function PortalHome() {
-  const { overview, range, today } = useLoaderData<typeof loader>();
+  const { overview, range } = useLoaderData<typeof loader>();
   const { search } = useLocation();
   const params = new URLSearchParams(search);
-  const { team, budget, usage, api } = overview;
+  const { team, budget, totals, window, api } = overview;
   const firing = overview.alerts.filter((a) => a.state === "firing");
-  const fromDay = usage.from.slice(0, 10);
-  const toDay = new Date(new Date(usage.to).getTime() - 1).toISOString().slice(0, 10);
-  const csv = (table: string) => {
-    const q = new URLSearchParams({ table });
-    if (range.from) q.set("from", range.from);
-    if (range.to) q.set("to", range.to);
-    return `/portal/usage.csv?${q.toString()}`;
-  };
-
+  const csv = (table: string) => csvHref("/portal/usage.csv", table, range);
   const dayState = readTableState(params, "day-", DAY_TABLE);
   const days = sortAndPage(overview.days, dayState, { day: (d) => d.day, spend: (d) => d.spend, requests: (d) => d.requests });
-  const modelState = readTableState(params, "model-", MODEL_TABLE);
-  const models = sortAndPage(overview.models_used, modelState, { model: (m) => m.model, cost: (m) => m.cost, requests: (m) => m.requests });
-  const requestState = readTableState(params, "req-", REQUEST_TABLE);
-  const requests = sortAndPage(overview.recent, requestState, { time: (r) => r.start_time, spend: (r) => r.spend, tokens: (r) => r.total_tokens });
 
   return (
     <div className="space-y-6">
@@ -122,35 +91,24 @@ export default function PortalHome() {
       </div>
 
       <section aria-labelledby="usage-heading" className="space-y-4">
-        <h2 id="usage-heading" className="text-lg font-semibold">
-          Usage
-        </h2>
-        <DateRange from={fromDay} to={toDay} today={today} selected={range} periodLabel="This budget period" error={overview.window_error} />
+        <UsageHeading window={window} defaultLabel="this budget period" />
+        <DateRange from={window.from_day} to={window.to_day} today={overview.today} selected={range} periodLabel="This budget period" error={window.error} />
         <StatGrid label="Usage in this range">
-          <Stat label="Spent" value={<span data-testid="portal-spend">{formatUsd(usage.total_spend)}</span>} hint={`${fromDay} to ${toDay} (UTC)`} />
-          <Stat label="Requests" value={<span data-testid="portal-requests">{formatCount(usage.request_count)}</span>} />
-          <Stat label="Error rate" value={`${(usage.error_rate * 100).toFixed(1)} %`} hint={`${formatCount(usage.failed_requests)} failed`} />
-          <Stat label="Tokens" value={formatCount(usage.total_tokens)} hint={usage.avg_latency_ms == null ? undefined : `${formatCount(usage.avg_latency_ms)} ms average latency`} />
+          <Stat label="Spent" value={<span data-testid="portal-spend">{formatUsd(totals.spend)}</span>} hint={`${window.from_day} to ${window.to_day} (UTC)`} />
+          <Stat label="Requests" value={<span data-testid="portal-requests">{formatCount(totals.requests)}</span>} />
+          <Stat label="Error rate" value={formatPercent(totals.error_rate * 100, 1)} hint={`${formatCount(totals.failed_requests)} failed`} />
+          <Stat label="Tokens" value={formatCount(totals.total_tokens)} hint={totals.avg_latency_ms == null ? undefined : `${formatCount(totals.avg_latency_ms)} ms average latency`} />
         </StatGrid>
         <p className="text-xs text-slate-600">
-          Usage arrives within a minute of each request{usage.ingested_until ? ` (read up to ${formatTime(usage.ingested_until)})` : ""}.
+          Usage arrives within a minute of each request{overview.ingested_until ? ` (read up to ${formatTime(overview.ingested_until)})` : ""}. Days are UTC.
         </p>
-        <div className="grid gap-4 lg:grid-cols-2">
-          <div className="min-w-0">
-            <Card title="Spend by day">
-              <SpendByDayChart data={overview.days.map((d) => ({ day: d.day, spend: d.spend, requests: d.requests }))} title="Spend by day (UTC)" />
-            </Card>
-          </div>
-          <div className="min-w-0">
-            <Card title="Cost by model">
-              <ModelBreakdownChart data={overview.models_used.map((m) => ({ model: m.model, cost: m.cost, requests: m.requests }))} />
-            </Card>
-          </div>
+        <div className="min-w-0">
+          <Card title="Spend by day">
+            <SpendByDayChart data={overview.days.map((d) => ({ day: d.day, spend: d.spend, requests: d.requests }))} title="Spend by day (UTC)" />
+          </Card>
         </div>
         <div className="min-w-0">
-          <Card title="Usage by model">
-            <DataTable caption="Usage by model" columns={modelColumns} rows={models.rows} total={models.total} rowKey={(m) => m.model} state={modelState} prefix="model-" csvHref={csv("models")} empty="No requests in this range." />
-          </Card>
+          <ModelsCard models={overview.models} csv={csv("models")} />
         </div>
         <div className="min-w-0">
           <Card title="Usage by day">
@@ -158,19 +116,7 @@ export default function PortalHome() {
           </Card>
         </div>
         <div className="min-w-0">
-          <Card title="Recent requests">
-            <DataTable
-              caption="Recent requests (latest 50)"
-              columns={requestColumns}
-              rows={requests.rows}
-              total={requests.total}
-              rowKey={(r) => r.request_id}
-              state={requestState}
-              prefix="req-"
-              csvHref={csv("requests")}
-              empty="No requests yet."
-            />
-          </Card>
+          <RecentRequestsCard requests={overview.requests} pageSize={overview.requests.page_size} caption="Requests in this range, newest first" csv={csv("requests")} />
         </div>
       </section>
 

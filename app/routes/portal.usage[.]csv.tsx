@@ -1,11 +1,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { csvFileName, csvResponse, toCsv } from "~/lib/csv";
+import { csvResponse } from "~/lib/csv";
 import { isAppError } from "~/lib/errors";
 import { readPortalSession } from "~/auth/portal-session.server";
-import { portalUsageTable } from "~/services/portal/overview.server";
+import { portalUsageCsv } from "~/services/portal/overview.server";
 
-/** `/portal/usage.csv?table=days|models|requests[&from=&to=]`: the signed-in customer's own usage as CSV. */
+/** `/portal/usage.csv?table=days|models|requests[&from=&to=]`: the signed-in customer's own usage over the page's range, as CSV (money exact, as the admin export). */
 export async function loader({ request }: LoaderFunctionArgs) {
   const { session, clearCookie } = await readPortalSession(request.headers.get("cookie"));
   const noStore = { "Cache-Control": "no-store" };
@@ -17,12 +17,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
   const params = new URL(request.url).searchParams;
   try {
-    const table = await portalUsageTable(session, {
+    const csv = await portalUsageCsv(session, {
       table: params.get("table") ?? undefined,
       from: params.get("from") ?? undefined,
       to: params.get("to") ?? undefined,
     });
-    return csvResponse(toCsv(table.header, table.rows), csvFileName(table.teamName, table.table));
+    return csvResponse(csv.body, csv.fileName, { "Cache-Control": "private, no-store" });
   } catch (error) {
     if (!isAppError(error)) throw error;
     return json({ error: { code: error.code, message: error.userMessage, fieldErrors: error.fieldErrors } }, { status: error.status, headers: noStore });

@@ -18,7 +18,18 @@ import { AppError } from "~/lib/errors";
 import type { Actor } from "~/auth/actor";
 import { customerActor, portalSessionCookie, readPortalSession, type PortalSignIn } from "~/auth/portal-session.server";
 import { createPortalLink, listPortalLinks, revokePortalLink } from "./portal/links.server.ts";
-import { getPortalOverview, portalUsageTable } from "./portal/overview.server.ts";
+import { getPortalOverview, portalUsageCsv } from "./portal/overview.server.ts";
+import { listTeamAlerts } from "./alerts.server.ts";
+import {
+  exportUsageCsv,
+  getRecentRequests,
+  getTeamDailyUsage,
+  getTeamDashboard,
+  getTeamUsage,
+  getTeamUsageByEndUser,
+  getTeamUsageByKey,
+  type CsvExport,
+} from "./usage/index.server.ts";
 import { BAD_LINK_MESSAGE, PORTAL_THROTTLE, WRONG_KEY_MESSAGE, signInWithPortalLink, signInWithVirtualKey } from "./portal/sign-in.server.ts";
 
 /**
@@ -147,20 +158,59 @@ describe("portal sessions", () => {
   });
 });
 
+/** Usage rows of a team's key at given times and costs (exact decimal strings). */
+async function addUsage(team: { id: string }, key: string, rows: Array<{ spend: string; at: Date }>) {
+  await insertUsageRows(
+    db(),
+    rows.map((r) => ({
+      request_id: `req-${randomUUID()}`,
+      team_id: team.id,
+      key_hash: hashKey(key),
+      model_group: "gpt-3.5-turbo",
+      model: "openai/gpt-3.5-turbo",
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+      spend: r.spend,
+      start_time: r.at.toISOString(),
+      end_time: new Date(r.at.getTime() + 500).toISOString(),
+      latency_ms: 500,
+      status: "success" as const,
+      end_user: `user-of-${team.id}`,
+      metadata: null,
+    })),
+  );
+}
+
+/** A CSV export's text (the requests table is streamed). */
+const text = async (csv: CsvExport) => (typeof csv.body === "string" ? csv.body : new Response(csv.body).text());
+const csvLines = (body: string) => body.trim().split(/\r?\n/).map((line) => line.split(","));
+const column = (body: string, name: string): Array<string | undefined> => {
+  const [header, ...rows] = csvLines(body);
+  const i = header!.indexOf(name);
+  expect(i).toBeGreaterThanOrEqual(0);
+  return rows.map((r) => r[i]);
+};
+
+async function sessionOf(key: string) {
+  const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key }, clientAddress())));
+  return session!;
+}
+
 describe("what a customer sees", () => {
   it("is their own team's numbers, whatever team id the request names", async () => {
     const a = await makeTeam("0.25", 4);
     // Team b's cost per request has more decimals than a timestamp's milliseconds, so finding it means b's rows leaked.
     const b = await makeTeam("0.123456", 3);
-    const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
-    const overview = await getPortalOverview(session!, { team_id: b.team.id, from: undefined });
+    const session = await sessionOf(a.key);
+    const overview = await getPortalOverview(session, { team_id: b.team.id, from: undefined });
     expect(overview.team.name).toBe(a.team.name);
     expect(overview.state).toBe("active");
-    expect(overview.usage.total_spend).toBe(1);
-    expect(overview.usage.request_count).toBe(4);
-    expect(overview.recent).toHaveLength(4);
-    expect(overview.recent.every((r) => r.end_user === `user-of-${a.team.id}`)).toBe(true);
-    expect(overview.models).toEqual(["gpt-3.5-turbo"]);
+    expect(overview.totals.spend).toBe(1);
+    expect(overview.totals.requests).toBe(4);
+    expect(overview.requests.rows).toHaveLength(4);
+    expect(overview.requests.rows.every((r) => r.end_user === `user-of-${a.team.id}`)).toBe(true);
+    expect(overview.model_names).toEqual(["gpt-3.5-turbo"]);
     expect(overview.team).toMatchObject({ rpm_limit: 100, tpm_limit: 50000 });
     expect(overview.budget.spent_this_period).toBe(1);
     expect(overview.api.key_masked).toBe(maskKey(a.key)); // the admin pages' format
@@ -169,28 +219,64 @@ describe("what a customer sees", () => {
     expect(JSON.stringify(overview)).not.toContain(b.team.id);
 
     for (const table of ["days", "models", "requests"] as const) {
-      const csv = await portalUsageTable(session!, { table, team_id: b.team.id });
-      expect(csv.teamName).toBe(a.team.name);
-      expect(JSON.stringify(csv.rows)).not.toContain(b.team.id);
-      expect(JSON.stringify(csv.rows)).not.toMatch(/0\.1234|0\.3703/); // b's cost per request, or its 3 requests summed
+      const csv = await portalUsageCsv(session, { table, team_id: b.team.id });
+      expect(csv.fileName).toContain(a.team.id);
+      const body = await text(csv);
+      expect(body).not.toContain(b.team.id);
+      expect(body).not.toMatch(/0\.1234|0\.3703/); // b's cost per request, or its 3 requests summed
     }
-    const requests = await portalUsageTable(session!, { table: "requests" });
-    expect(requests.rows).toHaveLength(4);
-    await expect(portalUsageTable(session!, { table: "teams" })).rejects.toMatchObject({ code: "BAD_REQUEST", fieldErrors: { table: [expect.any(String)] } });
+    expect(csvLines(await text(await portalUsageCsv(session, { table: "requests" })))).toHaveLength(1 + 4);
+    await expect(portalUsageCsv(session, { table: "teams" })).rejects.toMatchObject({ code: "BAD_REQUEST", fieldErrors: { table: [expect.any(String)] } });
   });
 
   it("has the admin pages' team state: near budget at 85 of 100", async () => {
     const a = await makeTeam("42.5", 2);
-    const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
-    expect((await getPortalOverview(session!)).state).toBe("near budget");
+    expect((await getPortalOverview(await sessionOf(a.key))).state).toBe("near budget");
   });
 
   it("falls back to the default window when from/to are malformed, and says so", async () => {
     const a = await makeTeam("0.25", 2);
-    const { session } = await readPortalSession(await cookieFrom(await signInWithVirtualKey({ key: a.key }, clientAddress())));
-    const overview = await getPortalOverview(session!, { from: "yesterday" });
-    expect(overview.window_error).toMatch(/from must be/);
-    expect(overview.usage.request_count).toBe(2);
+    const overview = await getPortalOverview(await sessionOf(a.key), { from: "yesterday" });
+    expect(overview.window.error).toMatch(/from must be/);
+    expect(overview.totals.requests).toBe(2);
+  });
+
+  it("has the requests table and the CSV follow the chosen range", async () => {
+    const a = await makeTeam("0.25", 2); // two requests in the last minutes
+    const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+    const older = day(5);
+    await addUsage(a.team, a.key, [
+      { spend: "0.5", at: new Date(`${older}T10:00:00Z`) },
+      { spend: "0.5", at: new Date(`${older}T11:00:00Z`) },
+      { spend: "0.5", at: new Date(`${older}T12:00:00Z`) },
+    ]);
+    const session = await sessionOf(a.key);
+    const then = await getPortalOverview(session, { from: older, to: older });
+    expect(then.requests.rows.map((r) => r.time.slice(0, 10))).toEqual([older, older, older]);
+    expect(then.totals.requests).toBe(3);
+    const csvThen = await text(await portalUsageCsv(session, { table: "requests", from: older, to: older }));
+    expect(column(csvThen, "time").map((t) => t!.slice(0, 10))).toEqual([older, older, older]);
+    expect(column(csvThen, "spend_usd")).toEqual(["0.5", "0.5", "0.5"]);
+
+    const recent = await getPortalOverview(session, { from: day(0) });
+    expect(recent.requests.rows).toHaveLength(2);
+    expect(recent.requests.rows.every((r) => r.time.slice(0, 10) === day(0) || r.time.slice(0, 10) === day(1))).toBe(true);
+    expect(csvLines(await text(await portalUsageCsv(session, { table: "requests", from: day(1) })))).toHaveLength(1 + 2);
+  });
+
+  it("sums money exactly: days and the CSV carry the exact decimal, as the admin export does", async () => {
+    const a = await makeTeam("0.0000000001", 3);
+    await addUsage(a.team, a.key, [{ spend: "1234567.0000000001", at: new Date(Date.now() - 30_000) }]);
+    const session = await sessionOf(a.key);
+    // 1234567.0000000004 has more digits than a float holds: only exact sums keep the last one.
+    const days = await portalUsageCsv(session, { table: "days" });
+    expect(column(await text(days), "spend_usd").filter((v) => v !== "0")).toEqual(["1234567.0000000004"]);
+    const models = await portalUsageCsv(session, { table: "models" });
+    expect(column(await text(models), "spend_usd")).toEqual(["1234567.0000000004"]);
+    const requests = await portalUsageCsv(session, { table: "requests" });
+    expect(column(await text(requests), "spend_usd").sort()).toEqual(["0.0000000001", "0.0000000001", "0.0000000001", "1234567.0000000001"]);
+    const admin = await exportUsageCsv(masterActor, { scope: "team", id: a.team.id, table: "days" });
+    expect(await text(days)).toBe(await text(admin));
   });
 });
 
@@ -274,6 +360,29 @@ describe("a customer of one team", () => {
     await expect(revokePortalLink(customer, { team_id: b.team.id, link_id: link.link_id })).rejects.toMatchObject(missing);
     await expect(createPortalLink(customer, { team_id: a.team.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
     expect((await listPortalLinks(masterActor, { team_id: b.team.id }))[0].state).toBe("active");
+  });
+
+  it("gets the not-found of a missing team from every usage and alert read of another team", async () => {
+    const a = await makeTeam("0.1", 1);
+    const b = await makeTeam("0.1", 1);
+    const customer = customerActor({ teamId: a.team.id });
+    const other = { team_id: b.team.id };
+    const reads: Array<[string, () => Promise<unknown>]> = [
+      ["getTeamDashboard", () => getTeamDashboard(customer, other)],
+      ["getTeamUsage", () => getTeamUsage(customer, other)],
+      ["getTeamDailyUsage", () => getTeamDailyUsage(customer, other)],
+      ["getTeamUsageByKey", () => getTeamUsageByKey(customer, other)],
+      ["getTeamUsageByEndUser", () => getTeamUsageByEndUser(customer, other)],
+      ["getRecentRequests", () => getRecentRequests(customer, other)],
+      ["exportUsageCsv", () => exportUsageCsv(customer, { scope: "team", id: b.team.id, table: "days" })],
+      ["listTeamAlerts", () => listTeamAlerts(customer, other)],
+    ];
+    for (const [name, read] of reads) {
+      const error = await read().then(() => null, (e: unknown) => e);
+      expect({ name, error }).toMatchObject({ name, error: { code: "NOT_FOUND", userMessage: `No team has the id ${b.team.id}.` } });
+    }
+    // The same reads of its own team answer.
+    await expect(getTeamDashboard(customer, { team_id: a.team.id })).resolves.toMatchObject({ team_id: a.team.id });
   });
 });
 
