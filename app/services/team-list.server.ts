@@ -103,7 +103,60 @@ export function parseTeamListQuery(params: URLSearchParams | Record<string, stri
   return { query: query as TeamListQuery, notes };
 }
 
+/** The tRPC input: the page's URL parameters, each optional, as text or numbers (parsed as above, leniently). */
+export const teamListInputSchema = z
+  .object({
+    q: z.string().optional(),
+    organization: z.string().optional(),
+    state: z.string().optional(),
+    mode: z.string().optional(),
+    sort: z.string().optional(),
+    dir: z.string().optional(),
+    page: z.union([z.string(), z.number()]).optional(),
+    per: z.union([z.string(), z.number()]).optional(),
+  })
+  .default({});
+
 // ── output ────────────────────────────────────────────────────────────────────────────────────────
+
+export const teamListRowSchema = z.object({
+  team_id: z.string(),
+  name: z.string(),
+  organization_id: z.string(),
+  organization_name: z.string(),
+  budget_mode: z.enum(["hard", "soft"]),
+  max_budget: z.number().nullable(),
+  budget_duration: z.string().nullable(),
+  spent_this_period: z.number(),
+  budget_limit: z.number().nullable(),
+  percent_used: z.number().nullable(),
+  budget_state: z.enum(["ok", "near", "over", "blocked"]),
+  remaining_budget: z.number().nullable(),
+  resets_at: z.string().nullable(),
+  state: z.enum(TEAM_STATES),
+  state_reason: z.string(),
+  last_request_at: z.string().nullable(),
+});
+
+export const teamListOutputSchema = z.object({
+  rows: z.array(teamListRowSchema),
+  query: z.object({
+    q: z.string(),
+    organization: z.string(),
+    state: z.enum(["", ...TEAM_STATES]),
+    mode: z.enum(["", "hard", "soft"]),
+    sort: z.enum(TEAM_SORTS),
+    dir: z.enum(["asc", "desc"]),
+    page: z.number(),
+    per: z.number(),
+  }),
+  notes: z.array(z.string()),
+  total: z.number(),
+  all: z.number(),
+  page: z.number(),
+  pages: z.number(),
+  organizations: z.array(z.object({ id: z.string(), name: z.string() })),
+});
 
 export type TeamListRow = {
   team_id: string;
@@ -187,9 +240,11 @@ const nullable = (row: TeamListRow, sort: TeamSort) =>
   (sort === "used" && row.percent_used === null) || (sort === "remaining" && row.remaining_budget === null) || (sort === "last_request" && row.last_request_at === null);
 
 /** The Teams page: readable by every signed-in admin (viewers included). */
-export async function listTeamsForPage(actor: Actor, params: URLSearchParams | Record<string, string | undefined>, now = new Date()): Promise<TeamList> {
+export async function listTeamsForPage(actor: Actor, params: URLSearchParams | z.input<typeof teamListInputSchema>, now = new Date()): Promise<TeamList> {
   requireRole(actor, "viewer", "see teams");
-  const { query, notes } = parseTeamListQuery(params);
+  const { query, notes } = parseTeamListQuery(
+    params instanceof URLSearchParams ? params : Object.fromEntries(Object.entries(params ?? {}).map(([k, v]) => [k, v === undefined ? undefined : String(v)])),
+  );
   const rows = await listTeamRows(db(), {});
   const ids = rows.map((r) => r.team.id);
   const [budgets, lastRequests] = await Promise.all([getTeamBudgets(ids, now), lastRequestOfTeams(db(), ids)]);

@@ -8,6 +8,8 @@ import { masterActor } from "../../test/factories.ts";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import type { Actor } from "~/auth/actor";
+import { createCaller } from "~/trpc/router";
+import type { TrpcContext } from "~/trpc/init";
 import { listTeamsForPage, parseTeamListQuery, teamState } from "./team-list.server.ts";
 
 /**
@@ -147,6 +149,14 @@ describe("team list", () => {
     expect(notes).toHaveLength(6);
     expect(notes.join(" ")).toContain('Teams cannot be sorted by "colour"');
     expect(notes.join(" ")).toContain('There is no state "happy"');
+  });
+
+  it("teams.page over tRPC answers the same list, numbers as numbers", async () => {
+    const caller = createCaller({ actor: admin, requestId: "test-request", clientAddress: "10.0.0.1", responseHeaders: new Headers(), idempotencyKey: null } as TrpcContext);
+    // Today, not NOW: the period may have rolled over, so only what does not depend on the clock is checked.
+    const list = await caller.teams.page({ q: `stopped ${run}`, mode: "hard", per: 50 });
+    expect(list.rows.map((r) => r.team_id)).toEqual([ids.stopped]);
+    expect(list.query.per).toBe(50);
   });
 
   it("refuses a customer", async () => {

@@ -14,6 +14,7 @@ import {
   updateTeam,
   updateTeamSchema,
 } from "~/services/teams.server";
+import { listTeamsForPage, teamListInputSchema, teamListOutputSchema } from "~/services/team-list.server";
 import { adminProcedure, router } from "../init.ts";
 
 const tags = ["teams"];
@@ -37,6 +38,8 @@ export const teamsRouter = router({
     .input(listTeamsSchema)
     .output(z.array(teamSchema))
     .query(({ ctx, input }) => listTeams(ctx.actor, input)),
+  /** The Teams page's list: spend, budget used, state and last request per team; search, filters, sort and paging (bad values fall back, with notes). */
+  page: adminProcedure.input(teamListInputSchema).output(teamListOutputSchema).query(({ ctx, input }) => listTeamsForPage(ctx.actor, input)),
   get: adminProcedure
     .meta({
       openapi: {
