@@ -58,7 +58,7 @@ export default function PortalHome() {
   const { overview, range } = useLoaderData<typeof loader>();
   const { search } = useLocation();
   const params = new URLSearchParams(search);
-  const { team, budget, totals, window, api } = overview;
+  const { team, budget, totals, api, window: shown } = overview;
   const firing = overview.alerts.filter((a) => a.state === "firing");
   const csv = (table: string) => csvHref("/portal/usage.csv", table, range);
   const dayState = readTableState(params, "day-", DAY_TABLE);
@@ -91,10 +91,10 @@ export default function PortalHome() {
       </div>
 
       <section aria-labelledby="usage-heading" className="space-y-4">
-        <UsageHeading window={window} defaultLabel="this budget period" />
-        <DateRange from={window.from_day} to={window.to_day} today={overview.today} selected={range} periodLabel="This budget period" error={window.error} />
+        <UsageHeading window={shown} defaultLabel="this budget period" />
+        <DateRange from={shown.from_day} to={shown.to_day} today={overview.today} selected={range} periodLabel="This budget period" error={shown.error} />
         <StatGrid label="Usage in this range">
-          <Stat label="Spent" value={<span data-testid="portal-spend">{formatUsd(totals.spend)}</span>} hint={`${window.from_day} to ${window.to_day} (UTC)`} />
+          <Stat label="Spent" value={<span data-testid="portal-spend">{formatUsd(totals.spend)}</span>} hint={`${shown.from_day} to ${shown.to_day} (UTC)`} />
           <Stat label="Requests" value={<span data-testid="portal-requests">{formatCount(totals.requests)}</span>} />
           <Stat label="Error rate" value={formatPercent(totals.error_rate * 100, 1)} hint={`${formatCount(totals.failed_requests)} failed`} />
           <Stat label="Tokens" value={formatCount(totals.total_tokens)} hint={totals.avg_latency_ms == null ? undefined : `${formatCount(totals.avg_latency_ms)} ms average latency`} />
