@@ -28,8 +28,14 @@ export default defineConfig({
   testDir: "e2e",
   // Artifacts of failed tests (screenshots, traces); Playwright empties this folder at the start of each run.
   outputDir: "test-results/e2e",
+  // Spec files run side by side on two workers (this is a 2-core machine); the tests of one file run in
+  // order, as its steps build on each other. Each spec makes its own organizations, teams and accounts
+  // under unique names, and none changes a setting another spec reads: throttles count per address
+  // (the sign-in and portal specs use addresses of their own), the webhook endpoint's checks filter
+  // by their team. A spec that must not share the server would go in a project of its own that
+  // depends on this one.
   fullyParallel: false,
-  workers: 1,
+  workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,
   forbidOnly: Boolean(process.env.CI),
   retries: process.env.CI ? 1 : 0,
   timeout: 30_000,

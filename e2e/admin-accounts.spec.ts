@@ -1,5 +1,8 @@
-import { expect, test, type Page } from "@playwright/test";
-import { signInAs, signOut, TEST_PASSWORD, uniqueEmail } from "./fixtures.ts";
+import type { Page } from "@playwright/test";
+import { expect, signIn, signOut, test, TEST_PASSWORD, uniqueEmail } from "./fixtures.ts";
+
+// The owner signs out: a session of this test's own, not the worker's.
+test.use({ session: "none" });
 
 async function createAccount(page: Page, account: { name: string; email: string; role: "viewer" | "admin" | "owner" }) {
   const form = page.getByRole("form", { name: "Create an admin account" });
@@ -22,7 +25,7 @@ test("an owner creates a viewer and an admin; each can do what their role allows
   const admin = { name: "E2E Admin", email: uniqueEmail("admin"), role: "admin" } as const;
 
   await test.step("the owner creates both accounts", async () => {
-    await signInAs(page, "master-key");
+    await signIn(page, "master-key");
     await openSettings(page);
     await createAccount(page, viewer);
     await createAccount(page, admin);
@@ -30,7 +33,7 @@ test("an owner creates a viewer and an admin; each can do what their role allows
   });
 
   await test.step("the viewer sees Settings but cannot create accounts or run a worker check", async () => {
-    await signInAs(page, viewer);
+    await signIn(page, viewer);
     await openSettings(page);
     await expect(page.getByRole("row", { name: admin.email })).toBeVisible();
     await expect(page.getByText("Only owners can create or disable admin accounts.")).toBeVisible();
@@ -40,7 +43,7 @@ test("an owner creates a viewer and an admin; each can do what their role allows
   });
 
   await test.step("the admin runs a worker check and the worker process answers it", async () => {
-    await signInAs(page, admin);
+    await signIn(page, admin);
     await openSettings(page);
     await expect(page.getByRole("form", { name: "Create an admin account" })).toHaveCount(0);
     await page.getByRole("button", { name: "Run a worker check" }).click();

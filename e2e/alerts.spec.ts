@@ -3,30 +3,8 @@
  * its virtual key at LiteLLM (the double); once the worker has ingested that usage, the team page
  * shows the 80 % alert banner; adding credits takes the team back under and the banner goes away.
  */
-import { expect, test, type APIRequestContext } from "@playwright/test";
-import { LITELLM_MASTER_KEY, LITELLM_URL, MASTER_KEY, signInAs } from "./fixtures.ts";
-
-const admin = { "X-Admin-Key": MASTER_KEY };
-
-/** An organization, a model group and a soft team with a $1.00 30-day budget, set up over REST; returns the team with its key. */
-async function softTeamWithOneDollar(request: APIRequestContext, name: string) {
-  const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const org = await (await request.post("/api/organizations/create", { headers: admin, data: { name: `Alerts Org ${run}`, litellm_organization_id: `alerts-${run}` } })).json();
-  const group = await (await request.post("/api/model-groups/create", { headers: admin, data: { name: `alert-models-${run}`, models: ["gpt-3.5-turbo"] } })).json();
-  const created = await (
-    await request.post("/api/teams/create", {
-      headers: admin,
-      data: { name, organization_id: org.organization_id, model_groups: [group.name], max_budget: 1, budget_duration: "30d", budget_mode: "soft" },
-    })
-  ).json();
-  expect(created.team_id, JSON.stringify(created)).toMatch(/^team-/);
-  let team = created;
-  await expect(async () => {
-    team = await (await request.get(`/api/teams/${created.team_id}`, { headers: admin })).json();
-    expect(team.virtual_key).toMatch(/^sk-/);
-  }).toPass({ timeout: 20_000 });
-  return team as { team_id: string; virtual_key: string };
-}
+import type { APIRequestContext } from "@playwright/test";
+import { expect, LITELLM_MASTER_KEY, LITELLM_URL, openAdmin, test } from "./fixtures.ts";
 
 /** A request whose cost is `tokens` completion tokens of gpt-3.5-turbo ($1.50 per 1M) through the team's key. */
 function chat(request: APIRequestContext, key: string, tokens: number) {
@@ -36,14 +14,15 @@ function chat(request: APIRequestContext, key: string, tokens: number) {
   });
 }
 
-test("a soft team past 80 % of its budget shows the alert banner until credits are added", async ({ page, request }) => {
+test("a soft team past 80 % of its budget shows the alert banner until credits are added", async ({ page, request, createTeam }) => {
   // The worker ingests usage every 15 s (USAGE_INGEST_INTERVAL_SECONDS) and evaluates alerts right after;
   // on a fresh server the first run waits for the per-minute schedule that starts the chain.
   test.setTimeout(150_000);
   const teamName = `Alerting Team ${Date.now().toString(36)}`;
-  const team = await softTeamWithOneDollar(request, teamName);
+  // An organization, a model group and a soft team with a $1.00 30-day budget, set up over REST.
+  const team = await createTeam({ label: "Alerts", name: teamName, max_budget: 1, budget_mode: "soft" });
 
-  await signInAs(page, "master-key");
+  await openAdmin(page);
   await page.goto(`/admin/teams/${team.team_id}`);
   await expect(page.getByRole("heading", { name: teamName, level: 1 })).toBeVisible();
   await expect(page.getByTestId("budget-alert-banner")).toHaveCount(0);

@@ -3,8 +3,7 @@
  * as the seed's SaaS API on 8003 (here E2E_API_PORT), and nothing else there. The seed's curl
  * commands themselves are replayed against the same listeners in test/seed-integration-flow.test.ts.
  */
-import { expect, test } from "@playwright/test";
-import { BASE_URL, E2E_API_PORT, E2E_PORT, MASTER_KEY } from "./fixtures.ts";
+import { BASE_URL, E2E_API_PORT, E2E_PORT, expect, MASTER_KEY, test } from "./fixtures.ts";
 
 const API_URL = `http://localhost:${E2E_API_PORT}`;
 

@@ -1,13 +1,12 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test } from "@playwright/test";
-import { signInAs } from "./fixtures.ts";
+import { expect, openAdmin, test } from "./fixtures.ts";
 
 test("an owner creates an API token in Settings, sees it once, uses it, and revokes it", async ({ page }) => {
   const name = `e2e token ${Date.now().toString(36)}`;
   let token = "";
 
   await test.step("the owner creates a token and sees it once", async () => {
-    await signInAs(page, "master-key");
+    await openAdmin(page);
     await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Settings" }).click();
     const form = page.getByRole("form", { name: "Create an API token" });
     await form.getByLabel("Token name").fill(name);

@@ -1,8 +1,7 @@
-import { expect, test } from "@playwright/test";
-import { LITELLM_MODELS, signInAs } from "./fixtures.ts";
+import { expect, LITELLM_MODELS, openAdmin, test } from "./fixtures.ts";
 
 test("the Models page lists exactly the model names LiteLLM serves, with prices", async ({ page }) => {
-  await signInAs(page, "master-key");
+  await openAdmin(page);
   await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Models" }).click();
   await expect(page.getByRole("heading", { name: "Models", level: 1 })).toBeVisible();
   const table = page.getByRole("table", { name: /Models served by LiteLLM/ });

@@ -1,8 +1,8 @@
 import http from "node:http";
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
 import postgres from "postgres";
-import { BASE_URL, E2E_PG_PORT, E2E_PORT, LITELLM_MASTER_KEY, LITELLM_URL, MASTER_KEY, signInAs } from "./fixtures.ts";
+import { BASE_URL, createTeamWithKey, E2E_PG_PORT, E2E_PORT, expect, LITELLM_MASTER_KEY, LITELLM_URL, MASTER_KEY, signIn, test } from "./fixtures.ts";
 
 /**
  * The customers' portal in Chromium: sign-in with the virtual key or an admin's portal link, what
@@ -13,22 +13,16 @@ import { BASE_URL, E2E_PG_PORT, E2E_PORT, LITELLM_MASTER_KEY, LITELLM_URL, MASTE
 const admin = { "X-Admin-Key": MASTER_KEY };
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const WRONG_KEY = /That virtual key does not open a portal/;
+/** What Chromium logs when the portal answers a refused sign-in with its 401 page. */
+const REFUSED_401 = /Failed to load resource: the server responded with a status of 401/;
+
+// Customers' browsers: no admin session (the one admin test signs in on its own).
+test.use({ session: "none" });
 
 type Team = { team_id: string; name: string; virtual_key: string };
 
-async function createTeam(request: APIRequestContext, orgId: string, group: string, name: string): Promise<Team> {
-  const created = await (
-    await request.post("/api/teams/create", {
-      headers: admin,
-      data: { name, organization_id: orgId, model_groups: [group], max_budget: 50, budget_duration: "30d", rpm_limit: 60, tpm_limit: 40000 },
-    })
-  ).json();
-  let team = created;
-  await expect(async () => {
-    team = await (await request.get(`/api/teams/${created.team_id}`, { headers: admin })).json();
-    expect(team.virtual_key).toMatch(/^sk-/);
-  }).toPass({ timeout: 30_000 });
-  return team;
+function createTeam(request: APIRequestContext, orgId: string, group: string, name: string): Promise<Team> {
+  return createTeamWithKey(request, { name, organization_id: orgId, model_group: group, max_budget: 50, budget_duration: "30d", rpm_limit: 60, tpm_limit: 40000 });
 }
 
 async function chat(request: APIRequestContext, key: string, user: string) {
@@ -113,7 +107,11 @@ test("a customer signs in with the key and sees only their own team, whatever id
   await expect(page.getByText("Requests per minute")).toBeVisible();
   await expect(page.getByRole("list", { name: "Models you may call" })).toContainText("gpt-3.5-turbo");
   await expect(page.getByRole("table", { name: "Recent requests (latest 50)" })).toContainText("alice-of-a");
-  await expect(page.getByTestId("portal-curl")).toContainText(`Bearer sk-…${teamA.virtual_key.slice(-4)}`);
+  // The example runs as pasted: it sends $LITELLM_KEY, set by its export line, never the masked key,
+  // which is shown beside it (as on the admin pages).
+  await expect(page.getByTestId("portal-curl")).toContainText("export LITELLM_KEY=");
+  await expect(page.getByTestId("portal-curl")).toContainText("Bearer $LITELLM_KEY");
+  await expect(page.getByTestId("portal-key-masked")).toContainText(teamA.virtual_key.slice(-4));
   await expect(page.getByTestId("portal-curl")).toContainText(`${LITELLM_URL}/chat/completions`);
   const html = await page.content();
   expect(html).not.toContain(teamA.virtual_key);
@@ -154,7 +152,31 @@ test("a customer signs in with the key and sees only their own team, whatever id
   await expect(page).toHaveURL(/\/portal\/signin/);
 });
 
-test("a wrong key is refused with a message that names no team, and the key is not put back", async ({ page }) => {
+test("the requests table and its CSV follow the chosen range (docs/portal.md)", async ({ page }) => {
+  await signInToPortal(page, teamA.virtual_key);
+  await expect(page.getByRole("heading", { level: 1, name: teamA.name })).toBeVisible();
+  const requests = page.getByRole("table", { name: /^(Recent requests|Requests in this range)/ });
+  await expect(requests.getByRole("row").filter({ hasText: "alice-of-a" })).toHaveCount(2);
+
+  // A preset keeps today in the range: the same two requests.
+  await page.getByRole("navigation", { name: "Date range presets" }).getByRole("link", { name: "7 days" }).click();
+  await expect(page).toHaveURL(/from=\d{4}-\d{2}-\d{2}&to=\d{4}-\d{2}-\d{2}/);
+  await expect(requests.getByRole("row").filter({ hasText: "alice-of-a" })).toHaveCount(2);
+
+  // A month long before the team existed: no requests in the figures, the table or the CSV.
+  await page.goto("/portal?from=2020-01-01&to=2020-01-31");
+  await expect(page.getByTestId("portal-requests")).toHaveText("0");
+  await expect(page.getByText("alice-of-a")).toHaveCount(0);
+  const before = await page.request.get("/portal/usage.csv?table=requests&from=2020-01-01&to=2020-01-31");
+  expect(before.status()).toBe(200);
+  expect((await before.text()).trim().split("\r\n")).toHaveLength(1); // the header only
+  const today = new Date().toISOString().slice(0, 10);
+  const now = await page.request.get(`/portal/usage.csv?table=requests&from=${today}&to=${today}`);
+  expect((await now.text()).trim().split("\r\n")).toHaveLength(3);
+});
+
+test("a wrong key is refused with a message that names no team, and the key is not put back", async ({ page, browserErrors }) => {
+  browserErrors.allow(REFUSED_401, "the wrong key is answered 401 on purpose");
   await page.setViewportSize({ width: 375, height: 800 });
   await signInToPortal(page, `${teamA.virtual_key}x`);
   await expect(page.getByRole("alert").first()).toContainText(WRONG_KEY);
@@ -177,7 +199,8 @@ test("a tampered session cookie is refused", async ({ page, context }) => {
   await expect(page.getByRole("alert")).toContainText("Your portal session has ended");
 });
 
-test("rotating the key ends the customer's session and the old key no longer opens the portal", async ({ page, request }) => {
+test("rotating the key ends the customer's session and the old key no longer opens the portal", async ({ page, request, browserErrors }) => {
+  browserErrors.allow(REFUSED_401, "the rotated-out key is answered 401 on purpose");
   test.setTimeout(60_000);
   const team = await createTeam(request, orgId, groupName, `Portal Team R ${run}`);
   await signInToPortal(page, team.virtual_key);
@@ -192,9 +215,10 @@ test("rotating the key ends the customer's session and the old key no longer ope
   await expect(page.getByRole("alert").first()).toContainText(WRONG_KEY);
 });
 
-test("an admin's portal link opens the portal until it is revoked; expired links are refused", async ({ page, browser }) => {
+test("an admin's portal link opens the portal until it is revoked; expired links are refused", async ({ page, newContext, browserErrors }) => {
   test.setTimeout(60_000);
-  await signInAs(page, "master-key");
+  browserErrors.allow(REFUSED_401, "the revoked and the expired link are answered 401 on purpose");
+  await signIn(page, "master-key");
   await page.goto(`/admin/teams/${teamA.team_id}/portal`);
   await expect(page.getByRole("heading", { name: "Customer portal access" })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
@@ -207,7 +231,7 @@ test("an admin's portal link opens the portal until it is revoked; expired links
   const url = await linkInput.inputValue();
   await expect(page.getByRole("status").filter({ hasText: "Portal link created" })).toBeVisible();
 
-  const customer = await browser.newContext();
+  const customer = await newContext();
   const portal = await customer.newPage();
   await portal.goto(url);
   await expect(portal).toHaveURL(/\/portal$/);

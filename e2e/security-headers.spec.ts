@@ -1,5 +1,5 @@
-import { expect, test, type APIRequestContext, type Page, type Response } from "@playwright/test";
-import { LITELLM_MASTER_KEY, LITELLM_URL, MASTER_KEY, signInAs, signOut } from "./fixtures.ts";
+import type { APIRequestContext, Page, Response } from "@playwright/test";
+import { createTeamWithKey, expect, LITELLM_MASTER_KEY, LITELLM_URL, signIn, signOut, test } from "./fixtures.ts";
 
 /**
  * The Content-Security-Policy in Chromium (docs/operations.md, "Security headers"): every page of the
@@ -7,8 +7,10 @@ import { LITELLM_MASTER_KEY, LITELLM_URL, MASTER_KEY, signInAs, signOut } from "
  * and carries the security headers; the session cookies are httpOnly and SameSite=Lax.
  */
 
-const admin = { "X-Admin-Key": MASTER_KEY };
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+// The first test visits the sign-in pages signed out and signs out at the end: its own session.
+test.use({ session: "none" });
 
 type Violation = { directive: string; blocked: string; source: string; page: string };
 
@@ -51,19 +53,7 @@ async function visit(page: Page, path: string) {
 }
 
 async function createTeam(request: APIRequestContext) {
-  const org = await (await request.post("/api/organizations/create", { headers: admin, data: { name: `CSP Org ${run}`, litellm_organization_id: `csp-${run}` } })).json();
-  const group = await (await request.post("/api/model-groups/create", { headers: admin, data: { name: `csp-models-${run}`, models: ["gpt-3.5-turbo"] } })).json();
-  const created = await (
-    await request.post("/api/teams/create", {
-      headers: admin,
-      data: { name: `CSP Team ${run}`, organization_id: org.organization_id, model_groups: [group.name], max_budget: 50, budget_duration: "30d" },
-    })
-  ).json();
-  let team = created;
-  await expect(async () => {
-    team = await (await request.get(`/api/teams/${created.team_id}`, { headers: admin })).json();
-    expect(team.virtual_key).toMatch(/^sk-/);
-  }).toPass({ timeout: 30_000 });
+  const team = await createTeamWithKey(request, { label: "CSP", name: `CSP Team ${run}`, max_budget: 50 });
   // Some traffic, so the charts have something to draw (recharts writes inline style attributes).
   for (const user of ["alice", "bob"]) {
     const res = await request.post(`${LITELLM_URL}/chat/completions`, {
@@ -73,7 +63,7 @@ async function createTeam(request: APIRequestContext) {
     expect(res.status()).toBe(200);
   }
   await request.post(`${LITELLM_URL}/_double/flush`, { headers: { Authorization: `Bearer ${LITELLM_MASTER_KEY}` } });
-  return { orgId: org.organization_id as string, groupId: group.model_group_id as string, teamId: team.team_id as string, key: team.virtual_key as string };
+  return { orgId: team.organization_id, groupId: team.model_group_id!, teamId: team.team_id, key: team.virtual_key };
 }
 
 test("every admin and portal page satisfies its Content-Security-Policy and carries the security headers", async ({ page, request, context }) => {
@@ -87,7 +77,7 @@ test("every admin and portal page satisfies its Content-Security-Policy and carr
     await page.waitForFunction(() => Boolean((window as unknown as { __remixRouter?: unknown }).__remixRouter));
   }
 
-  await signInAs(page, "master-key");
+  await signIn(page, "master-key");
   const session = (await context.cookies()).find((c) => c.name === "saas_session");
   expect(session?.httpOnly).toBe(true);
   expect(session?.sameSite).toBe("Lax");
@@ -133,7 +123,8 @@ test("every admin and portal page satisfies its Content-Security-Policy and carr
   expect(csp.console).toEqual([]);
 });
 
-test("a page that breaks the policy is caught: an inline script without the nonce is blocked and reported", async ({ page }) => {
+test("a page that breaks the policy is caught: an inline script without the nonce is blocked and reported", async ({ page, browserErrors }) => {
+  browserErrors.allow(/Executing inline script violates the following Content Security Policy directive/, "the test injects a script without the nonce on purpose");
   const csp = await watchCsp(page);
   await visit(page, "/signin");
   // What an injected <script> would do (e.g. through a name shown unescaped): blocked, reported.

@@ -10,8 +10,8 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Locator, type Page, type TestInfo } from "@playwright/test";
-import { BASE_URL, LITELLM_MASTER_KEY, LITELLM_URL, signInAs } from "./fixtures.ts";
+import type { APIRequestContext, Locator, Page, TestInfo } from "@playwright/test";
+import { BASE_URL, expect, LITELLM_MASTER_KEY, LITELLM_URL, openAdmin, test } from "./fixtures.ts";
 
 const SCREENSHOT_DIR = "test-results/screenshots";
 
@@ -57,7 +57,7 @@ const flush = (request: APIRequestContext) => request.post(`${LITELLM_URL}/_doub
 test("the seed flow: admin sets up Acme, the client's key spends, is stopped by its budget, works after credits, and the customer sees the same numbers", async ({
   page,
   context,
-  browser,
+  newContext,
   request,
 }, testInfo) => {
   // Usage reaches the pages through the worker's ingestion (every 15 s; on a fresh server the first
@@ -81,7 +81,7 @@ test("the seed flow: admin sets up Acme, the client's key spends, is stopped by 
   }
 
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE_URL });
-  await signInAs(page, "master-key");
+  await openAdmin(page);
 
   await test.step("the admin creates the organization", async () => {
     await openSection(page, "Organizations");
@@ -188,7 +188,7 @@ test("the seed flow: admin sets up Acme, the client's key spends, is stopped by 
 
   await test.step("the customer signs in to the portal with the key and sees the same numbers", async () => {
     // The customer's own browser: no admin session.
-    const customer = await browser.newContext({ baseURL: BASE_URL });
+    const customer = await newContext();
     const portal = await customer.newPage();
     try {
       await portal.goto("/portal");

@@ -1,8 +1,10 @@
-import { expect, test } from "@playwright/test";
-import { signInAs, signOut } from "./fixtures.ts";
+import { expect, signIn, signOut, test } from "./fixtures.ts";
+
+// The session this test ends is its own, not the worker's.
+test.use({ session: "none" });
 
 test("signing out ends the session, even for a copy of its cookie", async ({ page, context }) => {
-  await signInAs(page, "master-key");
+  await signIn(page, "master-key");
   const cookiesWhileSignedIn = await context.cookies();
 
   await signOut(page);

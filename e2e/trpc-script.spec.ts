@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { expect, test } from "@playwright/test";
-import { BASE_URL, LITELLM_URL, MASTER_KEY } from "./fixtures.ts";
+import { BASE_URL, expect, LITELLM_URL, MASTER_KEY, test } from "./fixtures.ts";
 
 test("a Node script with the tRPC client creates an organization, a model group and a team, and prints the key", async ({ request }) => {
   const result = spawnSync(process.execPath, ["--import", "tsx", "examples/provision-team.ts"], {

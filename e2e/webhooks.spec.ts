@@ -7,10 +7,9 @@
 import { createHmac } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { expect, test, type APIRequestContext } from "@playwright/test";
-import { LITELLM_MASTER_KEY, LITELLM_URL, MASTER_KEY, signInAs } from "./fixtures.ts";
+import type { APIRequestContext } from "@playwright/test";
+import { createTeamWithKey, expect, LITELLM_MASTER_KEY, LITELLM_URL, openAdmin, test } from "./fixtures.ts";
 
-const admin = { "X-Admin-Key": MASTER_KEY };
 const RECEIVER_ANSWER = "thanks from the e2e receiver";
 
 type Received = { timestamp: string; signature: string; body: string; event: { id: string; type: string; data: { team_name: string; threshold_percent: number } } };
@@ -38,21 +37,7 @@ async function startReceiver() {
 
 /** A soft team with a $1.00 budget (set up over REST) that spends $0.90 through its key at LiteLLM. */
 async function teamPastEightyPercent(request: APIRequestContext, name: string) {
-  const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const org = await (await request.post("/api/organizations/create", { headers: admin, data: { name: `Hooks Org ${run}`, litellm_organization_id: `hooks-${run}` } })).json();
-  const group = await (await request.post("/api/model-groups/create", { headers: admin, data: { name: `hook-models-${run}`, models: ["gpt-3.5-turbo"] } })).json();
-  const created = await (
-    await request.post("/api/teams/create", {
-      headers: admin,
-      data: { name, organization_id: org.organization_id, model_groups: [group.name], max_budget: 1, budget_duration: "30d", budget_mode: "soft" },
-    })
-  ).json();
-  expect(created.team_id, JSON.stringify(created)).toMatch(/^team-/);
-  let key = created.virtual_key as string | null;
-  await expect(async () => {
-    key = (await (await request.get(`/api/teams/${created.team_id}`, { headers: admin })).json()).virtual_key;
-    expect(key).toMatch(/^sk-/);
-  }).toPass({ timeout: 20_000 });
+  const { virtual_key: key } = await createTeamWithKey(request, { label: "Hooks", name, max_budget: 1, budget_mode: "soft" });
   const spent = await request.post(`${LITELLM_URL}/chat/completions`, {
     headers: { Authorization: `Bearer ${key}` },
     data: { model: "gpt-3.5-turbo", max_tokens: 600_000, messages: [{ role: "user", content: "Write a long story" }] },
@@ -70,7 +55,7 @@ test("an endpoint gets a signed event when a team crosses 80 %, the log shows th
     const teamName = `Hooked Team ${Date.now().toString(36)}`;
     let secret = "";
 
-    await signInAs(page, "master-key");
+    await openAdmin(page);
     await page.getByRole("navigation", { name: "Admin" }).getByRole("link", { name: "Webhooks" }).click();
     await expect(page.getByRole("heading", { name: "Webhooks", level: 1 })).toBeVisible();
     // The test server runs with WEBHOOK_ALLOW_PRIVATE=true (this receiver is on loopback), and the page says so.
