@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { usageRequests } from "../schema/index.ts";
+import { budgetAlerts, organizations, teams, usageDaily, usageRequests } from "../schema/index.ts";
 import type { Db } from "./types.ts";
 
 /**
@@ -15,7 +15,7 @@ function rowsOf<T>(result: unknown): T[] {
 
 const iso = (d: Date) => d.toISOString();
 const epochMs = (column: SQL) => sql`(extract(epoch from ${column}) * 1000)::float8`;
-const teamFilter = (teamIds: string[] | null, column: SQL = sql`team_id`) =>
+const teamFilter = (teamIds: string[] | null, column: SQL) =>
   teamIds === null ? sql`true` : teamIds.length ? sql`${column} in (${sql.join(teamIds.map((id) => sql`${id}`), sql`, `)})` : sql`false`;
 
 export type DaySeriesRow = {
@@ -31,16 +31,29 @@ export type DaySeriesRow = {
 
 /** Usage by UTC day (fromDay..toDay inclusive, YYYY-MM-DD) summed over the teams, from the daily rollup. Days without usage are absent. */
 export async function dailySeries(db: Db, filter: { teamIds: string[] | null; fromDay: string; toDay: string }): Promise<DaySeriesRow[]> {
+  const d = usageDaily;
   const result = await db.execute(sql`
-    select day, sum(requests)::float8 as requests, sum(failed_requests)::float8 as "failedRequests",
-           sum(prompt_tokens)::float8 as "promptTokens", sum(completion_tokens)::float8 as "completionTokens",
-           sum(spend)::text as spend, sum(latency_ms_sum)::float8 as "latencyMsSum"
-    from usage_daily
-    where ${teamFilter(filter.teamIds)} and day >= ${filter.fromDay} and day <= ${filter.toDay}
-    group by day
-    order by day
+    select ${d.day} as day, sum(${d.requests})::float8 as requests, sum(${d.failedRequests})::float8 as "failedRequests",
+           sum(${d.promptTokens})::float8 as "promptTokens", sum(${d.completionTokens})::float8 as "completionTokens",
+           sum(${d.spend})::text as spend, sum(${d.latencyMsSum})::float8 as "latencyMsSum"
+    from ${d}
+    where ${teamFilter(filter.teamIds, sql`${d.teamId}`)} and ${d.day} >= ${filter.fromDay} and ${d.day} <= ${filter.toDay}
+    group by ${d.day}
+    order by ${d.day}
   `);
   return rowsOf<DaySeriesRow>(result);
+}
+
+/** Spend by team and UTC day (fromDay..toDay inclusive) over every team, from the daily rollup; days without usage are absent. */
+export async function dailySpendByTeam(db: Db, filter: { fromDay: string; toDay: string }): Promise<Array<{ teamId: string; day: string; spend: string }>> {
+  const d = usageDaily;
+  const result = await db.execute(sql`
+    select ${d.teamId} as "teamId", ${d.day} as day, sum(${d.spend})::text as spend
+    from ${d}
+    where ${d.day} >= ${filter.fromDay} and ${d.day} <= ${filter.toDay}
+    group by ${d.teamId}, ${d.day}
+  `);
+  return rowsOf<{ teamId: string; day: string; spend: string }>(result);
 }
 
 export type LatencyPercentiles = { p50: number | null; p95: number | null; sampled: number };
@@ -63,6 +76,7 @@ export async function latencyPercentiles(db: Db, filter: { teamIds: string[]; fr
   const slices = filter.slices ?? 20;
   const perSlice = Math.max(1, Math.ceil(filter.sample / (slices * filter.teamIds.length)));
   const stepMs = (filter.to.getTime() - filter.from.getTime()) / slices;
+  const u = usageRequests;
   const result = await db.execute(sql`
     select percentile_cont(0.5) within group (order by s.latency_ms)::float8 as p50,
            percentile_cont(0.95) within group (order by s.latency_ms)::float8 as p95,
@@ -70,12 +84,12 @@ export async function latencyPercentiles(db: Db, filter: { teamIds: string[]; fr
     from unnest(${textArray(filter.teamIds)}::text[]) as t(team_id)
     cross join generate_series(0, ${slices - 1}) as b(i)
     cross join lateral (
-      select u.latency_ms from usage_requests u
-      where u.team_id = t.team_id
-        and u.start_time >= ${iso(filter.from)}::timestamptz + make_interval(secs => b.i * ${stepMs / 1000}::float8)
-        and u.start_time < case when b.i = ${slices - 1} then ${iso(filter.to)}::timestamptz
+      select ${u.latencyMs} as latency_ms from ${u}
+      where ${u.teamId} = t.team_id
+        and ${u.startTime} >= ${iso(filter.from)}::timestamptz + make_interval(secs => b.i * ${stepMs / 1000}::float8)
+        and ${u.startTime} < case when b.i = ${slices - 1} then ${iso(filter.to)}::timestamptz
                                 else ${iso(filter.from)}::timestamptz + make_interval(secs => (b.i + 1) * ${stepMs / 1000}::float8) end
-      order by u.start_time desc
+      order by ${u.startTime} desc
       limit ${perSlice}
     ) s
     where s.latency_ms is not null
@@ -155,13 +169,14 @@ export type TeamHeadline = {
 
 /** Every team with what the overview shows of it (deleted teams too: their usage history stays). */
 export async function teamHeadlines(db: Db, filter: { organizationId?: string } = {}): Promise<TeamHeadline[]> {
+  const [t, o] = [teams, organizations];
   const result = await db.execute(sql`
-    select t.id, t.name, t.organization_id as "organizationId", o.name as "organizationName", t.status, t.max_budget::text as "maxBudget",
-           t.sync_state as "syncState", t.sync_error as "syncError", t.sync_attempts as "syncAttempts",
-           ${epochMs(sql`t.next_sync_at`)} as "nextSyncAt"
-    from teams t join organizations o on o.id = t.organization_id
-    ${filter.organizationId ? sql`where t.organization_id = ${filter.organizationId}` : sql``}
-    order by o.name, t.name
+    select ${t.id} as id, ${t.name} as name, ${t.organizationId} as "organizationId", ${o.name} as "organizationName", ${t.status} as status,
+           ${t.maxBudget}::text as "maxBudget", ${t.syncState} as "syncState", ${t.syncError} as "syncError", ${t.syncAttempts} as "syncAttempts",
+           ${epochMs(sql`${t.nextSyncAt}`)} as "nextSyncAt"
+    from ${t} join ${o} on ${o.id} = ${t.organizationId}
+    ${filter.organizationId ? sql`where ${t.organizationId} = ${filter.organizationId}` : sql``}
+    order by ${o.name}, ${t.name}
   `);
   return rowsOf<TeamHeadline & { nextSyncAt: number | null }>(result).map((r) => ({ ...r, nextSyncAt: r.nextSyncAt === null ? null : new Date(r.nextSyncAt) }));
 }
@@ -180,11 +195,12 @@ export type RecentAlertRow = {
 
 /** The latest budget alerts over every team, newest first. */
 export async function recentAlerts(db: Db, limit: number): Promise<RecentAlertRow[]> {
+  const [a, t] = [budgetAlerts, teams];
   const result = await db.execute(sql`
-    select a.id, a.team_id as "teamId", t.name as "teamName", a.threshold_percent as "thresholdPercent", a.state,
-           ${epochMs(sql`a.fired_at`)} as "firedAt", ${epochMs(sql`a.resolved_at`)} as "resolvedAt", a.spent::text as spent, a."limit"::text as "limit"
-    from budget_alerts a join teams t on t.id = a.team_id
-    order by a.fired_at desc, a.threshold_percent desc
+    select ${a.id} as id, ${a.teamId} as "teamId", ${t.name} as "teamName", ${a.thresholdPercent} as "thresholdPercent", ${a.state} as state,
+           ${epochMs(sql`${a.firedAt}`)} as "firedAt", ${epochMs(sql`${a.resolvedAt}`)} as "resolvedAt", ${a.spent}::text as spent, ${a.limit}::text as "limit"
+    from ${a} join ${t} on ${t.id} = ${a.teamId}
+    order by ${a.firedAt} desc, ${a.thresholdPercent} desc
     limit ${limit}
   `);
   return rowsOf<RecentAlertRow & { firedAt: number; resolvedAt: number | null }>(result).map((r) => ({

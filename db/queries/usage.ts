@@ -1,5 +1,5 @@
 import { eq, sql, type SQL } from "drizzle-orm";
-import { ingestionState } from "../schema/index.ts";
+import { ingestionState, usageDaily, usageHourly, usageRequests } from "../schema/index.ts";
 import type { Db } from "./types.ts";
 
 /**
@@ -127,19 +127,27 @@ function inRanges(column: SQL, ranges: Array<{ from: string; to: string }>, cast
 function sourceQuery(source: Segment["source"], segments: Segment[], teamIds: string[]): SQL {
   const teams = inList(teamIds);
   switch (source) {
-    case "daily":
-      return sql`select team_id, model_group, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum
-                 from usage_daily where team_id in (${teams})
-                 and (${inRanges(sql`day`, segments.map((s) => ({ from: dayOf(s.from), to: dayOf(s.to) })), sql``)})`;
-    case "hourly":
-      return sql`select team_id, model_group, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum
-                 from usage_hourly where team_id in (${teams})
-                 and (${inRanges(sql`hour`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
-    case "raw":
-      return sql`select team_id, coalesce(model_group, '') as model_group, 1 as requests, (status = 'failure')::int as failed_requests,
-                        prompt_tokens, completion_tokens, spend, coalesce(latency_ms, 0) as latency_ms_sum
-                 from usage_requests where team_id in (${teams})
-                 and (${inRanges(sql`start_time`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
+    case "daily": {
+      const d = usageDaily;
+      return sql`select ${d.teamId} as team_id, ${d.modelGroup} as model_group, ${d.requests} as requests, ${d.failedRequests} as failed_requests,
+                        ${d.promptTokens} as prompt_tokens, ${d.completionTokens} as completion_tokens, ${d.spend} as spend, ${d.latencyMsSum} as latency_ms_sum
+                 from ${d} where ${d.teamId} in (${teams})
+                 and (${inRanges(sql`${d.day}`, segments.map((s) => ({ from: dayOf(s.from), to: dayOf(s.to) })), sql``)})`;
+    }
+    case "hourly": {
+      const h = usageHourly;
+      return sql`select ${h.teamId} as team_id, ${h.modelGroup} as model_group, ${h.requests} as requests, ${h.failedRequests} as failed_requests,
+                        ${h.promptTokens} as prompt_tokens, ${h.completionTokens} as completion_tokens, ${h.spend} as spend, ${h.latencyMsSum} as latency_ms_sum
+                 from ${h} where ${h.teamId} in (${teams})
+                 and (${inRanges(sql`${h.hour}`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
+    }
+    case "raw": {
+      const r = usageRequests;
+      return sql`select ${r.teamId} as team_id, coalesce(${r.modelGroup}, '') as model_group, 1 as requests, (${r.status} = 'failure')::int as failed_requests,
+                        ${r.promptTokens} as prompt_tokens, ${r.completionTokens} as completion_tokens, ${r.spend} as spend, coalesce(${r.latencyMs}, 0) as latency_ms_sum
+                 from ${r} where ${r.teamId} in (${teams})
+                 and (${inRanges(sql`${r.startTime}`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
+    }
   }
 }
 
@@ -190,14 +198,15 @@ export async function sumUsage(db: Db, filter: { teamIds: string[]; from: Date; 
 export async function spendSince(db: Db, filter: { teamId: string; from: Date }): Promise<string> {
   const hourFrom = ceilTo(filter.from, HOUR_MS);
   const dayFrom = ceilTo(filter.from, DAY_MS);
+  const [r, h, d] = [usageRequests, usageHourly, usageDaily];
   const result = await db.execute(sql`
     select coalesce(sum(spend), 0)::text as spend from (
-      select spend from usage_requests
-      where team_id = ${filter.teamId} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(hourFrom)}::timestamptz
+      select ${r.spend} as spend from ${r}
+      where ${r.teamId} = ${filter.teamId} and ${r.startTime} >= ${iso(filter.from)}::timestamptz and ${r.startTime} < ${iso(hourFrom)}::timestamptz
       union all
-      select spend from usage_hourly where team_id = ${filter.teamId} and hour >= ${iso(hourFrom)}::timestamptz and hour < ${iso(dayFrom)}::timestamptz
+      select ${h.spend} from ${h} where ${h.teamId} = ${filter.teamId} and ${h.hour} >= ${iso(hourFrom)}::timestamptz and ${h.hour} < ${iso(dayFrom)}::timestamptz
       union all
-      select spend from usage_daily where team_id = ${filter.teamId} and day >= ${dayOf(dayFrom)}
+      select ${d.spend} from ${d} where ${d.teamId} = ${filter.teamId} and ${d.day} >= ${dayOf(dayFrom)}
     ) s
   `);
   return rowsOf<{ spend: string }>(result)[0]?.spend ?? "0";
@@ -211,11 +220,12 @@ export async function spendSinceMany(db: Db, filters: Array<{ teamId: string; fr
     const dayFrom = ceilTo(f.from, DAY_MS);
     return sql`(${f.teamId}::text, ${iso(f.from)}::timestamptz, ${iso(hourFrom)}::timestamptz, ${iso(dayFrom)}::timestamptz, ${dayOf(dayFrom)}::text)`;
   });
+  const [r, h, d] = [usageRequests, usageHourly, usageDaily];
   const result = await db.execute(sql`
     select f.team_id as "teamId", (
-      coalesce((select sum(spend) from usage_requests r where r.team_id = f.team_id and r.start_time >= f.from_at and r.start_time < f.hour_from), 0)
-      + coalesce((select sum(spend) from usage_hourly h where h.team_id = f.team_id and h.hour >= f.hour_from and h.hour < f.day_from), 0)
-      + coalesce((select sum(spend) from usage_daily d where d.team_id = f.team_id and d.day >= f.day_text), 0)
+      coalesce((select sum(${r.spend}) from ${r} where ${r.teamId} = f.team_id and ${r.startTime} >= f.from_at and ${r.startTime} < f.hour_from), 0)
+      + coalesce((select sum(${h.spend}) from ${h} where ${h.teamId} = f.team_id and ${h.hour} >= f.hour_from and ${h.hour} < f.day_from), 0)
+      + coalesce((select sum(${d.spend}) from ${d} where ${d.teamId} = f.team_id and ${d.day} >= f.day_text), 0)
     )::text as spend
     from (values ${sql.join(values, sql`, `)}) as f(team_id, from_at, hour_from, day_from, day_text)
   `);
@@ -226,12 +236,13 @@ export type DailyUsageRow = Omit<UsageTotals, "teamId"> & { day: string };
 
 /** The team's daily rollup for UTC days fromDay..toDay (inclusive, YYYY-MM-DD), by day and model group. */
 export async function dailyUsage(db: Db, filter: { teamId: string; fromDay: string; toDay: string }): Promise<DailyUsageRow[]> {
+  const d = usageDaily;
   const result = await db.execute(sql`
-    select day, model_group as "modelGroup", requests::float8 as requests, failed_requests::float8 as "failedRequests",
-           prompt_tokens::float8 as "promptTokens", completion_tokens::float8 as "completionTokens", spend::text as spend, latency_ms_sum::float8 as "latencyMsSum"
-    from usage_daily
-    where team_id = ${filter.teamId} and day >= ${filter.fromDay} and day <= ${filter.toDay}
-    order by day, model_group
+    select ${d.day} as day, ${d.modelGroup} as "modelGroup", ${d.requests}::float8 as requests, ${d.failedRequests}::float8 as "failedRequests",
+           ${d.promptTokens}::float8 as "promptTokens", ${d.completionTokens}::float8 as "completionTokens", ${d.spend}::text as spend, ${d.latencyMsSum}::float8 as "latencyMsSum"
+    from ${d}
+    where ${d.teamId} = ${filter.teamId} and ${d.day} >= ${filter.fromDay} and ${d.day} <= ${filter.toDay}
+    order by ${d.day}, ${d.modelGroup}
   `);
   return rowsOf<DailyUsageRow>(result);
 }
@@ -240,15 +251,16 @@ export type GroupedUsageRow = Omit<UsageTotals, "teamId" | "modelGroup"> & { gro
 
 /** The team's raw rows in [from, to) grouped by key hash or end user, biggest spend first. */
 export async function usageGroupedBy(db: Db, filter: { teamId: string; from: Date; to: Date; by: "key_hash" | "end_user"; limit: number }): Promise<GroupedUsageRow[]> {
-  const column = filter.by === "key_hash" ? sql`key_hash` : sql`end_user`;
+  const r = usageRequests;
+  const column = filter.by === "key_hash" ? sql`${r.keyHash}` : sql`${r.endUser}`;
   const result = await db.execute(sql`
-    select ${column} as "group", count(*)::float8 as requests, (count(*) filter (where status = 'failure'))::float8 as "failedRequests",
-           sum(prompt_tokens)::float8 as "promptTokens", sum(completion_tokens)::float8 as "completionTokens",
-           sum(spend)::text as spend, coalesce(sum(latency_ms), 0)::float8 as "latencyMsSum", ${epochMs(sql`max(start_time)`)} as "lastRequestAt"
-    from usage_requests
-    where team_id = ${filter.teamId} and start_time >= ${iso(filter.from)}::timestamptz and start_time < ${iso(filter.to)}::timestamptz
+    select ${column} as "group", count(*)::float8 as requests, (count(*) filter (where ${r.status} = 'failure'))::float8 as "failedRequests",
+           sum(${r.promptTokens})::float8 as "promptTokens", sum(${r.completionTokens})::float8 as "completionTokens",
+           sum(${r.spend})::text as spend, coalesce(sum(${r.latencyMs}), 0)::float8 as "latencyMsSum", ${epochMs(sql`max(${r.startTime})`)} as "lastRequestAt"
+    from ${r}
+    where ${r.teamId} = ${filter.teamId} and ${r.startTime} >= ${iso(filter.from)}::timestamptz and ${r.startTime} < ${iso(filter.to)}::timestamptz
     group by 1
-    order by sum(spend) desc, 1
+    order by sum(${r.spend}) desc, 1
     limit ${filter.limit}
   `);
   return rowsOf<GroupedUsageRow & { lastRequestAt: number }>(result).map((r) => ({ ...r, lastRequestAt: new Date(r.lastRequestAt) }));
@@ -272,13 +284,14 @@ export type RecentRequestRow = {
 
 /** The team's latest rows (by start time), newest first; `before` pages further back. */
 export async function recentUsageRequests(db: Db, filter: { teamId: string; limit: number; before?: Date }): Promise<RecentRequestRow[]> {
+  const r = usageRequests;
   const result = await db.execute(sql`
-    select request_id as "requestId", key_hash as "keyHash", model_group as "modelGroup", model, prompt_tokens as "promptTokens",
-           completion_tokens as "completionTokens", total_tokens as "totalTokens", spend::text as spend, ${epochMs(sql`start_time`)} as "startTime",
-           ${epochMs(sql`end_time`)} as "endTime", latency_ms as "latencyMs", status, end_user as "endUser"
-    from usage_requests
-    where team_id = ${filter.teamId} ${filter.before ? sql`and start_time < ${iso(filter.before)}::timestamptz` : sql``}
-    order by start_time desc, request_id desc
+    select ${r.requestId} as "requestId", ${r.keyHash} as "keyHash", ${r.modelGroup} as "modelGroup", ${r.model} as model, ${r.promptTokens} as "promptTokens",
+           ${r.completionTokens} as "completionTokens", ${r.totalTokens} as "totalTokens", ${r.spend}::text as spend, ${epochMs(sql`${r.startTime}`)} as "startTime",
+           ${epochMs(sql`${r.endTime}`)} as "endTime", ${r.latencyMs} as "latencyMs", ${r.status} as status, ${r.endUser} as "endUser"
+    from ${r}
+    where ${r.teamId} = ${filter.teamId} ${filter.before ? sql`and ${r.startTime} < ${iso(filter.before)}::timestamptz` : sql``}
+    order by ${r.startTime} desc, ${r.requestId} desc
     limit ${filter.limit}
   `);
   return rowsOf<RecentRequestRow & { startTime: number; endTime: number | null }>(result).map((r) => ({
