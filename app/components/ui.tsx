@@ -331,11 +331,11 @@ export function Chip({ children }: { children: React.ReactNode }) {
   return <span className="inline-block rounded bg-slate-100 px-1.5 whitespace-nowrap py-0.5 font-mono text-xs text-slate-800 ring-1 ring-slate-200">{children}</span>;
 }
 
-/** A form's own errors (the service's message, see app/lib/forms.ts) as an Alert; nothing when there are none. */
-export function FormErrors({ errors, className }: { errors?: string[] | null; className?: string }) {
+/** A form's own errors (the service's message, see app/lib/forms.ts) as an Alert; nothing when there are none. `id`: Conform's form.errorId, which the form's aria-describedby names. */
+export function FormErrors({ id, errors, className }: { id?: string; errors?: string[] | null; className?: string }) {
   if (!errors?.length) return null;
   return (
-    <div className={className}>
+    <div id={id} className={className}>
       <Alert>{errors.join(" ")}</Alert>
     </div>
   );

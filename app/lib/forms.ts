@@ -26,7 +26,7 @@ import type { z, ZodTypeAny } from "zod";
  *   const data = useActionData<typeof action>();
  *   const [form, fields] = useSchemaForm(createOrganizationSchema, { id: "create-organization", lastResult: data?.result });
  *   <Form method="post" {...getFormProps(form)}>
- *     <FormErrors form={form} />                              // from ~/components/ui: the form error as an Alert
+ *     <FormErrors id={form.errorId} errors={form.errors} />   // from ~/components/ui: the form error as an Alert
  *     <Field label="Name" {...fieldProps(fields.name)} />    // name, defaultValue and errors
  *
  * Several forms on one page: give each an `intent` (hidden input) and pass `lastResultFor(data, "create-token")`

@@ -104,7 +104,7 @@ export default function ModelGroups() {
           <Card title="Create a model group">
             {/* Keyed by the number of groups: a successful create (the redirect back here) starts an empty form. */}
             <Form key={groups.length} method="post" className="grid gap-4" aria-label="Create a model group" {...getFormProps(form)}>
-              <FormErrors errors={form.errors} />
+              <FormErrors id={form.errorId} errors={form.errors} />
               <Field label="Name" required placeholder="basic-models" hint="Letters, digits, dots, dashes or underscores." {...fieldProps(fields.name)} />
               <ModelsInput
                 served={served}

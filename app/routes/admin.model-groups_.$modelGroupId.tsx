@@ -110,7 +110,7 @@ export default function ModelGroupPage() {
             <Card title="Edit">
               <Form key={group.updated_at} method="post" className="grid gap-4" aria-label="Edit model group" {...getFormProps(form)}>
                 <input type="hidden" name="intent" value="update" />
-                <FormErrors errors={form.errors} />
+                <FormErrors id={form.errorId} errors={form.errors} />
                 <Field label="Name" required {...fieldProps(fields.name)} />
                 <ModelsInput
                   served={served}

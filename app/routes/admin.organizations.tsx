@@ -85,7 +85,7 @@ export default function Organizations() {
         {canWrite ? (
           <Card title="Create an organization">
             <Form method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Create an organization" {...getFormProps(form)}>
-              <FormErrors errors={form.errors} className="sm:col-span-2" />
+              <FormErrors id={form.errorId} errors={form.errors} className="sm:col-span-2" />
               <Field label="Name" required placeholder="Acme Corporation" {...fieldProps(fields.name)} />
               <Field
                 label="LiteLLM organization id"

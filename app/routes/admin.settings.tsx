@@ -158,7 +158,7 @@ export default function Settings() {
               {...getFormProps(accountForm)}
             >
               <h3 className="font-medium sm:col-span-2">Create an admin account</h3>
-              <FormErrors errors={accountForm.errors} className="sm:col-span-2" />
+              <FormErrors id={accountForm.errorId} errors={accountForm.errors} className="sm:col-span-2" />
               <input type="hidden" name="intent" value="create-account" />
               <Field label="Name" required {...fieldProps(accountFields.name)} />
               <Field label="Email" type="email" required {...fieldProps(accountFields.email)} />
@@ -255,7 +255,7 @@ export default function Settings() {
               {...getFormProps(tokenForm)}
             >
               <h3 className="font-medium sm:col-span-2">Create an API token</h3>
-              <FormErrors errors={tokenForm.errors} className="sm:col-span-2" />
+              <FormErrors id={tokenForm.errorId} errors={tokenForm.errors} className="sm:col-span-2" />
               <input type="hidden" name="intent" value="create-token" />
               <Field label="Token name" id="token-name" required hint="Say what uses it, e.g. the deploy script." {...fieldProps(tokenFields.name)} />
               <SelectField

@@ -1,22 +1,17 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
 import { formatTime } from "~/components/format";
-import { AdminRouteError } from "~/components/route-error";
-import { Alert, Button, Card, Chip, Field, PageHeader, StatusBadge } from "~/components/ui";
-import { isAppError, type FieldErrors } from "~/lib/errors";
+import { Button, Card, Chip, ConfirmForm, Field, FormErrors, OnceSecret, PageHeader, StatusBadge } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
+import { fieldProps, fieldValues, lastResultFor, useSchemaForm, type FormReply } from "~/lib/forms";
+import { buttonSubmission, replyInvalid, replyUnknownIntent, replyWithAppError } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
-import {
-  createWebhookEndpoint,
-  deleteWebhookEndpoint,
-  listWebhookDeliveries,
-  listWebhookEndpoints,
-  privateTargetsAllowed,
-  replayDelivery,
-  WEBHOOK_EVENTS,
-} from "~/services/webhooks.server";
+import { createEndpointSchema, WEBHOOK_EVENTS } from "~/services/webhooks.schema";
+import { createWebhookEndpoint, deleteWebhookEndpoint, listWebhookDeliveries, listWebhookEndpoints, privateTargetsAllowed, replayDelivery } from "~/services/webhooks.server";
 
 export const meta: MetaFunction = () => [{ title: "Webhooks · SaaS LiteLLM" }];
 
@@ -27,40 +22,40 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ endpoints: withDeliveries, events: [...WEBHOOK_EVENTS], canWrite: can(actor, "admin"), allowPrivate: privateTargetsAllowed() }, { headers });
 }
 
-type ActionData = {
-  intent: string;
-  message: string;
-  fieldErrors?: FieldErrors;
-  values?: Record<string, string>;
-  /** Shown once, right after creation; never stored anywhere in clear. */
-  created?: { url: string; secret: string };
-};
+/** The endpoint just added: its secret is shown once, right after creation; never stored anywhere in clear. */
+type CreatedEndpoint = { url: string; secret: string };
 
 export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  const values = Object.fromEntries([...form.entries()].map(([k, v]) => [k, String(v)]));
+  if (intent === "create-endpoint") {
+    const submission = parseWithZod(form, { schema: createEndpointSchema });
+    if (submission.status !== "success") return replyInvalid(submission, { intent });
+    try {
+      const endpoint = await createWebhookEndpoint(actor, submission.value);
+      const created: CreatedEndpoint = { url: endpoint.url, secret: endpoint.secret };
+      return json<FormReply & { created: CreatedEndpoint }>({ intent, result: submission.reply({ resetForm: true }), created }, { headers: { "Cache-Control": "no-store" } });
+    } catch (error) {
+      return replyWithAppError(submission, error, { intent });
+    }
+  }
+  // The buttons: their service parses the id.
+  let message: string;
   try {
-    let message: string;
-    if (intent === "create-endpoint") {
-      const events = form.getAll("events").map(String);
-      const created = await createWebhookEndpoint(actor, { url: form.get("url"), description: form.get("description") || undefined, events: events.length ? events : undefined });
-      return json<ActionData>({ intent, message: `Endpoint ${created.url} added.`, created: { url: created.url, secret: created.secret } }, { headers: { "Cache-Control": "no-store" } });
-    } else if (intent === "delete-endpoint") {
+    if (intent === "delete-endpoint") {
       await deleteWebhookEndpoint(actor, { id: form.get("id") });
       message = "Endpoint deleted; it gets no new events.";
     } else if (intent === "replay") {
       await replayDelivery(actor, { id: form.get("id") });
       message = "Delivery sent again; its result appears below within seconds.";
     } else {
-      return json<ActionData>({ intent, message: "Unknown action; reload the page and try again." }, { status: 400 });
+      return replyUnknownIntent(form, intent);
     }
-    return redirect("/admin/webhooks", { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
   } catch (error) {
-    if (!isAppError(error)) throw error;
-    return json<ActionData>({ intent, message: error.userMessage, fieldErrors: error.fieldErrors, values }, { status: error.status });
+    return replyWithAppError(buttonSubmission(form), error, { intent });
   }
+  return redirect("/admin/webhooks", { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
 }
 
 const tone = (status: string) => (status === "delivered" ? "ok" : status === "pending" ? "warn" : "bad");
@@ -69,31 +64,30 @@ export default function Webhooks() {
   const { endpoints, events, canWrite, allowPrivate } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
-  const createErrors = data?.intent === "create-endpoint" && !data.created ? data : undefined;
+  const created = (data as { created?: CreatedEndpoint } | undefined)?.created ?? null;
+  const [form, fields] = useSchemaForm(createEndpointSchema, { id: "create-endpoint", lastResult: lastResultFor(data, "create-endpoint") });
+  const checkedEvents = fields.events.initialValue === undefined ? events : fieldValues(fields.events);
+  const buttonErrors = [...(lastResultFor(data, "delete-endpoint")?.error?.[""] ?? []), ...(lastResultFor(data, "replay")?.error?.[""] ?? [])];
   return (
     <>
       <PageHeader title="Webhooks" description="Budget alerts POSTed to your endpoints, signed with HMAC-SHA256 (docs/webhooks.md)." />
       <div className="space-y-6">
-        {data && data.intent !== "create-endpoint" ? <Alert>{data.message}</Alert> : null}
-        {data?.created ? (
-          <div role="status" className="rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-600/20">
-            <p className="font-medium">Endpoint {data.created.url} added. Copy its signing secret now: it is not shown again.</p>
-            <p className="mt-2">
-              <code className="rounded bg-white px-2 py-1 font-mono break-all ring-1 ring-emerald-600/20" data-testid="webhook-secret">
-                {data.created.secret}
-              </code>
-            </p>
-          </div>
+        <FormErrors errors={buttonErrors} />
+        {created ? (
+          <OnceSecret
+            testId="webhook-secret"
+            label="Signing secret"
+            what="the signing secret"
+            value={created.secret}
+            title={`Endpoint ${created.url} added. Copy its signing secret now: it is not shown again.`}
+            note="Receivers check each delivery's X-SaaS-LiteLLM-Signature with it (docs/webhooks.md). Lost it? Delete the endpoint and add it again."
+          />
         ) : null}
 
         {canWrite ? (
           <Card title="Add an endpoint">
-            <Form method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Add a webhook endpoint">
-              {createErrors ? (
-                <div className="sm:col-span-2">
-                  <Alert>{createErrors.message}</Alert>
-                </div>
-              ) : null}
+            <Form key={created?.secret ?? "create-endpoint"} method="post" className="grid gap-4 sm:grid-cols-2" aria-label="Add a webhook endpoint" {...getFormProps(form)}>
+              <FormErrors id={form.errorId} errors={form.errors} className="sm:col-span-2" />
               <input type="hidden" name="intent" value="create-endpoint" />
               <p className="text-sm text-slate-600 sm:col-span-2" data-testid="webhook-targets">
                 {allowPrivate ? (
@@ -110,18 +104,19 @@ export default function Webhooks() {
                   </>
                 )}
               </p>
-              <Field label="URL" name="url" type="url" required placeholder="https://example.com/hooks/budget" defaultValue={createErrors?.values?.url} errors={createErrors?.fieldErrors?.url} />
-              <Field label="Description" name="description" defaultValue={createErrors?.values?.description} errors={createErrors?.fieldErrors?.description} />
+              <Field label="URL" type="url" required placeholder="https://example.com/hooks/budget" {...fieldProps(fields.url)} />
+              <Field label="Description" {...fieldProps(fields.description)} />
               <fieldset className="sm:col-span-2">
                 <legend className="text-sm font-medium text-slate-800">Events</legend>
                 <div className="mt-1 flex flex-wrap gap-4 text-sm">
                   {events.map((event) => (
                     <label key={event} className="flex items-center gap-2">
-                      <input type="checkbox" name="events" value={event} defaultChecked />
+                      <input type="checkbox" name={fields.events.name} value={event} defaultChecked={checkedEvents.includes(event)} />
                       <code>{event}</code>
                     </label>
                   ))}
                 </div>
+                {fields.events.errors ? <p className="mt-1 text-sm text-red-700">{fields.events.errors.join(". ")}</p> : null}
               </fieldset>
               <div className="sm:col-span-2">
                 <Button type="submit" disabled={busy}>
@@ -139,18 +134,15 @@ export default function Webhooks() {
             title={endpoint.url}
             actions={
               canWrite ? (
-                <Form
-                  method="post"
-                  onSubmit={(e) => {
-                    if (!confirm(`Delete the endpoint ${endpoint.url}? It gets no new events.`)) e.preventDefault();
-                  }}
+                <ConfirmForm
+                  intent="delete-endpoint"
+                  values={{ id: endpoint.id }}
+                  question={`Delete the endpoint ${endpoint.url}? It gets no new events.`}
+                  variant="danger"
+                  disabled={busy}
                 >
-                  <input type="hidden" name="intent" value="delete-endpoint" />
-                  <input type="hidden" name="id" value={endpoint.id} />
-                  <Button type="submit" variant="danger" disabled={busy}>
-                    Delete<span className="sr-only"> {endpoint.url}</span>
-                  </Button>
-                </Form>
+                  Delete<span className="sr-only"> {endpoint.url}</span>
+                </ConfirmForm>
               ) : null
             }
           >
@@ -222,6 +214,4 @@ export default function Webhooks() {
   );
 }
 
-export function ErrorBoundary() {
-  return <AdminRouteError backTo="/admin" backLabel="Overview" />;
-}
+export { RouteErrorBoundary as ErrorBoundary } from "~/components/route-error";
