@@ -162,3 +162,5 @@ export default function AuditLog() {
     </>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "~/components/route-error";

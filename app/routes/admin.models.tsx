@@ -49,9 +49,9 @@ export default function Models() {
                 {models.map((m) => (
                   <tr key={m.name}>
                     <td className="py-2 pr-4 font-mono">{m.name}</td>
-                    <td className="py-2 pr-4 font-mono text-slate-600">{m.providerModel ?? "—"}</td>
-                    <td className="py-2 pr-4 text-right tabular-nums">{price(m.inputPricePerMillion)}</td>
-                    <td className="py-2 text-right tabular-nums">{price(m.outputPricePerMillion)}</td>
+                    <td className="py-2 pr-4 font-mono text-slate-600">{m.provider_model ?? "—"}</td>
+                    <td className="py-2 pr-4 text-right tabular-nums">{price(m.input_price_per_million)}</td>
+                    <td className="py-2 text-right tabular-nums">{price(m.output_price_per_million)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -62,3 +62,5 @@ export default function Models() {
     </>
   );
 }
+
+export { RouteErrorBoundary as ErrorBoundary } from "~/components/route-error";
