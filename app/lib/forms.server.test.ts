@@ -6,7 +6,9 @@ import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { AppError } from "./errors.ts";
 import type { FormReply } from "./forms.ts";
 import { replyWithAppError } from "./forms.server.ts";
+import { clientAddress } from "../../test/factories.ts";
 import { action as createOrganizationAction } from "~/routes/admin.organizations";
+import { action as signInAction } from "~/routes/signin";
 
 const form = (fields: Record<string, string>) => {
   const data = new FormData();
@@ -77,5 +79,21 @@ describe("the Create an organization form, through its action and the service (r
     expect(result.error?.litellm_organization_id).toEqual([
       "Use 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit (e.g. acme-corp)",
     ]);
+  });
+});
+
+describe("the sign-in form, through its action and the sign-in service", () => {
+  it("a wrong master key is refused on its field with the service's words, and the key is not sent back", async () => {
+    const response = await signInAction({
+      request: new Request("http://localhost/signin", { method: "POST", body: form({ method: "master-key", masterKey: "sk-admin-wrong-key", redirectTo: "/admin" }) }),
+      params: {},
+      context: { clientAddress: clientAddress(), requestId: "forms-test" },
+    });
+    expect(response.status).toBe(401);
+    const { intent, result } = (await response.json()) as FormReply;
+    expect(intent).toBe("master-key");
+    expect(result.error?.[""]?.[0]).toContain("That master key is not correct");
+    expect(result.error?.masterKey?.length).toBeGreaterThan(0);
+    expect(JSON.stringify(result)).not.toContain("sk-admin-wrong-key");
   });
 });

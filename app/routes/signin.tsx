@@ -1,11 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
+import { getFormProps } from "@conform-to/react";
+import { parseWithZod } from "@conform-to/zod";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { startSession } from "~/auth/lucia.server";
 import { authenticate, safeRedirect } from "~/auth/request.server";
-import { Alert, Button, Field, cx } from "~/components/ui";
+import { Button, Field, FormErrors, cx } from "~/components/ui";
 import { requestContext } from "~/lib/context";
-import { isAppError, type FieldErrors } from "~/lib/errors";
+import { fieldProps, lastResultFor, useSchemaForm } from "~/lib/forms";
+import { replyInvalid, replyWithAppError } from "~/lib/forms.server";
+import { masterKeySignInSchema, passwordSignInSchema } from "~/services/sign-in.schema";
 import { signInWithMasterKey, signInWithPassword } from "~/services/sign-in.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · SaaS LiteLLM" }];
@@ -16,25 +20,23 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return null;
 }
 
-type ActionData = { method: "master-key" | "password"; message: string; fieldErrors?: FieldErrors; email?: string };
-
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const method = form.get("method") === "password" ? "password" : "master-key";
   const { clientAddress } = requestContext(context);
+  // Secrets never come back to the page; the email does, to fix a typo.
+  const hideFields = ["password", "masterKey"];
+  const submission =
+    method === "password" ? parseWithZod(form, { schema: passwordSignInSchema }) : parseWithZod(form, { schema: masterKeySignInSchema });
+  if (submission.status !== "success") return replyInvalid(submission, { intent: method, hideFields });
   try {
     const { userId } =
-      method === "password"
-        ? await signInWithPassword({ email: form.get("email"), password: form.get("password") }, clientAddress)
-        : await signInWithMasterKey({ masterKey: form.get("masterKey") }, clientAddress);
+      "password" in submission.value
+        ? await signInWithPassword(submission.value, clientAddress)
+        : await signInWithMasterKey(submission.value, clientAddress);
     return redirect(safeRedirect(form.get("redirectTo")), { headers: { "Set-Cookie": await startSession(userId) } });
   } catch (error) {
-    if (!isAppError(error)) throw error;
-    const headers: HeadersInit = error.retryAfterSeconds ? { "Retry-After": String(error.retryAfterSeconds) } : {};
-    return json<ActionData>(
-      { method, message: error.userMessage, fieldErrors: error.fieldErrors, email: String(form.get("email") ?? "") },
-      { status: error.status, headers },
-    );
+    return replyWithAppError(submission, error, { intent: method, hideFields });
   }
 }
 
@@ -42,14 +44,16 @@ export default function SignIn() {
   const data = useActionData<typeof action>();
   const [params] = useSearchParams();
   // The method is in the URL (?method=password), so the tabs are plain links that work before scripts load.
-  const method = data?.method ?? (params.get("method") === "password" ? "password" : "master-key");
+  const method = data?.intent === "password" || (!data && params.get("method") === "password") ? "password" : "master-key";
   const tabHref = (value: string) => {
     const next = new URLSearchParams(params);
     next.set("method", value);
     return `?${next.toString()}`;
   };
   const busy = useNavigation().state !== "idle";
-  const errors = data?.method === method ? data : undefined;
+  const [masterKeyForm, masterKeyFields] = useSchemaForm(masterKeySignInSchema, { id: "sign-in-master-key", lastResult: lastResultFor(data, "master-key") });
+  const [passwordForm, passwordFields] = useSchemaForm(passwordSignInSchema, { id: "sign-in-password", lastResult: lastResultFor(data, "password") });
+  const form = method === "password" ? passwordForm : masterKeyForm;
   return (
     <main className="flex min-h-full items-center justify-center px-4 py-12">
       <div className="w-full max-w-sm">
@@ -77,20 +81,19 @@ export default function SignIn() {
             </Link>
           ))}
         </div>
-        <Form method="post" className="space-y-4 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200">
+        <Form key={method} method="post" className="space-y-4 rounded-lg bg-white p-6 shadow-sm ring-1 ring-slate-200" {...(method === "password" ? getFormProps(passwordForm) : getFormProps(masterKeyForm))}>
           <input type="hidden" name="method" value={method} />
           <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/admin"} />
-          {errors?.message ? <Alert>{errors.message}</Alert> : null}
+          <FormErrors id={form.errorId} errors={form.errors} />
           {method === "master-key" ? (
             <Field
               key="masterKey"
               label="Master key"
-              name="masterKey"
               type="password"
               autoComplete="current-password"
               required
               autoFocus
-              errors={errors?.fieldErrors?.masterKey}
+              {...fieldProps(masterKeyFields.masterKey)}
               hint="The MASTER_KEY this server was started with (npm start prints where it is kept)."
             />
           ) : (
@@ -98,22 +101,19 @@ export default function SignIn() {
               <Field
                 key="email"
                 label="Email"
-                name="email"
                 type="email"
                 autoComplete="username"
                 required
                 autoFocus
-                defaultValue={errors?.email}
-                errors={errors?.fieldErrors?.email}
+                {...fieldProps(passwordFields.email)}
               />
               <Field
                 key="password"
                 label="Password"
-                name="password"
                 type="password"
                 autoComplete="current-password"
                 required
-                errors={errors?.fieldErrors?.password}
+                {...fieldProps(passwordFields.password)}
               />
             </>
           )}
