@@ -19,7 +19,8 @@ export { NEAR_BUDGET_PERCENT };
 
 // ── state ─────────────────────────────────────────────────────────────────────────────────────────
 
-export const TEAM_STATES = ["active", "near budget", "over budget", "refused", "suspended", "sync failing"] as const;
+import { TEAM_PAGE_SIZES, TEAM_STATES } from "~/lib/team-list";
+export { TEAM_PAGE_SIZES, TEAM_STATES };
 export type TeamState = (typeof TEAM_STATES)[number];
 
 /**
@@ -55,7 +56,6 @@ export function teamState(
 
 export const TEAM_SORTS = ["name", "organization", "mode", "spend", "used", "remaining", "state", "last_request"] as const;
 export type TeamSort = (typeof TEAM_SORTS)[number];
-export const TEAM_PAGE_SIZES = [25, 50, 100] as const;
 
 export const teamListSchema = z.object({
   q: z.string().trim().max(200, "Search for at most 200 characters").default(""),
