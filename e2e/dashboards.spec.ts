@@ -63,7 +63,7 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     }).toPass({ timeout: 60_000, intervals: [1_000, 2_000, 3_000] });
     const figures = page.getByRole("group", { name: "Usage in this range" });
     await expect(figures).toContainText("Requests3");
-    await expect(figures).toContainText("Error rate0%");
+    await expect(figures).toContainText("Error rate0 %");
     await expect(figures).toContainText("Latency p50 / p95");
     await expect(requests).toContainText("alice");
     // The chart is drawn in the browser (recharts), its numbers are also a table for screen readers.

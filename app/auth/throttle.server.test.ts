@@ -42,8 +42,10 @@ function expectSignedIn(response: Response) {
   expect(response.headers.get("set-cookie")).toMatch(/^saas_session=\w+/);
 }
 
+/** The message a page shows: a route's `message`, or the form-level error of a Conform reply (POST /signin). */
 async function messageOf(response: Response): Promise<string> {
-  return ((await response.json()) as { message: string }).message;
+  const body = (await response.json()) as { message?: string; result?: { error?: Record<string, string[] | null> } };
+  return body.message ?? body.result?.error?.[""]?.join(" ") ?? "";
 }
 
 /** Wrong attempts an address made earlier (rows, as POST /signin writes them). */

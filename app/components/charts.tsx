@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
-import { Bar, BarChart, CartesianGrid, Cell, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Cell, Legend, Tooltip, XAxis, YAxis } from "recharts";
 import { formatCount, formatUsd } from "./format";
 
 /**
@@ -139,6 +139,67 @@ export function SpendByDayChart({ data, title = "Spend by day", height = 240 }: 
 }
 
 /** Cost by model group as horizontal bars, biggest first, with requests in the text alternative. */
+export type SpendSeries = { name: string; total: number; spend: number[] };
+
+/**
+ * Spend per UTC day stacked by series (the overview: by organization). `days` and each series'
+ * `spend` line up; the table alternative lists every day and series.
+ */
+export function StackedSpendByDayChart({ days, series, title, height = 260 }: { days: string[]; series: SpendSeries[]; title: string; height?: number }) {
+  const total = series.reduce((sum, s) => sum + s.total, 0);
+  const data = days.map((day, i) => Object.fromEntries([["day", day], ...series.map((s, k) => [`s${k}`, s.spend[i] ?? 0])]) as Record<string, string | number>);
+  const top = series[0];
+  const summary = days.length
+    ? `${days.length} days from ${days[0]} to ${days.at(-1)}, ${formatUsd(total)} in total` + (top ? `; ${top.name} spent the most, ${formatUsd(top.total)}.` : ".")
+    : "No days.";
+  return (
+    <ChartFrame
+      title={title}
+      summary={summary}
+      height={height}
+      empty={total === 0 ? "No spend in the last 30 days." : null}
+      table={
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day (UTC)</th>
+              {series.map((s) => (
+                <th key={s.name} scope="col">
+                  {s.name}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {days.map((day, i) => (
+              <tr key={day}>
+                <th scope="row">{day}</th>
+                {series.map((s) => (
+                  <td key={s.name}>{formatUsd(s.spend[i] ?? 0)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      }
+    >
+      {(width) => (
+        <BarChart width={width} height={height} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+          <XAxis dataKey="day" tickFormatter={shortDay} tick={{ fontSize: 12, fill: "#475569" }} minTickGap={12} tickLine={false} />
+          <YAxis tickFormatter={compactUsd} tick={{ fontSize: 12, fill: "#475569" }} width={76} tickLine={false} axisLine={false} />
+          <Tooltip cursor={{ fill: "#eef2ff" }} labelFormatter={(day: string) => `${shortDay(day)} (UTC)`} formatter={(value: number, name: string) => [formatUsd(value), name]} />
+          <Legend wrapperStyle={{ fontSize: 12 }} />
+          {series.map((s, k) => (
+            <Bar key={s.name} dataKey={`s${k}`} name={s.name} stackId="spend" fill={PALETTE[k % PALETTE.length]} maxBarSize={32} isAnimationActive={false} />
+          ))}
+        </BarChart>
+      )}
+    </ChartFrame>
+  );
+}
+
 export function ModelBreakdownChart({ data, title = "Cost by model", limit = 8 }: { data: ModelBreakdown[]; title?: string; limit?: number }) {
   const sorted = [...data].sort((a, b) => b.cost - a.cost || b.requests - a.requests || a.model.localeCompare(b.model));
   const shown = sorted.slice(0, limit).map((d) => ({ ...d, label: d.model || "(no model group)" }));

@@ -2,13 +2,14 @@ import { Link, useSearchParams } from "@remix-run/react";
 import type { DayRowView, ModelRowView, RequestView, UsageFigures } from "~/services/usage/index.server";
 import { ModelBreakdownChart, SpendByDayChart, Stat, StatGrid } from "./charts";
 import { DataTable, readTableState, sortAndPage, type Column } from "./data-table";
-import { formatCost, formatCount, formatTime, formatUsd } from "./format";
+import { formatCost, formatCount, formatPercent, formatTime, formatUsd } from "./format";
 import { Card } from "./ui";
 
 /** The usage parts the team, organization and Usage pages share: headline figures, spend by day, by model. */
 
-export function formatPercent(value: number | null | undefined, digits = 1): string {
-  return value == null ? "—" : `${(value * 100).toLocaleString("en-US", { maximumFractionDigits: digits })}%`;
+/** A rate (0.052) as a percentage the one way every page writes them ("5.2 %"). */
+export function formatRate(value: number | null | undefined, digits = 1): string {
+  return value == null ? "—" : formatPercent(value * 100, digits);
 }
 
 export function formatMs(value: number | null | undefined): string {
@@ -40,7 +41,7 @@ export function UsageStats({
       <Stat label="Requests" value={formatCount(totals.requests)} hint={`${formatCount(totals.failed_requests)} failed`} />
       <Stat
         label="Error rate"
-        value={formatPercent(totals.error_rate)}
+        value={formatRate(totals.error_rate)}
         tone={totals.error_rate >= 0.05 ? "bad" : totals.error_rate >= 0.01 ? "warn" : "neutral"}
       />
       {latency ? (
@@ -77,7 +78,7 @@ const modelColumns: Column<ModelRowView>[] = [
   { id: "model", header: "Model", rowHeader: true, sortable: true, cell: (m) => <span className="break-words">{m.model || "(none)"}</span> },
   { id: "cost", header: "Cost", numeric: true, sortable: true, cell: (m) => formatUsd(m.spend) },
   { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (m) => formatCount(m.requests) },
-  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (m) => formatPercent(m.error_rate) },
+  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (m) => formatRate(m.error_rate) },
   { id: "tokens", header: "Tokens", numeric: true, sortable: true, cell: (m) => formatCount(m.total_tokens) },
   { id: "latency", header: "Mean latency", numeric: true, sortable: true, cell: (m) => formatMs(m.avg_latency_ms) },
 ];

@@ -2,11 +2,12 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { Stat, StatGrid } from "~/components/charts";
-import { formatCount, formatTime, formatUsd } from "~/components/format";
+import { StackedSpendByDayChart, Stat, StatGrid } from "~/components/charts";
+import { formatCount, formatPercent, formatTime, formatUsd } from "~/components/format";
+import { TeamStateBadge } from "~/components/team-badges";
 import { AdminRouteError } from "~/components/route-error";
 import { Card, EmptyState, PageHeader, StatusBadge } from "~/components/ui";
-import { formatPercent, IngestionNote } from "~/components/usage-panels";
+import { formatRate, IngestionNote } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
 import { getOverview } from "~/services/usage/index.server";
 import type { loader as adminLoader } from "./admin";
@@ -105,17 +106,43 @@ export default function Overview() {
         <StatGrid label="Spend">
           <Stat label="Spend today (UTC)" value={formatUsd(o.today.spend)} hint={`${formatCount(o.today.requests)} requests`} />
           <Stat label={`Spend in ${month}`} value={formatUsd(o.period.spend)} hint={`${formatCount(o.period.requests)} requests`} />
-          <Stat label={`Error rate in ${month}`} value={formatPercent(o.period.error_rate)} tone={o.period.error_rate >= 0.05 ? "bad" : "neutral"} />
+          <Stat label={`Error rate in ${month}`} value={formatRate(o.period.error_rate)} tone={o.period.error_rate >= 0.05 ? "bad" : "neutral"} />
           <Stat
             label="Teams near or over budget"
             value={formatCount(o.budget_watch.length)}
             hint={`of ${formatCount(o.teams)} team${o.teams === 1 ? "" : "s"}`}
-            tone={o.budget_watch.some((w) => w.state === "over") ? "bad" : o.budget_watch.length ? "warn" : "neutral"}
+            tone={o.budget_watch.some((w) => w.state === "refused" || w.state === "over budget") ? "bad" : o.budget_watch.length ? "warn" : "neutral"}
           />
         </StatGrid>
         <IngestionNote ingestion={o.ingestion} />
 
         {o.teams === 0 ? <GettingStarted /> : null}
+
+        <Card title="Spend by organization, last 30 days" actions={<Link to="/admin/usage" className="text-sm font-medium text-indigo-700 underline">All usage</Link>}>
+          <StackedSpendByDayChart
+            days={o.spend_by_organization.days}
+            series={o.spend_by_organization.organizations}
+            title="Spend per UTC day by organization, last 30 days"
+          />
+          {o.spend_by_organization.organizations.some((org) => org.organization_id) ? (
+            <ul className="mt-3 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+              {o.spend_by_organization.organizations.map((org) =>
+                org.organization_id ? (
+                  <li key={org.organization_id}>
+                    <Link to={`/admin/organizations/${org.organization_id}`} className="text-indigo-700 underline">
+                      {org.name}
+                    </Link>{" "}
+                    <span className="text-slate-600 tabular-nums">{formatUsd(org.total)}</span>
+                  </li>
+                ) : (
+                  <li key="other" className="text-slate-600">
+                    {org.name} <span className="tabular-nums">{formatUsd(org.total)}</span>
+                  </li>
+                ),
+              )}
+            </ul>
+          ) : null}
+        </Card>
 
         <Card title="Near or over budget">
           {o.budget_watch.length === 0 ? (
@@ -143,15 +170,11 @@ export default function Overview() {
                         </Link>
                         <span className="block text-xs font-normal text-slate-600">{w.organization_name}</span>
                       </th>
-                      <td className="py-2 pr-4 text-right tabular-nums">{w.percent_used.toLocaleString("en-US", { maximumFractionDigits: 1 })}%</td>
+                      <td className="py-2 pr-4 text-right tabular-nums">{formatPercent(w.percent_used)}</td>
                       <td className="py-2 pr-4 text-right tabular-nums">{formatUsd(w.spent)}</td>
                       <td className="py-2 pr-4 text-right tabular-nums">{formatUsd(w.remaining_budget)}</td>
                       <td className="py-2 pr-4">
-                        {w.state === "over" ? (
-                          <StatusBadge tone="bad">{w.mode === "hard" ? "over: refused" : "over (soft)"}</StatusBadge>
-                        ) : (
-                          <StatusBadge tone="warn">near</StatusBadge>
-                        )}
+                        <TeamStateBadge state={w.state} reason={w.mode === "hard" ? "Hard budget: LiteLLM refuses the team once it is spent" : "Soft budget: LiteLLM keeps serving the team past it"} />
                       </td>
                       <td className="py-2 text-xs whitespace-nowrap">{w.resets_at ? formatTime(w.resets_at) : "one-off"}</td>
                     </tr>
@@ -185,14 +208,16 @@ export default function Overview() {
               </ol>
             )}
           </Card>
-          <Card title={`Top models in ${month}`}>
+          <Card title={`Top models in ${month}`} actions={<Link to="/admin/usage" className="text-sm font-medium text-indigo-700 underline">By model</Link>}>
             {o.top_models.length === 0 ? (
               <p className="text-sm text-slate-600">No usage this month yet.</p>
             ) : (
               <ol className="divide-y divide-slate-100 text-sm">
                 {o.top_models.map((m) => (
                   <li key={m.model} className="flex items-baseline justify-between gap-3 py-2">
-                    <span className="min-w-0 font-mono break-all">{m.model || "(none)"}</span>
+                    <Link to="/admin/usage" className="min-w-0 font-mono break-all text-indigo-700 underline">
+                      {m.model || "(none)"}
+                    </Link>
                     <span className="text-right whitespace-nowrap tabular-nums">
                       {formatUsd(m.spend)}
                       <span className="block text-xs text-slate-600">{formatCount(m.requests)} requests</span>

@@ -4,12 +4,12 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { requireAdmin } from "~/auth/request.server";
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { formatCount, formatUsd } from "~/components/format";
+import { formatCount, formatPercent, formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
-import { TeamStatusBadge } from "~/components/team-badges";
+import { TeamStateBadge } from "~/components/team-badges";
 import { TeamsTable } from "~/components/teams-table";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
-import { csvHref, formatPercent, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatRate, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
@@ -61,7 +61,7 @@ const teamColumns: Column<TeamRowView>[] = [
   },
   { id: "spend", header: "Spend", numeric: true, sortable: true, cell: (t) => formatUsd(t.spend) },
   { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (t) => formatCount(t.requests) },
-  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (t) => formatPercent(t.error_rate) },
+  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (t) => formatRate(t.error_rate) },
   { id: "remaining", header: "Remaining now", numeric: true, sortable: true, cell: (t) => formatUsd(t.remaining_budget) },
   {
     id: "used",
@@ -69,15 +69,9 @@ const teamColumns: Column<TeamRowView>[] = [
     numeric: true,
     sortable: true,
     cell: (t) =>
-      t.budget_used_percent == null ? (
-        "—"
-      ) : (
-        <span className={t.budget_used_percent >= 100 ? "font-medium text-red-800" : t.budget_used_percent >= 80 ? "font-medium text-amber-900" : undefined}>
-          {t.budget_used_percent.toLocaleString("en-US", { maximumFractionDigits: 1 })}%
-        </span>
-      ),
+      t.budget_used_percent == null ? "—" : formatPercent(t.budget_used_percent),
   },
-  { id: "status", header: "Status", sortable: true, cell: (t) => <TeamStatusBadge status={t.status} /> },
+  { id: "status", header: "State", sortable: true, cell: (t) => <TeamStateBadge state={t.state} /> },
 ];
 const teamSort = {
   name: (t: TeamRowView) => t.name,
@@ -86,7 +80,7 @@ const teamSort = {
   error_rate: (t: TeamRowView) => t.error_rate,
   remaining: (t: TeamRowView) => t.remaining_budget,
   used: (t: TeamRowView) => t.budget_used_percent,
-  status: (t: TeamRowView) => t.status,
+  status: (t: TeamRowView) => t.state,
 };
 
 function OrganizationUsage() {

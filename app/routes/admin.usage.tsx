@@ -6,9 +6,9 @@ import { DataTable, readTableState, sortAndPage, type Column } from "~/component
 import { DateRange, rangeFromSearch } from "~/components/date-range";
 import { formatCount, formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
-import { TeamStatusBadge } from "~/components/team-badges";
+import { TeamStateBadge } from "~/components/team-badges";
 import { Card, EmptyState, PageHeader } from "~/components/ui";
-import { csvHref, formatMs, formatPercent, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
+import { csvHref, formatMs, formatRate, IngestionNote, ModelsCard, SpendByDayCard, UsageStats } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
 import { getUsageDashboard, type TeamRowView } from "~/services/usage/index.server";
 
@@ -45,9 +45,9 @@ const columns: Column<TeamRowView>[] = [
   },
   { id: "spend", header: "Spend", numeric: true, sortable: true, cell: (t) => formatUsd(t.spend) },
   { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (t) => formatCount(t.requests) },
-  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (t) => formatPercent(t.error_rate) },
+  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (t) => formatRate(t.error_rate) },
   { id: "latency", header: "Mean latency", numeric: true, sortable: true, cell: (t) => formatMs(t.avg_latency_ms) },
-  { id: "status", header: "Status", sortable: true, cell: (t) => <TeamStatusBadge status={t.status} /> },
+  { id: "status", header: "State", sortable: true, cell: (t) => <TeamStateBadge state={t.state} /> },
 ];
 const sorters = {
   name: (t: TeamRowView) => t.name,
@@ -56,7 +56,7 @@ const sorters = {
   requests: (t: TeamRowView) => t.requests,
   error_rate: (t: TeamRowView) => t.error_rate,
   latency: (t: TeamRowView) => t.avg_latency_ms,
-  status: (t: TeamRowView) => t.status,
+  status: (t: TeamRowView) => t.state,
 };
 
 export default function UsagePage() {

@@ -23,7 +23,7 @@ describe("admin accounts", () => {
   it("an owner creates an account that can then sign in with its password", async () => {
     const admin = await accountActor("admin");
     const listed = await listAdminAccounts(masterActor);
-    expect(listed).toContainEqual(expect.objectContaining({ email: admin.email, role: "admin", disabledAt: null }));
+    expect(listed).toContainEqual(expect.objectContaining({ email: admin.email, role: "admin", disabled_at: null }));
     // Emails are matched case-insensitively.
     const signedIn = await signInWithPassword({ email: admin.email.toUpperCase(), password: admin.password }, clientAddress());
     expect(signedIn.userId).toBe(admin.userId);
@@ -43,7 +43,7 @@ describe("admin accounts", () => {
     const dup = await refusal(createAdminAccount(masterActor, { email: admin.email.toUpperCase(), name: "Dup", role: "admin", password: "another long pw" }));
     expect(dup.code).toBe("CONFLICT");
     expect(dup.fieldErrors?.email).toEqual(["An account with this email already exists"]);
-    const bad = await refusal(createAdminAccount(masterActor, { email: "not-an-email", name: "", role: "superuser", password: "short" }));
+    const bad = await refusal(createAdminAccount(masterActor, { email: "not-an-email", name: "", role: "superuser" as never, password: "short" }));
     expect(bad.code).toBe("BAD_REQUEST");
     expect(Object.keys(bad.fieldErrors ?? {}).sort()).toEqual(["email", "name", "password", "role"]);
     expect(bad.fieldErrors?.password).toEqual(["Use at least 12 characters"]);

@@ -26,19 +26,30 @@ export const adminAccountSchema = z.object({
   email: z.string().nullable().describe("null for the master key's account"),
   name: z.string(),
   role: z.enum(adminRole.enumValues),
-  createdAt: z.date(),
-  disabledAt: z.date().nullable(),
+  created_at: z.string().describe("ISO 8601"),
+  disabled_at: z.string().nullable().describe("ISO 8601; null while the account works"),
 });
 
 export type AdminAccount = z.infer<typeof adminAccountSchema>;
 
+function view(row: { id: string; email: string | null; name: string; role: AdminAccount["role"]; createdAt: Date; disabledAt: Date | null }): AdminAccount {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    created_at: row.createdAt.toISOString(),
+    disabled_at: row.disabledAt?.toISOString() ?? null,
+  };
+}
+
 export async function listAdminAccounts(actor: Actor): Promise<AdminAccount[]> {
   requireRole(actor, "viewer", "see admin accounts");
-  return listAdminUsers(db());
+  return (await listAdminUsers(db())).map(view);
 }
 
 /** Owners create named accounts (email + password, role owner / admin / viewer). */
-export async function createAdminAccount(actor: Actor, input: unknown): Promise<AdminAccount> {
+export async function createAdminAccount(actor: Actor, input: z.input<typeof createAdminAccountSchema>): Promise<AdminAccount> {
   requireRole(actor, "owner", "create admin accounts");
   const values = parseInput(createAdminAccountSchema, input);
   const passwordHash = await hashPassword(values.password);
@@ -68,12 +79,12 @@ export async function createAdminAccount(actor: Actor, input: unknown): Promise<
       details: { email: values.email, role: values.role },
     });
     const created = await findAdminUserById(tx, id);
-    return { id, email: values.email, name: values.name, role: values.role, createdAt: created!.createdAt, disabledAt: null };
+    return view(created!);
   });
 }
 
 /** Owners disable accounts; the account's sessions end at once. The master key cannot be disabled here. */
-export async function disableAdminAccount(actor: Actor, input: unknown): Promise<void> {
+export async function disableAdminAccount(actor: Actor, input: z.input<typeof disableAdminAccountSchema>): Promise<void> {
   requireRole(actor, "owner", "disable admin accounts");
   const { id } = parseInput(disableAdminAccountSchema, input);
   if (id === MASTER_USER_ID) {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -5,8 +6,10 @@ import { liteLLMDouble, masterActor, uniqueEmail } from "../../test/factories.ts
 import { rest } from "../../test/rest.ts";
 import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { startWorker, waitFor, type WorkerProcess } from "../../test/worker-process.ts";
+import { insertUsageRows } from "../../db/queries/usage.ts";
+import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import type { Actor } from "~/auth/actor";
+import type { Actor, CustomerActor } from "~/auth/actor";
 import { createAdminAccount } from "./admin-accounts.server.ts";
 import { evaluateTeamAlerts, listTeamAlerts, setAlertThresholds } from "./alerts.server.ts";
 import { addCredits } from "./credits.server.ts";
@@ -187,6 +190,51 @@ describe("budget alerts and webhooks", () => {
     await waitFor("the new_period webhooks", async () => eventsFor(team.team_id, "budget.threshold_resolved").filter((r) => r.event.data.reason === "new_period").length === 2, WAIT);
     expect(eventsFor(team.team_id, "budget.threshold_resolved")).toHaveLength(2);
   }, 240_000);
+
+  it("decides 80 % and 100 % in exact money, where floating point said 79.99999999999999 % and 99.99999999999997 %", async () => {
+    /** A soft team with this allowance and credits; spend(amount) adds a request; firing() evaluates and lists what fires. */
+    const budgetOf = async (allowance: number, credits: number) => {
+      const team = await createTeam(admin, { name: `Exact alerts ${suffix()}`, organization_id: orgId, model_groups: [group], max_budget: allowance, budget_mode: "soft", budget_duration: "30d" }, { waitMs: 20_000 });
+      await addCredits(admin, { team_id: team.team_id, amount: credits, reason: "Top-up" });
+      const spend = (amount: string) =>
+        insertUsageRows(db(), [
+          { request_id: `req-${randomUUID()}`, team_id: team.team_id, key_hash: "hash", model_group: group, model: "gpt-3.5-turbo", prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, spend: amount, start_time: new Date().toISOString(), end_time: null, latency_ms: 10, status: "success", end_user: null, metadata: null },
+        ]);
+      // The worker evaluates too: what counts is which alerts fire, not which run fired them.
+      const firing = async () => {
+        await evaluateTeamAlerts(team.team_id);
+        return (await listTeamAlerts(admin, { team_id: team.team_id, state: "firing" })).alerts.map((a) => a.threshold_percent).sort((a, b) => a - b);
+      };
+      return { team, spend, firing };
+    };
+
+    // 0.808 of 0.10 + 0.91 is 80 % exactly.
+    const a = await budgetOf(0.1, 0.91);
+    await a.spend("0.8079999999"); // 1e-10 USD short
+    expect(await a.firing()).toEqual([]);
+    await a.spend("0.0000000001");
+    expect(await a.firing()).toEqual([80]);
+
+    // 0.31 of 0.03 + 0.28 is 100 % exactly.
+    const b = await budgetOf(0.03, 0.28);
+    await b.spend("0.3099999999");
+    expect(await b.firing()).toEqual([80]);
+    await b.spend("0.0000000001");
+    expect(await b.firing()).toEqual([80, 100]);
+    const alert = (await listTeamAlerts(admin, { team_id: b.team.team_id, state: "firing" })).alerts.find((x) => x.threshold_percent === 100);
+    expect(alert).toMatchObject({ spent: 0.31, limit: 0.31 });
+  }, 120_000);
+
+  it("a customer reads its own team's alerts only, and changes no thresholds", async () => {
+    const team = await createTeam(admin, { name: `Customer alerts ${suffix()}`, organization_id: orgId, model_groups: [group], max_budget: 1 }, { waitMs: 20_000 });
+    const own: CustomerActor = { kind: "customer", teamId: team.team_id, userId: `portal:${team.team_id}`, name: "Customer", via: "web" };
+    const other: CustomerActor = { ...own, teamId: "some-other-team", userId: "portal:some-other-team" };
+    expect((await listTeamAlerts(own, { team_id: team.team_id })).thresholds).toEqual([80, 100]);
+    const hidden = (await listTeamAlerts(other, { team_id: team.team_id }).catch((e: unknown) => e)) as AppError;
+    expect([hidden.code, hidden.message]).toEqual(["NOT_FOUND", `No team has the id ${team.team_id}.`]);
+    expect(((await setAlertThresholds(other, { team_id: team.team_id, thresholds: [50] }).catch((e: unknown) => e)) as AppError).code).toBe("NOT_FOUND");
+    expect(((await setAlertThresholds(own, { team_id: team.team_id, thresholds: [50] }).catch((e: unknown) => e)) as AppError).code).toBe("FORBIDDEN");
+  });
 
   it("refuses bad thresholds and bad URLs, naming the field, and viewers can't change anything", async () => {
     const team = await createTeam(admin, { name: `Thresholds ${suffix()}`, organization_id: orgId, model_groups: [group], max_budget: 1 }, { waitMs: 20_000 });

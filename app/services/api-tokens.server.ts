@@ -39,11 +39,11 @@ export const apiTokenSchema = z.object({
   name: z.string(),
   prefix: z.string().describe("The token's first characters, to tell tokens apart"),
   role: z.enum(adminRole.enumValues),
-  createdBy: z.string().describe("Id of the admin account that created the token; the token acts as this account"),
-  createdByName: z.string(),
-  createdAt: z.date(),
-  lastUsedAt: z.date().nullable().describe("Updated at most once a minute"),
-  revokedAt: z.date().nullable(),
+  created_by: z.string().describe("Id of the admin account that created the token; the token acts as this account"),
+  created_by_name: z.string(),
+  created_at: z.string().describe("ISO 8601"),
+  last_used_at: z.string().nullable().describe("ISO 8601, updated at most once a minute"),
+  revoked_at: z.string().nullable().describe("ISO 8601"),
 });
 
 export const createdApiTokenSchema = apiTokenSchema.extend({
@@ -53,17 +53,33 @@ export const createdApiTokenSchema = apiTokenSchema.extend({
 export type ApiToken = z.infer<typeof apiTokenSchema>;
 export type CreatedApiToken = z.infer<typeof createdApiTokenSchema>;
 
+type ApiTokenRow = NonNullable<Awaited<ReturnType<typeof findApiTokenById>>>;
+
+function view(row: ApiTokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    role: row.role,
+    created_by: row.createdBy,
+    created_by_name: row.createdByName,
+    created_at: row.createdAt.toISOString(),
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
 function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
 export async function listApiTokens(actor: Actor): Promise<ApiToken[]> {
   requireRole(actor, "viewer", "see API tokens");
-  return listApiTokenRows(db());
+  return (await listApiTokenRows(db())).map(view);
 }
 
 /** Creates a token for the actor (admins and owners), with at most the actor's role. The result carries the token once. */
-export async function createApiToken(actor: Actor, input: unknown): Promise<CreatedApiToken> {
+export async function createApiToken(actor: Actor, input: z.input<typeof createApiTokenSchema>): Promise<CreatedApiToken> {
   requireRole(actor, "admin", "create API tokens");
   if (actor.apiTokenId) {
     // Otherwise a leaked token could mint a successor, and revoking it would not end the access.
@@ -82,12 +98,12 @@ export async function createApiToken(actor: Actor, input: unknown): Promise<Crea
     await insertApiToken(tx, { id, name: values.name, tokenHash: hashToken(token), prefix: token.slice(0, DISPLAY_PREFIX_LENGTH), role: values.role, createdBy: actor.userId });
     await insertAuditEvent(tx, { actorId: actor.userId, action: "api-token.create", target: id, via: actor.via, details: { name: values.name, role: values.role } });
     const created = await findApiTokenById(tx, id);
-    return { ...created!, token };
+    return { ...view(created!), token };
   });
 }
 
 /** Revokes a token at once (admins; owner tokens only by owners). */
-export async function revokeApiToken(actor: Actor, input: unknown): Promise<ApiToken> {
+export async function revokeApiToken(actor: Actor, input: z.input<typeof revokeApiTokenSchema>): Promise<ApiToken> {
   requireRole(actor, "admin", "revoke API tokens");
   const { id } = parseInput(revokeApiTokenSchema, input);
   return transaction(async ({ tx }) => {
@@ -102,7 +118,7 @@ export async function revokeApiToken(actor: Actor, input: unknown): Promise<ApiT
       via: actor.via,
       details: { name: target.name, ...(actor.apiTokenId ? { withApiToken: actor.apiTokenId } : {}) },
     });
-    return (await findApiTokenById(tx, id))!;
+    return view((await findApiTokenById(tx, id))!);
   });
 }
 

@@ -9,7 +9,7 @@ import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
 import { z } from "zod";
-import { requireRole, type Actor } from "~/auth/actor";
+import { requireTeamAccess, type Actor } from "~/auth/actor";
 import { clampMoney, maxMoney, money, moneyNumber, moneyString, type Money } from "~/lib/money";
 import { NEAR_BUDGET_PERCENT, type BudgetState } from "~/lib/budget-state";
 
@@ -268,9 +268,9 @@ function budgetOf(team: TeamRow, period: PeriodRow | undefined, added: Money, sp
   };
 }
 
-/** For the API: a team's budget, readable by every signed-in admin (viewers included). */
+/** For the API: a team's budget, readable by every signed-in admin (viewers included) and by the team's own customer. */
 export async function viewTeamBudget(actor: Actor, input: unknown): Promise<TeamBudget> {
-  requireRole(actor, "viewer", "see budgets");
-  const { team_id } = parseInput(z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1) }), input);
+  const { team_id } = parseInput(z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)") }), input);
+  requireTeamAccess(actor, team_id, "see budgets");
   return getTeamBudget(team_id);
 }

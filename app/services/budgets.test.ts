@@ -1,14 +1,17 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { liteLLMDouble, masterActor, uniqueEmail } from "../../test/factories.ts";
 import { rest } from "../../test/rest.ts";
 import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { startWorker, waitFor, type WorkerProcess } from "../../test/worker-process.ts";
 import { AppError } from "~/lib/errors";
-import type { Actor } from "~/auth/actor";
+import type { Actor, CustomerActor } from "~/auth/actor";
+import { insertUsageRows } from "../../db/queries/usage.ts";
+import { money } from "~/lib/money";
 import { createAdminAccount } from "./admin-accounts.server.ts";
 import { teams } from "../../db/schema/index.ts";
 import { db } from "~/lib/db.server";
-import { getTeamBudget, getTeamBudgets, periodBounds } from "./budget.server.ts";
+import { budgetState, getTeamBudget, getTeamBudgets, periodBounds, viewTeamBudget, type BudgetFigures } from "./budget.server.ts";
 import { ingestUsage } from "./usage-ingestion.server.ts";
 import { addCredits, adjustCredits, listLedger } from "./credits.server.ts";
 import { createModelGroup } from "./model-groups.server.ts";
@@ -50,6 +53,31 @@ describe("budget periods", () => {
     // Calendar months keep the anchor's day, clamped at short months.
     expect(periodBounds(anchor, "1mo", new Date("2026-03-15T00:00:00Z"))).toEqual({ start: new Date("2026-02-28T10:00:00Z"), end: new Date("2026-03-31T10:00:00Z") });
     expect(periodBounds(anchor, null, new Date("2030-01-01T00:00:00Z"))).toEqual({ start: anchor, end: null });
+  });
+});
+
+describe("budget state", () => {
+  const soft = (spent: string, limit: string): BudgetFigures => ({
+    hasBudget: true,
+    mode: "soft",
+    suspended: false,
+    spent: money(spent),
+    limit: money(limit),
+    remaining: money(limit) - money(spent) > 0n ? money(limit) - money(spent) : 0n,
+  });
+  it("is near from 80 % exactly, over from 100 %, with percent used rounded down to 2 decimals", () => {
+    expect(budgetState(soft("0.2399999999", "0.3"))).toMatchObject({ percent_used: 79.99, state: "ok" });
+    expect(budgetState(soft("0.24", "0.3"))).toMatchObject({ percent_used: 80, state: "near" });
+    expect(budgetState(soft("0.2999999999", "0.3"))).toMatchObject({ percent_used: 99.99, state: "near" });
+    expect(budgetState(soft("0.3", "0.3"))).toMatchObject({ percent_used: 100, state: "over" });
+    expect(budgetState(soft("25.21", "25"))).toMatchObject({ percent_used: 100.84, state: "over" });
+  });
+  it("is blocked when LiteLLM refuses the team: hard mode with nothing left, or suspended; no budget, no percent", () => {
+    expect(budgetState({ ...soft("25.21", "25"), mode: "hard" })).toMatchObject({ percent_used: 100.84, state: "blocked", blockedBy: "budget" });
+    // A hard team with a budget of 0 is refused at once: nothing left is 100 %.
+    expect(budgetState({ ...soft("0", "0"), mode: "hard" })).toMatchObject({ percent_used: 100, state: "blocked" });
+    expect(budgetState({ ...soft("1", "10"), suspended: true })).toMatchObject({ percent_used: 10, state: "blocked", blockedBy: "suspended" });
+    expect(budgetState({ ...soft("5", "0"), hasBudget: false })).toEqual({ percent_used: null, state: "ok", blockedBy: null });
   });
 });
 
@@ -164,6 +192,38 @@ describe("the seed's budget story", () => {
     const budget = await getTeamBudget(team.team_id);
     expect(budget.credit_balance).toBe(50.5);
     expect(budget.remaining_budget).toBe(51.5);
+  });
+
+  it("shows percent used and state: a hard team past its budget is blocked, a soft one over", async () => {
+    const spend = (teamId: string, amount: string) =>
+      insertUsageRows(db(), [
+        { request_id: `req-${randomUUID()}`, team_id: teamId, key_hash: "hash", model_group: group, model: "gpt-3.5-turbo", prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, spend: amount, start_time: new Date().toISOString(), end_time: null, latency_ms: 10, status: "success", end_user: null, metadata: null },
+      ]);
+    const hard = await createTeam(admin, { name: `State hard ${suffix()}`, organization_id: orgId, model_groups: [group], max_budget: 25, budget_duration: "30d" });
+    const soft = await createTeam(admin, { name: `State soft ${suffix()}`, organization_id: orgId, model_groups: [group], max_budget: 25, budget_mode: "soft", budget_duration: "30d" });
+    const none = await createTeam(admin, { name: `State none ${suffix()}`, organization_id: orgId, model_groups: [group] });
+    await spend(hard.team_id, "20");
+    expect(await getTeamBudget(hard.team_id)).toMatchObject({ percent_used: 80, state: "near", blocked: null });
+    await spend(hard.team_id, "5.21");
+    await spend(soft.team_id, "25.21");
+    expect(await getTeamBudget(hard.team_id)).toMatchObject({ percent_used: 100.84, state: "blocked", blocked: { limit: "budget", spent: 25.21, limit_amount: 25 } });
+    expect(await getTeamBudget(soft.team_id)).toMatchObject({ percent_used: 100.84, state: "over", blocked: null, overage: 0.21 });
+    expect(await getTeamBudget(none.team_id)).toMatchObject({ percent_used: null, state: "ok" });
+  });
+
+  it("a customer sees its own team's budget and ledger only, and adds no credits", async () => {
+    const team = await createTeam(admin, { name: `Customer ${suffix()}`, organization_id: orgId, model_groups: [group], max_budget: 1 });
+    const own: CustomerActor = { kind: "customer", teamId: team.team_id, userId: `portal:${team.team_id}`, name: "Customer", via: "web" };
+    const other: CustomerActor = { ...own, teamId: "some-other-team", userId: "portal:some-other-team" };
+    expect(await viewTeamBudget(own, { team_id: team.team_id })).toMatchObject({ allowance: 1, state: "ok" });
+    expect((await listLedger(own, { team_id: team.team_id })).map((e) => e.kind)).toEqual(["allowance"]);
+    for (const call of [viewTeamBudget(other, { team_id: team.team_id }), listLedger(other, { team_id: team.team_id }), addCredits(other, { team_id: team.team_id, amount: 5 })]) {
+      const error = await refusal(call);
+      expect([error.code, error.message]).toEqual(["NOT_FOUND", `No team has the id ${team.team_id}.`]);
+    }
+    expect((await refusal(addCredits(own, { team_id: team.team_id, amount: 5 }))).code).toBe("FORBIDDEN");
+    expect((await refusal(adjustCredits(own, { team_id: team.team_id, amount: -5, reason: "Mine" }))).code).toBe("FORBIDDEN");
+    expect((await listLedger(admin, { team_id: team.team_id })).map((e) => e.kind)).toEqual(["allowance"]);
   });
 
   it("refuses bad amounts, naming the field, and negative adjustments without a reason or by a viewer", async () => {

@@ -229,10 +229,10 @@ describe("an organization's dashboard and the Usage page", () => {
     expect(o.totals).toMatchObject({ spend: 8.4000000003, requests: 3, failed_requests: 1 });
     expect(o.days.reduce((n, d) => n + d.requests, 0)).toBe(3);
     expect(o.models.map((m) => m.model)).toEqual(["claude", "gpt-4"]);
-    expect(o.teams.map((t) => [t.name, t.spend, t.status])).toEqual([
-      [big.name, 8.4, "active"],
-      [small.name, 0.0000000003, "active"],
-      [idle.name, 0, "suspended"],
+    expect(o.teams.map((t) => [t.name, t.spend, t.status, t.state])).toEqual([
+      [big.name, 8.4, "active", "near budget"],
+      [small.name, 0.0000000003, "active", "active"],
+      [idle.name, 0, "suspended", "suspended"],
     ]);
     expect(o.teams[0]).toMatchObject({ remaining_budget: 1.6, budget_used_percent: 84 });
     expect(o.teams[1]!.budget_used_percent).toBeNull();
@@ -268,9 +268,10 @@ describe("the overview", () => {
     expect(before.top_teams.length).toBeLessThanOrEqual(5);
     expect(before.top_teams).toContainEqual(expect.objectContaining({ team_id: near.id, spend: 8.5, requests: 1, organization_name: org.name }));
     const watch = (o: typeof before) => o.budget_watch.filter((w) => [near.id, over.id, fine.id].includes(w.team_id)).map((w) => [w.team_id, w.state, w.percent_used]);
+    // The same state and percent as the team's budget (1.20 of 1.00 is 120 %, and LiteLLM refuses it).
     expect(watch(before)).toEqual([
-      [over.id, "over", 100],
-      [near.id, "near", 85],
+      [over.id, "refused", 120],
+      [near.id, "near budget", 85],
     ]);
     expect(before.failing_sync).toEqual([expect.objectContaining({ team_id: fine.id, error: "LiteLLM answered 500", attempts: 3 })]);
 
@@ -287,7 +288,38 @@ describe("the overview", () => {
     await ensurePeriod(db(), near, 0n, NOW);
     await addCredits(admin, { team_id: near.id, amount: 10, reason: "top-up" });
     const after = await getOverview(viewer, NOW);
-    expect(watch(after)).toEqual([[over.id, "over", 100]]);
+    expect(watch(after)).toEqual([[over.id, "refused", 120]]);
+  });
+
+  it("charts spend by organization over the last 30 UTC days, exactly, biggest first, each linking to its organization", async () => {
+    const first = await makeOrg(`Chart A ${run()}`);
+    const second = await makeOrg(`Chart B ${run()}`);
+    const a1 = await makeTeam(first.id, { maxBudget: null });
+    const a2 = await makeTeam(first.id, { maxBudget: null });
+    const b1 = await makeTeam(second.id, { maxBudget: null });
+    await usage(a1.id, [
+      { at: "2026-10-21T23:59:59Z", spend: "5000" }, // 31 days back: not on the chart
+      { at: "2026-10-22T00:00:00Z", spend: "1000.1" },
+      { at: "2026-11-20T09:00:00Z", spend: "2000.0000000001" },
+    ]);
+    await usage(a2.id, [{ at: "2026-11-20T10:00:00Z", spend: "0.0000000002" }]);
+    await usage(b1.id, [{ at: "2026-11-19T12:00:00Z", spend: "1500" }]);
+
+    const { spend_by_organization: chart } = await getOverview(viewer, NOW);
+    expect(chart.days).toHaveLength(30);
+    expect([chart.days[0], chart.days.at(-1)]).toEqual(["2026-10-22", "2026-11-20"]);
+    const mine = chart.organizations.filter((o) => o.organization_id === first.id || o.organization_id === second.id);
+    expect(mine.map((o) => [o.name, o.total])).toEqual([
+      [first.name, 3000.1000000003],
+      [second.name, 1500],
+    ]);
+    expect(mine[0]!.spend[0]).toBe(1000.1);
+    expect(mine[0]!.spend[29]).toBe(2000.0000000003);
+    expect(mine[1]!.spend[28]).toBe(1500);
+    expect(mine[1]!.spend.filter((v) => v !== 0)).toHaveLength(1);
+    // Biggest first: at most ORG_SERIES of their own, the rest summed as one.
+    const totals = chart.organizations.filter((o) => o.organization_id).map((o) => o.total);
+    expect(totals).toEqual([...totals].sort((x, y) => y - x));
   });
 });
 

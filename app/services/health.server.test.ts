@@ -75,3 +75,25 @@ describe.each(["current", "legacy"] as const)("LiteLLM health against the double
     }
   });
 });
+
+describe("GET /readyz", () => {
+  it("answers in snake_case with ISO times, as every JSON answer, and keeps the proxy's address out", async () => {
+    const { loader } = await import("~/routes/readyz");
+    const res = await loader();
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, Record<string, unknown> | string | null>;
+    const keys: string[] = [];
+    const walk = (value: unknown, at: string) => {
+      if (!value || typeof value !== "object") return;
+      for (const [key, child] of Object.entries(value)) {
+        keys.push(`${at}${key}`);
+        walk(child, `${at}${key}.`);
+      }
+    };
+    walk(body, "");
+    expect(keys.filter((key) => !/^[a-z0-9_.]+$/.test(key))).toEqual([]);
+    expect(body.database).toMatchObject({ ok: true, latency_ms: expect.any(Number) });
+    expect(body.litellm).toHaveProperty("master_key");
+    expect(body.litellm).not.toHaveProperty("url");
+  });
+});

@@ -1,7 +1,8 @@
 import type postgres from "postgres";
+import { z } from "zod";
 import { probeLiteLLM, type LiteLLMHealth } from "~/integrations/litellm/health.server";
 import { sqlClient } from "~/lib/db.server";
-import { getWorkerStatus, type WorkerStatus } from "./worker-check.server.ts";
+import { getWorkerStatus, workerStatusSchema, workerStatusView, type WorkerStatus } from "./worker-check.server.ts";
 
 export type DatabaseHealth = { ok: boolean; latencyMs: number | null; version?: string; error?: string; fix?: string };
 
@@ -57,4 +58,34 @@ export async function checkReadiness(): Promise<Readiness> {
       ? "ready"
       : "degraded";
   return { status, database, litellm, worker };
+}
+
+/** The public health answer (no details): up, and which dependencies answer. */
+export const healthSchema = z.object({ status: z.enum(["ready", "degraded", "unavailable"]), database: z.boolean(), litellm: z.boolean() });
+
+/** Readiness on the wire (snake_case, ISO strings), for admins. */
+export const readinessSchema = z.object({
+  status: z.enum(["ready", "degraded", "unavailable"]),
+  database: z.object({ ok: z.boolean(), latency_ms: z.number().nullable(), version: z.string().optional(), error: z.string().optional(), fix: z.string().optional() }),
+  litellm: z.object({
+    url: z.string(),
+    reachable: z.boolean(),
+    latency_ms: z.number().nullable(),
+    version: z.string().nullable(),
+    master_key: z.enum(["accepted", "rejected", "not-configured", "unknown"]),
+    error: z.string().optional(),
+    fix: z.string().optional(),
+  }),
+  worker: workerStatusSchema.nullable(),
+});
+
+export function readinessView(r: Readiness): z.infer<typeof readinessSchema> {
+  const { latencyMs: dbLatency, ...database } = r.database;
+  const { latencyMs, masterKey, ...litellm } = r.litellm;
+  return {
+    status: r.status,
+    database: { ...database, latency_ms: dbLatency },
+    litellm: { ...litellm, latency_ms: latencyMs, master_key: masterKey },
+    worker: r.worker ? workerStatusView(r.worker) : null,
+  };
 }

@@ -10,9 +10,9 @@ describe("the models LiteLLM serves", () => {
     const models = await listServedModels({ ...masterActor, role: "viewer" });
     expect(models.map((m) => m.name)).toEqual(["gpt-3.5-turbo", "gpt-4-turbo"]);
     for (const m of models) {
-      expect(m.providerModel).toEqual(expect.any(String));
-      expect(m.inputPricePerMillion).toBeGreaterThan(0);
-      expect(m.outputPricePerMillion).toBeGreaterThan(0);
+      expect(m.provider_model).toEqual(expect.any(String));
+      expect(m.input_price_per_million).toBeGreaterThan(0);
+      expect(m.output_price_per_million).toBeGreaterThan(0);
     }
   });
 

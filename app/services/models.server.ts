@@ -4,24 +4,14 @@ import { isLiteLLMError } from "~/integrations/litellm/errors";
 import { AppError } from "~/lib/errors";
 import { requireRole, type Actor } from "~/auth/actor";
 
-export type ServedModel = {
-  /** The exact public name clients and model groups must use (case-sensitive). */
-  name: string;
-  /** What LiteLLM calls upstream, e.g. openai/gpt-3.5-turbo. */
-  providerModel: string | null;
-  mode: string | null;
-  /** USD per 1M tokens. */
-  inputPricePerMillion: number | null;
-  outputPricePerMillion: number | null;
-};
-
 export const servedModelSchema = z.object({
   name: z.string().describe("The exact public name clients and model groups must use (case-sensitive)"),
-  providerModel: z.string().nullable().describe("What LiteLLM calls upstream, e.g. openai/gpt-3.5-turbo"),
+  provider_model: z.string().nullable().describe("What LiteLLM calls upstream, e.g. openai/gpt-3.5-turbo"),
   mode: z.string().nullable(),
-  inputPricePerMillion: z.number().nullable().describe("USD per 1M input tokens"),
-  outputPricePerMillion: z.number().nullable().describe("USD per 1M output tokens"),
-}) satisfies z.ZodType<ServedModel>;
+  input_price_per_million: z.number().nullable().describe("USD per 1M input tokens"),
+  output_price_per_million: z.number().nullable().describe("USD per 1M output tokens"),
+});
+export type ServedModel = z.infer<typeof servedModelSchema>;
 
 const perMillion = (perToken: number | null | undefined) => (perToken == null ? null : Math.round(perToken * 1_000_000 * 1e6) / 1e6);
 
@@ -49,10 +39,10 @@ export async function listServedModels(actor: Actor): Promise<ServedModel[]> {
     if (byName.has(row.model_name)) continue;
     byName.set(row.model_name, {
       name: row.model_name,
-      providerModel: row.litellm_params?.model ?? null,
+      provider_model: row.litellm_params?.model ?? null,
       mode: row.model_info?.mode ?? null,
-      inputPricePerMillion: perMillion(row.model_info?.input_cost_per_token),
-      outputPricePerMillion: perMillion(row.model_info?.output_cost_per_token),
+      input_price_per_million: perMillion(row.model_info?.input_cost_per_token),
+      output_price_per_million: perMillion(row.model_info?.output_cost_per_token),
     });
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));

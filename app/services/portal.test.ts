@@ -19,7 +19,10 @@ import type { Actor } from "~/auth/actor";
 import { customerActor, portalSessionCookie, readPortalSession, type PortalSignIn } from "~/auth/portal-session.server";
 import { createPortalLink, listPortalLinks, revokePortalLink } from "./portal/links.server.ts";
 import { getPortalOverview, portalUsageCsv } from "./portal/overview.server.ts";
-import { listTeamAlerts } from "./alerts.server.ts";
+import { listTeamAlerts, setAlertThresholds } from "./alerts.server.ts";
+import { viewTeamBudget } from "./budget.server.ts";
+import { addCredits, adjustCredits, listLedger } from "./credits.server.ts";
+import { deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "./teams.server.ts";
 import {
   exportUsageCsv,
   getRecentRequests,
@@ -362,7 +365,7 @@ describe("a customer of one team", () => {
     expect((await listPortalLinks(masterActor, { team_id: b.team.id }))[0].state).toBe("active");
   });
 
-  it("gets the not-found of a missing team from every usage and alert read of another team", async () => {
+  it("gets the not-found of a missing team from every team-scoped service of another team (reads, alerts, budget, credits, team changes)", async () => {
     const a = await makeTeam("0.1", 1);
     const b = await makeTeam("0.1", 1);
     const customer = customerActor({ teamId: a.team.id });
@@ -376,13 +379,28 @@ describe("a customer of one team", () => {
       ["getRecentRequests", () => getRecentRequests(customer, other)],
       ["exportUsageCsv", () => exportUsageCsv(customer, { scope: "team", id: b.team.id, table: "days" })],
       ["listTeamAlerts", () => listTeamAlerts(customer, other)],
+      ["setAlertThresholds", () => setAlertThresholds(customer, { ...other, thresholds: [50] })],
+      ["viewTeamBudget", () => viewTeamBudget(customer, other)],
+      ["listLedger", () => listLedger(customer, other)],
+      ["addCredits", () => addCredits(customer, { ...other, amount: 5, idempotency_key: randomUUID() })],
+      ["adjustCredits", () => adjustCredits(customer, { ...other, amount: -1, reason: "a correction", idempotency_key: randomUUID() })],
+      ["getTeam", () => getTeam(customer, other)],
+      ["updateTeam", () => updateTeam(customer, { ...other, name: "Taken over" })],
+      ["suspendTeam", () => suspendTeam(customer, other)],
+      ["resumeTeam", () => resumeTeam(customer, other)],
+      ["rotateTeamKey", () => rotateTeamKey(customer, other)],
+      ["deleteTeam", () => deleteTeam(customer, other)],
     ];
     for (const [name, read] of reads) {
       const error = await read().then(() => null, (e: unknown) => e);
       expect({ name, error }).toMatchObject({ name, error: { code: "NOT_FOUND", userMessage: `No team has the id ${b.team.id}.` } });
     }
-    // The same reads of its own team answer.
+    // The same reads of its own team answer; what only admins do is refused, not hidden.
     await expect(getTeamDashboard(customer, { team_id: a.team.id })).resolves.toMatchObject({ team_id: a.team.id });
+    await expect(viewTeamBudget(customer, { team_id: a.team.id })).resolves.toMatchObject({ mode: expect.any(String) });
+    await expect(getTeam(customer, { team_id: a.team.id })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    await expect(addCredits(customer, { team_id: a.team.id, amount: 5, idempotency_key: randomUUID() })).rejects.toMatchObject({ code: "FORBIDDEN" });
+    expect((await getTeam(masterActor, other)).name).not.toBe("Taken over");
   });
 });
 

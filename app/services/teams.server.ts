@@ -27,7 +27,8 @@ import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { maskKey } from "~/lib/logger.server";
 import { parseInput } from "~/lib/validation";
-import { can, requireRole, type Actor } from "~/auth/actor";
+import { can, isCustomer, requireRole, requireTeamAccess, type Actor, type AdminActor } from "~/auth/actor";
+import type { AdminRole } from "../../db/schema/index.ts";
 import { recordAudit } from "./audit.server.ts";
 import { ensurePeriod } from "./budget.server.ts";
 
@@ -264,7 +265,19 @@ export async function createTeam(actor: Actor, input: unknown, options: { waitMs
   return team;
 }
 
+/**
+ * The role check of a team-scoped service: another team's customer gets the not-found of a missing
+ * team (requireTeamAccess), its own team's customer and too-low admins the role's refusal.
+ */
+function requireTeamRole(actor: Actor, input: unknown, role: AdminRole, action: string): asserts actor is AdminActor {
+  const teamId = (input as { team_id?: unknown } | null)?.team_id;
+  if (isCustomer(actor) && typeof teamId === "string") requireTeamAccess(actor, teamId, action, role);
+  requireRole(actor, role, action);
+}
+
 export async function getTeam(actor: Actor, input: unknown, options: { revealKey?: boolean } = {}): Promise<Team> {
+  requireTeamRole(actor, input, "viewer", "see teams");
+  // The team's record (its LiteLLM ids, sync errors, masked key) is for admins; the portal shows the customer its own view.
   requireRole(actor, "viewer", "see teams");
   const { team_id } = parseInput(teamIdSchema, input);
   const team = view(await load(db(), team_id), revealFor(actor, options.revealKey ?? false));
@@ -285,7 +298,7 @@ export async function listTeams(actor: Actor, input: unknown = {}): Promise<Team
 
 /** Changes a team's model groups, budget, limits, mode or name; LiteLLM follows within seconds, with the same key. */
 export async function updateTeam(actor: Actor, input: unknown): Promise<Team> {
-  requireRole(actor, "admin", "change teams");
+  requireTeamRole(actor, input, "admin", "change teams");
   const values = parseInput(updateTeamSchema, input);
   await transaction(async ({ tx }) => {
     const locked = await lockTeam(tx, values.team_id);
@@ -318,7 +331,7 @@ export async function updateTeam(actor: Actor, input: unknown): Promise<Team> {
 }
 
 async function changeStatus(actor: Actor, input: unknown, to: "active" | "suspended", action: string): Promise<Team> {
-  requireRole(actor, "admin", action === "team.suspend" ? "suspend teams" : "resume teams");
+  requireTeamRole(actor, input, "admin", action === "team.suspend" ? "suspend teams" : "resume teams");
   const { team_id } = parseInput(teamIdSchema, input);
   await transaction(async ({ tx }) => {
     const locked = await lockTeam(tx, team_id);
@@ -337,7 +350,7 @@ export const resumeTeam = (actor: Actor, input: unknown) => changeStatus(actor, 
 
 /** A new key under the same team; the old one is revoked in LiteLLM and its hash kept, so its spend still matches. */
 export async function rotateTeamKey(actor: Actor, input: unknown, options: { waitMs?: number; revealKey?: boolean } = {}): Promise<Team> {
-  requireRole(actor, "admin", "rotate keys");
+  requireTeamRole(actor, input, "admin", "rotate keys");
   const { team_id } = parseInput(teamIdSchema, input);
   await transaction(async ({ tx }) => {
     const locked = await lockTeam(tx, team_id);
@@ -357,7 +370,7 @@ export async function rotateTeamKey(actor: Actor, input: unknown, options: { wai
 
 /** Removes the team and its keys from LiteLLM; our history (usage, audit, key hashes) stays. */
 export async function deleteTeam(actor: Actor, input: unknown): Promise<{ team_id: string; name: string; deleted: true }> {
-  requireRole(actor, "admin", "delete teams");
+  requireTeamRole(actor, input, "admin", "delete teams");
   const { team_id } = parseInput(teamIdSchema, input);
   const name = await transaction(async ({ tx }) => {
     const locked = await lockTeam(tx, team_id);

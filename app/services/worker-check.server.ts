@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import {
   completeWorkerCheck,
   findWorkerCheck,
@@ -32,11 +33,29 @@ export async function completeCheck(checkId: string, workerPid: number): Promise
   }
 }
 
-export async function getWorkerCheck(actor: Actor, checkId: string) {
+export const workerCheckRequestSchema = z.object({ check_id: z.string() });
+
+/** A worker check as the API shows it. */
+export const workerCheckSchema = z.object({
+  check_id: z.string(),
+  requested_by: z.string(),
+  requested_at: z.string().describe("ISO 8601"),
+  completed_at: z.string().nullable().describe("ISO 8601; null until a worker ran the job"),
+  worker_pid: z.number().int().nullable(),
+});
+export type WorkerCheck = z.infer<typeof workerCheckSchema>;
+
+export async function getWorkerCheck(actor: Actor, checkId: string): Promise<WorkerCheck> {
   requireRole(actor, "viewer", "see worker checks");
   const check = await findWorkerCheck(db(), checkId);
   if (!check) throw new AppError("NOT_FOUND", "No worker check has that id.");
-  return check;
+  return {
+    check_id: check.id,
+    requested_by: check.requestedBy,
+    requested_at: check.requestedAt.toISOString(),
+    completed_at: check.completedAt?.toISOString() ?? null,
+    worker_pid: check.workerPid,
+  };
 }
 
 export type WorkerStatus = {
@@ -45,6 +64,26 @@ export type WorkerStatus = {
   lastCheck: { requestedAt: Date; completedAt: Date | null; roundTripMs: number | null } | null;
   fix?: string;
 };
+
+/** WorkerStatus on the wire (snake_case, ISO strings). */
+export const workerStatusSchema = z.object({
+  state: z.enum(["running", "down", "never-started"]),
+  last_seen_at: z.string().nullable(),
+  last_check: z.object({ requested_at: z.string(), completed_at: z.string().nullable(), round_trip_ms: z.number().nullable() }).nullable(),
+  fix: z.string().optional(),
+});
+
+export function workerStatusView(status: WorkerStatus): z.infer<typeof workerStatusSchema> {
+  const { lastCheck } = status;
+  return {
+    state: status.state,
+    last_seen_at: status.lastSeenAt?.toISOString() ?? null,
+    last_check: lastCheck
+      ? { requested_at: lastCheck.requestedAt.toISOString(), completed_at: lastCheck.completedAt?.toISOString() ?? null, round_trip_ms: lastCheck.roundTripMs }
+      : null,
+    ...(status.fix ? { fix: status.fix } : {}),
+  };
+}
 
 export async function getWorkerStatus(now = new Date()): Promise<WorkerStatus> {
   const [heartbeat, check] = await Promise.all([latestHeartbeat(db()), latestWorkerCheck(db())]);

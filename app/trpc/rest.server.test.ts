@@ -40,7 +40,7 @@ describe("REST API", () => {
     expect(models.status).toBe(200);
     expect(models.body).toEqual(expect.any(Array));
     const admins = await rest("GET", "/api/admins", { headers: asMaster });
-    expect(admins.body).toContainEqual(expect.objectContaining({ id: "master", role: "owner", createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }));
+    expect(admins.body).toContainEqual(expect.objectContaining({ id: "master", role: "owner", created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) }));
   });
 
   it("a Bearer API token works until it is revoked; its calls are audited as REST by its creator", async () => {
@@ -52,13 +52,13 @@ describe("REST API", () => {
     expect(me.body).toMatchObject({ id: "master", role: "admin" });
 
     const listed = await rest("GET", "/api/api-tokens", { headers: bearer(created.token) });
-    expect(listed.body).toContainEqual(expect.objectContaining({ id: created.id, prefix: created.prefix, lastUsedAt: expect.any(String), revokedAt: null }));
+    expect(listed.body).toContainEqual(expect.objectContaining({ id: created.id, prefix: created.prefix, last_used_at: expect.any(String), revoked_at: null }));
     expect(listed.text).not.toContain(created.token);
 
     // A revoke is a POST with the id in the path and no body.
     const revoked = await rest("POST", `/api/api-tokens/${created.id}/revoke`, { headers: asMaster });
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toMatchObject({ id: created.id, revokedAt: expect.any(String) });
+    expect(revoked.body).toMatchObject({ id: created.id, revoked_at: expect.any(String) });
 
     const refused = await rest("GET", "/api/me", { headers: bearer(created.token) });
     expect(refused.status).toBe(401);
@@ -120,7 +120,7 @@ describe("REST API", () => {
     const email = uniqueEmail("rest");
     const created = await rest("POST", "/api/admins", { headers: asMaster, body: { email, name: "By REST", role: "viewer", password: "a long password" } });
     expect(created.status).toBe(200);
-    expect(created.body).toMatchObject({ email, role: "viewer", disabledAt: null });
+    expect(created.body).toMatchObject({ email, role: "viewer", disabled_at: null });
     expect(created.text).not.toContain("password");
     const duplicate = await rest("POST", "/api/admins", { headers: asMaster, body: { email, name: "Again", role: "viewer", password: "a long password" } });
     expect(duplicate.status).toBe(409);
@@ -155,6 +155,51 @@ describe("REST API", () => {
     expect(doc.paths["/api/admins"].post.requestBody.content["application/json"].schema.required).toEqual(["email", "name", "role", "password"]);
     expect(doc.paths["/api/admins"].post.responses["400"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["AdminKey", "ApiToken"]);
+  });
+
+  it("names every JSON field on the wire in snake_case, with times as ISO-8601 strings", async () => {
+    const doc = JSON.parse((await rest("GET", "/api/openapi.json")).text);
+    const offenders: string[] = [];
+    const walk = (schema: unknown, where: string) => {
+      if (!schema || typeof schema !== "object") return;
+      const node = schema as Record<string, unknown>;
+      if (node.properties && typeof node.properties === "object") {
+        for (const [name, child] of Object.entries(node.properties as Record<string, unknown>)) {
+          if (!/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(name)) offenders.push(`${where}.${name}`);
+          walk(child, `${where}.${name}`);
+        }
+      }
+      // A Date in a zod schema has no JSON type: it would show here as a schema without "type".
+      for (const key of ["items", "additionalProperties", "anyOf", "oneOf", "allOf"]) {
+        const value = node[key];
+        if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${where}[${i}]`));
+        else walk(value, where);
+      }
+    };
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, Record<string, unknown>>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        walk((operation.requestBody as { content?: Record<string, { schema: unknown }> } | undefined)?.content?.["application/json"]?.schema, `${where} body`);
+        for (const [status, response] of Object.entries((operation.responses ?? {}) as Record<string, { content?: Record<string, { schema: unknown }> }>)) {
+          walk(response.content?.["application/json"]?.schema, `${where} ${status}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+
+    // And as served: the answers that were camelCase with Date objects before.
+    const token = await createToken("viewer", "wire shape");
+    for (const path of ["/api/admins", "/api/api-tokens", "/api/models"]) {
+      const res = await rest("GET", path, { headers: asMaster });
+      expect(res.status).toBe(200);
+      for (const row of res.body as Record<string, unknown>[]) {
+        for (const [key, value] of Object.entries(row)) {
+          expect(key, `${path} field ${key}`).toMatch(/^[a-z][a-z0-9_]*$/);
+          if (key.endsWith("_at") && value !== null) expect(value, `${path} ${key}`).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        }
+      }
+    }
+    expect(token.id).toBeTruthy();
   });
 
   it("refuses, naming the procedure, a REST path outside /api/ or inside /api/trpc/", () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import {
   dailySeries,
+  dailySpendByTeam,
   latencyPercentiles,
   recentAlerts,
   requestsInWindow,
@@ -15,10 +16,11 @@ import { sumUsage, type UsageTotals } from "../../../db/queries/usage.ts";
 import { toCsv, csvFileName, type CsvCell } from "~/lib/csv";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import { money, moneyNumber, moneyString } from "~/lib/money";
+import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
 import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "../budget.server.ts";
+import { teamState, type TeamState } from "../team-list.server.ts";
 import { accOf, bySpend, emptyAcc, FIGURE_HEADER, figureCells, figures, groupBy, total, type Acc, type UsageFigures } from "./figures.ts";
 import { decodeCursor, encodeCursor, keyOf } from "./cursor.ts";
 import type { RequestKey } from "../../../db/queries/dashboards.ts";
@@ -140,15 +142,6 @@ const requestView = (r: RequestRow): RequestView => ({
   end_user: r.endUser,
 });
 
-/** Share of the period's budget used, in percent: spent / (spent + remaining); null without a budget. */
-function percentUsed(budget: TeamBudget, hasBudget: boolean): number | null {
-  if (!hasBudget) return null;
-  const spent = money(budget.spent_this_period);
-  const whole = spent + money(budget.remaining_budget);
-  if (whole <= 0n) return spent > 0n || budget.blocked?.limit === "budget" ? 100 : null;
-  return Number((spent * 10_000n) / whole) / 100;
-}
-
 /**
  * The budgets of `wanted`, read together, in the order of `rows` (null for a row not wanted, or a
  * team deleted meanwhile, which is left out instead of failing the page).
@@ -260,6 +253,8 @@ export type TeamRowView = UsageFigures & {
   remaining_budget: number | null;
   /** Share of this period's budget used, percent; null without a budget. */
   budget_used_percent: number | null;
+  /** The team's state, as the Teams list and every page show it (teamState in team-list.server.ts). */
+  state: TeamState;
 };
 
 export type OrganizationDashboard = {
@@ -295,7 +290,8 @@ function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array
           status: t.status,
           ...figures(acc),
           remaining_budget: budget?.remaining_budget ?? null,
-          budget_used_percent: budget ? percentUsed(budget, t.maxBudget !== null) : null,
+          budget_used_percent: budget?.percent_used ?? null,
+          state: teamState(t, budget, { state: t.syncState }),
         },
       };
     })
@@ -379,7 +375,8 @@ export type BudgetWatchRow = {
   percent_used: number;
   spent: number;
   remaining_budget: number;
-  state: "near" | "over";
+  /** The team's state as every page shows it: near budget, over budget (a soft team past it) or refused. */
+  state: TeamState;
   mode: "hard" | "soft";
   resets_at: string | null;
 };
@@ -392,12 +389,51 @@ export type Overview = {
   budget_watch: BudgetWatchRow[];
   failing_sync: Array<{ team_id: string; name: string; organization_name: string; error: string | null; attempts: number; next_retry_at: string | null }>;
   recent_alerts: Array<{ id: string; team_id: string; team_name: string; threshold_percent: number; state: "firing" | "resolved"; fired_at: string; resolved_at: string | null; spent: number; limit: number }>;
+  /** Spend per UTC day over the last 30 days (today included) by organization: the biggest ORG_SERIES, the rest as "Other organizations". */
+  spend_by_organization: SpendByOrganization;
   teams: number;
   ingestion: Ingestion;
 };
 
-/** Share at which a team counts as near its budget. */
-export const NEAR_BUDGET_PERCENT = 80;
+export type SpendByOrganization = {
+  days: string[];
+  organizations: Array<{ organization_id: string | null; name: string; total: number; spend: number[] }>;
+};
+
+/** How many organizations the overview's chart draws on their own. */
+export const ORG_SERIES = 6;
+export const OVERVIEW_DAYS = 30;
+
+/** Spend by organization and day over the last OVERVIEW_DAYS UTC days, summed exactly, biggest first. */
+async function spendByOrganization(headlines: TeamHeadline[], now: Date): Promise<SpendByOrganization> {
+  const today = startOfUtcDay(now);
+  const days = Array.from({ length: OVERVIEW_DAYS }, (_, i) => dayOf(new Date(today.getTime() - (OVERVIEW_DAYS - 1 - i) * DAY_MS)));
+  const rows = await dailySpendByTeam(db(), { fromDay: days[0]!, toDay: days.at(-1)! });
+  const orgOf = new Map(headlines.map((t) => [t.id, t]));
+  const dayIndex = new Map(days.map((d, i) => [d, i]));
+  const byOrg = new Map<string, { name: string; spend: Money[] }>();
+  for (const r of rows) {
+    const team = orgOf.get(r.teamId);
+    const i = dayIndex.get(r.day);
+    if (!team || i === undefined) continue;
+    const org = byOrg.get(team.organizationId) ?? { name: team.organizationName, spend: days.map(() => 0n) };
+    org.spend[i]! += money(r.spend);
+    byOrg.set(team.organizationId, org);
+  }
+  const sum = (xs: Money[]) => xs.reduce((a, b) => a + b, 0n);
+  const ranked = [...byOrg]
+    .map(([id, o]) => ({ id, ...o, total: sum(o.spend) }))
+    .filter((o) => o.total !== 0n)
+    .sort((a, b) => (a.total === b.total ? a.name.localeCompare(b.name) : a.total > b.total ? -1 : 1));
+  const shown = ranked.slice(0, ORG_SERIES);
+  const rest = ranked.slice(ORG_SERIES);
+  const series = shown.map((o) => ({ organization_id: o.id as string | null, name: o.name, total: moneyNumber(o.total), spend: o.spend.map(moneyNumber) }));
+  if (rest.length) {
+    const spend = days.map((_, i) => rest.reduce((a, o) => a + o.spend[i]!, 0n));
+    series.push({ organization_id: null, name: `Other organizations (${rest.length})`, total: moneyNumber(sum(spend)), spend: spend.map(moneyNumber) });
+  }
+  return { days, organizations: series };
+}
 
 /**
  * The overview: spend today and this UTC month over every team, the top teams and models this
@@ -418,6 +454,7 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
     recentAlerts(db(), 8),
     ingestedUntil(),
   ]);
+  const spendByOrg = await spendByOrganization(headlines, now);
   const monthTotal = total(month);
   const todayTotal = total(today);
   const names = new Map(headlines.map((t) => [t.id, t]));
@@ -425,8 +462,8 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
   budgeted.forEach((t, i) => {
     const b = budgets[i];
     if (!b) return;
-    const percent = percentUsed(b, true);
-    if (percent === null || percent < NEAR_BUDGET_PERCENT) return;
+    if (b.state === "ok" || b.percent_used === null) return;
+    const percent = b.percent_used;
     watch.push({
       team_id: t.id,
       name: t.name,
@@ -434,7 +471,7 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
       percent_used: percent,
       spent: b.spent_this_period,
       remaining_budget: b.remaining_budget,
-      state: percent >= 100 || b.blocked?.limit === "budget" ? "over" : "near",
+      state: teamState(t, b, { state: t.syncState }),
       mode: b.mode,
       resets_at: b.period.resets_at,
     });
@@ -466,6 +503,7 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
       spent: moneyNumber(money(a.spent)),
       limit: moneyNumber(money(a.limit)),
     })),
+    spend_by_organization: spendByOrg,
     teams: headlines.filter((t) => t.status !== "deleted").length,
     ingestion,
   };

@@ -4,13 +4,10 @@ import {
   createAdminAccount,
   createAdminAccountSchema,
   disableAdminAccount,
+  disableAdminAccountSchema,
   listAdminAccounts,
 } from "~/services/admin-accounts.server";
 import { adminProcedure, router } from "../init.ts";
-
-// Where an input passes through as unknown, the service's own schema validates it and names each bad field.
-// Procedures with a REST endpoint take the service's schema (so /api/openapi.json shows the fields); the service still validates.
-const anyInput = z.unknown();
 
 export const adminsRouter = router({
   list: adminProcedure
@@ -23,5 +20,11 @@ export const adminsRouter = router({
     .input(createAdminAccountSchema)
     .output(adminAccountSchema)
     .mutation(({ ctx, input }) => createAdminAccount(ctx.actor, input)),
-  disable: adminProcedure.input(anyInput).mutation(({ ctx, input }) => disableAdminAccount(ctx.actor, input)),
+  disable: adminProcedure
+    .input(disableAdminAccountSchema)
+    .output(z.object({ id: z.string(), disabled: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      await disableAdminAccount(ctx.actor, input);
+      return { id: input.id, disabled: true as const };
+    }),
 });

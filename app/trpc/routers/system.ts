@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { checkReadiness } from "~/services/health.server";
-import { getWorkerCheck, requestWorkerCheck } from "~/services/worker-check.server";
+import { checkReadiness, healthSchema, readinessSchema, readinessView } from "~/services/health.server";
+import { getWorkerCheck, requestWorkerCheck, workerCheckRequestSchema, workerCheckSchema } from "~/services/worker-check.server";
 import { adminRole } from "../../../db/schema/index.ts";
 import { adminProcedure, publicProcedure, router } from "../init.ts";
 
@@ -12,16 +12,28 @@ const meSchema = z.object({
 });
 
 export const systemRouter = router({
-  health: publicProcedure.query(async () => {
-    const readiness = await checkReadiness();
-    return { status: readiness.status, database: readiness.database.ok, litellm: readiness.litellm.reachable };
-  }),
-  readiness: adminProcedure.query(() => checkReadiness()),
+  health: publicProcedure
+    .input(z.void())
+    .output(healthSchema)
+    .query(async () => {
+      const readiness = await checkReadiness();
+      return { status: readiness.status, database: readiness.database.ok, litellm: readiness.litellm.reachable };
+    }),
+  readiness: adminProcedure
+    .input(z.void())
+    .output(readinessSchema)
+    .query(async () => readinessView(await checkReadiness())),
   me: adminProcedure
     .meta({ openapi: { method: "GET", path: "/api/me", tags: ["system"], summary: "Who the credentials act as" } })
     .input(z.void())
     .output(meSchema)
     .query(({ ctx }) => ({ id: ctx.actor.userId, name: ctx.actor.name, email: ctx.actor.email, role: ctx.actor.role })),
-  checkWorker: adminProcedure.mutation(({ ctx }) => requestWorkerCheck(ctx.actor)),
-  workerCheck: adminProcedure.input(z.object({ checkId: z.string() })).query(({ ctx, input }) => getWorkerCheck(ctx.actor, input.checkId)),
+  checkWorker: adminProcedure
+    .input(z.void())
+    .output(workerCheckRequestSchema)
+    .mutation(async ({ ctx }) => ({ check_id: (await requestWorkerCheck(ctx.actor)).checkId })),
+  workerCheck: adminProcedure
+    .input(workerCheckRequestSchema)
+    .output(workerCheckSchema)
+    .query(({ ctx, input }) => getWorkerCheck(ctx.actor, input.check_id)),
 });
