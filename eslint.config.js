@@ -34,6 +34,38 @@ export default tseslint.config(
     },
   },
   {
+    // Services reach tables through db/queries only (types and db/schema/roles.ts, plain constants, are fine),
+    // and never import components (services run where there is no browser).
+    files: ["app/services/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "db/schema(/(?!roles\\.ts$).*)?$",
+              allowTypeImports: true,
+              message: "Services read and write tables through db/queries; import only types from db/schema.",
+            },
+            { group: ["~/components/*", "**/components/*"], allowTypeImports: true, message: "Services must not import components; move shared constants to app/lib." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // tRPC routers are the wire: they call services, never db/ (queries, schema) or the database.
+    files: ["app/trpc/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/db/*", "~/lib/db.server"], message: "Routers call services; services call db/queries." }] },
+      ],
+    },
+  },
+  {
     // Routes stay thin: they call services, never queries or the database directly.
     files: ["app/routes/**/*.{ts,tsx}"],
     rules: {

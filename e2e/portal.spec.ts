@@ -106,7 +106,7 @@ test("a customer signs in with the key and sees only their own team, whatever id
   await expect(page.getByTestId("budget-figures")).toContainText("Remaining budget");
   await expect(page.getByText("Requests per minute")).toBeVisible();
   await expect(page.getByRole("list", { name: "Models you may call" })).toContainText("gpt-3.5-turbo");
-  await expect(page.getByRole("table", { name: "Recent requests (latest 50)" })).toContainText("alice-of-a");
+  await expect(page.getByRole("table", { name: "Requests in this range, newest first" })).toContainText("alice-of-a");
   // The example runs as pasted: it sends $LITELLM_KEY, set by its export line, never the masked key,
   // which is shown beside it (as on the admin pages).
   await expect(page.getByTestId("portal-curl")).toContainText("export LITELLM_KEY=");

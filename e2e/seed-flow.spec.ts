@@ -198,7 +198,7 @@ test("the seed flow: admin sets up Acme, the client's key spends, is stopped by 
       await expect(portal.getByTestId("portal-requests")).toHaveText(teamFigures.requests);
       await expect(portal.getByTestId("portal-spend")).toHaveText(teamFigures.spend);
       expect((await portal.getByTestId("budget-figures").innerText()).trim()).toBe(teamFigures.budget);
-      await expect(portal.getByRole("table", { name: /Recent requests/ })).toContainText("acme-app");
+      await expect(portal.getByRole("table", { name: /Requests in this range/ })).toContainText("acme-app");
       // The key is checked, never shown back.
       expect(await portal.content()).not.toContain(key);
       await screenshot(portal, testInfo, "portal");

@@ -9,7 +9,7 @@ import {
   insertAdminUser,
   listAdminUsers,
 } from "../../db/queries/admin-users.ts";
-import { adminRole } from "../../db/schema/index.ts";
+import { ADMIN_ROLES } from "../../db/schema/roles.ts";
 import { endAllSessions } from "~/auth/lucia.server";
 import { hashPassword } from "~/auth/password.server";
 import { db, transaction } from "~/lib/db.server";
@@ -25,7 +25,7 @@ export const adminAccountSchema = z.object({
   id: z.string(),
   email: z.string().nullable().describe("null for the master key's account"),
   name: z.string(),
-  role: z.enum(adminRole.enumValues),
+  role: z.enum(ADMIN_ROLES),
   created_at: z.string().describe("ISO 8601"),
   disabled_at: z.string().nullable().describe("ISO 8601; null while the account works"),
 });

@@ -10,7 +10,8 @@ import {
 } from "../../db/queries/admin-api-tokens.ts";
 import { MASTER_USER_ID, ensureMasterUser } from "../../db/queries/admin-users.ts";
 import { insertAuditEvent } from "../../db/queries/audit.ts";
-import { adminRole, type AdminRole } from "../../db/schema/index.ts";
+import { ADMIN_ROLES } from "../../db/schema/roles.ts";
+import type { AdminRole } from "../../db/schema/index.ts";
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
 import { parseInput } from "~/lib/validation";
@@ -38,7 +39,7 @@ export const apiTokenSchema = z.object({
   id: z.string(),
   name: z.string(),
   prefix: z.string().describe("The token's first characters, to tell tokens apart"),
-  role: z.enum(adminRole.enumValues),
+  role: z.enum(ADMIN_ROLES),
   created_by: z.string().describe("Id of the admin account that created the token; the token acts as this account"),
   created_by_name: z.string(),
   created_at: z.string().describe("ISO 8601"),
@@ -160,5 +161,5 @@ export async function authenticateApiToken(token: string, clientAddress: string,
 }
 
 function allowedRoles(role: AdminRole): AdminRole[] {
-  return adminRole.enumValues.filter((r) => roleIncludes(role, r));
+  return ADMIN_ROLES.filter((r) => roleIncludes(role, r));
 }

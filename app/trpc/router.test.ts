@@ -109,3 +109,14 @@ describe("tRPC API", () => {
     expect(check.status).toBe(200);
   });
 });
+
+describe("every procedure", () => {
+  it("declares what it takes and what it answers (.input and .output), so the wire is typed and documented both ways", () => {
+    const procedures = (appRouter as unknown as { _def: { procedures: Record<string, { _def: { inputs?: unknown[]; output?: unknown } }> } })._def.procedures;
+    const names = Object.keys(procedures);
+    expect(names.length).toBeGreaterThan(20);
+    const withoutInput = names.filter((name) => !procedures[name]!._def.inputs?.length);
+    const withoutOutput = names.filter((name) => !procedures[name]!._def.output);
+    expect({ withoutInput, withoutOutput }).toEqual({ withoutInput: [], withoutOutput: [] });
+  });
+});

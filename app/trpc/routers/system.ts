@@ -1,14 +1,14 @@
 import { z } from "zod";
 import { checkReadiness, healthSchema, readinessSchema, readinessView } from "~/services/health.server";
 import { getWorkerCheck, requestWorkerCheck, workerCheckRequestSchema, workerCheckSchema } from "~/services/worker-check.server";
-import { adminRole } from "../../../db/schema/index.ts";
+import { adminAccountSchema } from "~/services/admin-accounts.server";
 import { adminProcedure, publicProcedure, router } from "../init.ts";
 
 const meSchema = z.object({
   id: z.string().describe("The admin account; an API token acts as the account that created it"),
   name: z.string(),
   email: z.string().nullable(),
-  role: z.enum(adminRole.enumValues).describe("For an API token: the lower of the token's role and its creator's"),
+  role: adminAccountSchema.shape.role.describe("For an API token: the lower of the token's role and its creator's"),
 });
 
 export const systemRouter = router({
@@ -29,7 +29,7 @@ export const systemRouter = router({
     .output(meSchema)
     .query(({ ctx }) => ({ id: ctx.actor.userId, name: ctx.actor.name, email: ctx.actor.email, role: ctx.actor.role })),
   checkWorker: adminProcedure
-    .input(z.void())
+    .input(z.null().optional().describe("No input (a tRPC client may send null)"))
     .output(workerCheckRequestSchema)
     .mutation(async ({ ctx }) => ({ check_id: (await requestWorkerCheck(ctx.actor)).checkId })),
   workerCheck: adminProcedure
