@@ -67,14 +67,17 @@ test("the Teams page shows spend, budget used and state, searches, filters, sort
       await expect(row(stopped.name).getByTestId("team-state")).toHaveText("refused", { timeout: 1_000 });
     }).toPass({ timeout: 120_000, intervals: [1_000, 2_000, 3_000] });
     await expect(row(stopped.name).getByRole("meter")).toHaveAttribute("aria-valuenow", "100");
+    await expect(row(stopped.name).getByRole("meter")).toHaveAttribute("aria-valuetext", /^1,500(\.\d+)? % used$/);
     await expect(row(stopped.name).getByTestId("team-spend")).toHaveText("$0.15");
     await expect(row(stopped.name).getByTestId("team-remaining")).toHaveText("$0.00");
     await expect(row(stopped.name).getByTestId("team-last-request")).not.toHaveText("Never");
+    // Sorted by spend, highest first: the stopped team leads.
+    await expect(list.getByRole("row").nth(1)).toContainText(stopped.name);
+    // The soft team has spent nothing: it sorts last by spend, on the second page, so it is looked up by name.
+    await page.goto(`/admin/teams?q=${encodeURIComponent(soft.name)}`);
     await expect(row(soft.name).getByTestId("team-state")).toHaveText("active");
     await expect(row(soft.name).getByTestId("team-mode")).toHaveText("soft");
     await expect(row(soft.name).getByTestId("team-last-request")).toHaveText("Never");
-    // Sorted by spend, highest first: the stopped team leads.
-    await expect(list.getByRole("row").nth(1)).toContainText(stopped.name);
   });
 
   await test.step("at 1,280 px every column is visible and nothing scrolls sideways", async () => {
@@ -127,7 +130,7 @@ test("the Teams page shows spend, budget used and state, searches, filters, sort
 
     // The form writes the same URL.
     await page.goto(search);
-    const filters = page.getByRole("form", { name: "Search and filter teams" });
+    const filters = page.getByRole("search", { name: "Search and filter teams" });
     await filters.getByLabel("Organization").selectOption({ label: stopped.organization_name });
     await filters.getByRole("button", { name: "Apply" }).click();
     await expect(page).toHaveURL(new RegExp(`organization=${stopped.organization_id}`));

@@ -159,7 +159,15 @@ export function BudgetGauge({ budget }: { budget: TeamBudget }) {
         </span>
         <span>{budget.period.resets_at ? `Resets ${formatTime(budget.period.resets_at)}` : "One-off budget: does not reset"}</span>
       </div>
-      <div role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={shown} className="h-3 w-full overflow-hidden rounded-full bg-slate-200">
+      <div
+        role="meter"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        // A meter's value stays within its range: a team past its budget reads as full, and the text says by how much.
+        aria-valuenow={percent}
+        aria-valuetext={`${formatPercent(shown)} used`}
+        className="h-3 w-full overflow-hidden rounded-full bg-slate-200">
         <div className={`h-full ${tone}`} style={{ width: `${percent}%` }} />
       </div>
     </div>
@@ -186,6 +194,7 @@ export function BudgetUsedGauge({ percent, state, title }: { percent: number | n
         aria-valuemin={0}
         aria-valuemax={100}
         aria-valuenow={Math.min(100, percent)}
+        aria-valuetext={`${formatPercent(percent)} used`}
         className="h-2 w-12 shrink-0 overflow-hidden rounded-full bg-slate-200 sm:w-16"
       >
         <span className={`block h-full ${BAR[BUDGET_TONE[state]]}`} style={{ width: `${Math.min(100, percent)}%` }} />

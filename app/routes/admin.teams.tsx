@@ -77,7 +77,7 @@ export default function Teams() {
           </EmptyState>
         ) : (
           <Card>
-            <Form method="get" className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_auto]" aria-label="Search and filter teams" data-testid="teams-filters">
+            <Form method="get" role="search" className="mb-4 grid gap-3 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_auto]" aria-label="Search and filter teams" data-testid="teams-filters">
               <input type="hidden" name="sort" value={query.sort} />
               <input type="hidden" name="dir" value={query.dir} />
               {query.per !== 25 ? <input type="hidden" name="per" value={query.per} /> : null}
