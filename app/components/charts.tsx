@@ -85,6 +85,14 @@ function ChartFrame({
 }
 
 /** Spend per UTC day as bars (days without usage should be in `data` with 0, so gaps show). */
+/** The frame both spend-per-day charts share: margins, grid, a UTC day axis and a dollar axis. */
+const DAY_CHART = {
+  margin: { top: 8, right: 8, bottom: 0, left: 0 },
+  grid: { strokeDasharray: "3 3", vertical: false, stroke: "#e2e8f0" },
+  xAxis: { dataKey: "day", tickFormatter: (day: string) => shortDay(day), tick: { fontSize: 12, fill: "#475569" }, minTickGap: 12, tickLine: false },
+  yAxis: { tickFormatter: (value: number) => compactUsd(value), tick: { fontSize: 12, fill: "#475569" }, width: 76, tickLine: false, axisLine: false },
+} as const;
+
 export function SpendByDayChart({ data, title = "Spend by day", height = 240 }: { data: DaySpend[]; title?: string; height?: number }) {
   const total = data.reduce((sum, d) => sum + d.spend, 0);
   const peak = data.reduce<DaySpend | null>((best, d) => (!best || d.spend > best.spend ? d : best), null);
@@ -122,10 +130,10 @@ export function SpendByDayChart({ data, title = "Spend by day", height = 240 }: 
       }
     >
       {(width) => (
-        <BarChart width={width} height={height} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="day" tickFormatter={shortDay} tick={{ fontSize: 12, fill: "#475569" }} minTickGap={12} tickLine={false} />
-          <YAxis tickFormatter={compactUsd} tick={{ fontSize: 12, fill: "#475569" }} width={76} tickLine={false} axisLine={false} />
+        <BarChart width={width} height={height} data={data} margin={DAY_CHART.margin}>
+          <CartesianGrid {...DAY_CHART.grid} />
+          <XAxis {...DAY_CHART.xAxis} />
+          <YAxis {...DAY_CHART.yAxis} />
           <Tooltip
             cursor={{ fill: "#eef2ff" }}
             labelFormatter={(day: string) => `${shortDay(day)} (UTC)`}
@@ -185,10 +193,10 @@ export function StackedSpendByDayChart({ days, series, title, height = 260 }: { 
       }
     >
       {(width) => (
-        <BarChart width={width} height={height} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
-          <XAxis dataKey="day" tickFormatter={shortDay} tick={{ fontSize: 12, fill: "#475569" }} minTickGap={12} tickLine={false} />
-          <YAxis tickFormatter={compactUsd} tick={{ fontSize: 12, fill: "#475569" }} width={76} tickLine={false} axisLine={false} />
+        <BarChart width={width} height={height} data={data} margin={DAY_CHART.margin}>
+          <CartesianGrid {...DAY_CHART.grid} />
+          <XAxis {...DAY_CHART.xAxis} />
+          <YAxis {...DAY_CHART.yAxis} />
           <Tooltip cursor={{ fill: "#eef2ff" }} labelFormatter={(day: string) => `${shortDay(day)} (UTC)`} formatter={(value: number, name: string) => [formatUsd(value), name]} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {series.map((s, k) => (

@@ -2,18 +2,18 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
+import { DataTable, readTableState, sortAndPage } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
-import { formatCount, formatPercent, formatUsd } from "~/components/format";
+import { formatUsd } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
-import { TeamStateBadge } from "~/components/team-badges";
+import { TEAM_USAGE_SORT, teamUsageColumns } from "~/components/team-usage-columns";
 import { TeamsTable } from "~/components/teams-table";
 import { Alert, Button, Card, EmptyState, Field, PageHeader, TextAreaField } from "~/components/ui";
-import { csvHref, formatRate, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
+import { csvHref, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
-import { getOrganizationDashboard, REQUESTS_PAGE_SIZE, type TeamRowView } from "~/services/usage/index.server";
+import { getOrganizationDashboard, REQUESTS_PAGE_SIZE } from "~/services/usage/index.server";
 import { getOrganization, updateOrganization } from "~/services/organizations.server";
 import { listTeams } from "~/services/teams.server";
 
@@ -50,45 +50,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-const teamColumns: Column<TeamRowView>[] = [
-  {
-    id: "name",
-    header: "Team",
-    rowHeader: true,
-    sortable: true,
-    // Plain text: the Teams card below links to each team once.
-    cell: (t) => <span className="break-words">{t.name}</span>,
-  },
-  { id: "spend", header: "Spend", numeric: true, sortable: true, cell: (t) => formatUsd(t.spend) },
-  { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (t) => formatCount(t.requests) },
-  { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (t) => formatRate(t.error_rate) },
-  { id: "remaining", header: "Remaining now", numeric: true, sortable: true, cell: (t) => formatUsd(t.remaining_budget) },
-  {
-    id: "used",
-    header: "Budget used",
-    numeric: true,
-    sortable: true,
-    cell: (t) =>
-      t.budget_used_percent == null ? "—" : formatPercent(t.budget_used_percent),
-  },
-  { id: "status", header: "State", sortable: true, cell: (t) => <TeamStateBadge state={t.state} /> },
-];
-const teamSort = {
-  name: (t: TeamRowView) => t.name,
-  spend: (t: TeamRowView) => t.spend,
-  requests: (t: TeamRowView) => t.requests,
-  error_rate: (t: TeamRowView) => t.error_rate,
-  remaining: (t: TeamRowView) => t.remaining_budget,
-  used: (t: TeamRowView) => t.budget_used_percent,
-  status: (t: TeamRowView) => t.state,
-};
+const teamColumns = teamUsageColumns(["name", "spend", "requests", "error_rate", "remaining", "used", "state"]);
 
 function OrganizationUsage() {
   const { organization: org, dashboard, range } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const base = `/admin/organizations/${org.organization_id}/usage.csv`;
-  const state = readTableState(params, "team-", { sortable: Object.keys(teamSort), defaultSort: "spend", pageSize: 25 });
-  const page = sortAndPage(dashboard.teams, state, teamSort);
+  const state = readTableState(params, "team-", { sortable: teamColumns.map((c) => c.id), defaultSort: "spend", pageSize: 25 });
+  const page = sortAndPage(dashboard.teams, state, TEAM_USAGE_SORT);
   return (
     <section aria-labelledby="usage-heading" className="space-y-4">
       <UsageHeading window={dashboard.window} defaultLabel="this month" />
