@@ -14,7 +14,7 @@ import type { Actor } from "~/auth/actor";
 import { ensurePeriod } from "./budget.server.ts";
 import { evaluateTeamAlerts } from "./alerts.server.ts";
 import { addCredits } from "./credits.server.ts";
-import { exportUsageCsv, getOrganizationDashboard, getOverview, getTeamDashboard, getUsageDashboard, REQUESTS_PAGE_SIZE, type CsvExport } from "./usage/index.server.ts";
+import { exportUsageCsv, getOrganizationDashboard, getOverview, getRecentRequests, getTeamDashboard, getUsageDashboard, REQUESTS_PAGE_SIZE, type CsvExport } from "./usage/index.server.ts";
 
 /**
  * The admin dashboards read what ingestion wrote: usage rows go in through the same statement
@@ -170,6 +170,34 @@ describe("a team's dashboard", () => {
     expect(new Set(ids).size).toBe(30);
     const csv = await text(await exportUsageCsv(admin, { scope: "team", id: team.id, table: "requests", ...range }, NOW));
     expect(new Set(csv.trim().split("\r\n").slice(1).map((line) => line.split(",")[1])).size).toBe(30);
+  });
+
+  it("GET /api/teams/{team_id}/usage/recent pages the same 30 same-millisecond requests by next_cursor: all 30, none twice", async () => {
+    const org = await makeOrg();
+    const team = await makeTeam(org.id);
+    await usage(
+      team.id,
+      Array.from({ length: 30 }, (_, i) => ({ at: i < 10 ? "2026-11-12T09:00:00.123Z" : `2026-11-12T09:00:00.123${String(i).padStart(3, "0")}Z`, spend: "0.01" })),
+    );
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await getRecentRequests(admin, { team_id: team.id, limit: 7, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.requests.map((r) => r.request_id));
+      cursor = page.next_cursor ?? undefined;
+      pages += 1;
+    } while (cursor && pages < 10);
+    expect(pages).toBe(5);
+    expect(seen).toHaveLength(30);
+    expect(new Set(seen).size).toBe(30);
+    // Paging by time alone (before = the last row's start time) skips the rows that share it.
+    const first = await getRecentRequests(admin, { team_id: team.id, limit: 7 });
+    const byTime = await getRecentRequests(admin, { team_id: team.id, limit: 30, before: first.requests.at(-1)!.start_time });
+    expect(first.requests.length + byTime.requests.length).toBeLessThan(30);
+    // A cursor that is not one of ours is refused, naming the field.
+    const bad = await refused(getRecentRequests(admin, { team_id: team.id, cursor: "not-a-cursor!" }));
+    expect(bad).toMatchObject({ code: "BAD_REQUEST", fieldErrors: { cursor: ["Not a cursor"] } });
   });
 
   it("takes latency percentiles from a sample spread over the window when it holds more requests than the sample", async () => {

@@ -268,6 +268,8 @@ export async function usageGroupedBy(db: Db, filter: { teamId: string; from: Dat
 
 export type RecentRequestRow = {
   requestId: string;
+  /** The start time to the microsecond (ISO), for a keyset cursor. */
+  startTimeExact: string;
   keyHash: string;
   modelGroup: string | null;
   model: string | null;
@@ -283,14 +285,24 @@ export type RecentRequestRow = {
 };
 
 /** The team's latest rows (by start time), newest first; `before` pages further back. */
-export async function recentUsageRequests(db: Db, filter: { teamId: string; limit: number; before?: Date }): Promise<RecentRequestRow[]> {
+/**
+ * A team's requests, newest first: `before` (a time) reads the rows that started before it;
+ * `olderThan` (a keyset key: start time to the microsecond and request id) the rows after that row
+ * in this order, so rows that share a millisecond are neither skipped nor repeated.
+ */
+export async function recentUsageRequests(
+  db: Db,
+  filter: { teamId: string; limit: number; before?: Date; olderThan?: { startTime: string; requestId: string } },
+): Promise<RecentRequestRow[]> {
   const r = usageRequests;
   const result = await db.execute(sql`
     select ${r.requestId} as "requestId", ${r.keyHash} as "keyHash", ${r.modelGroup} as "modelGroup", ${r.model} as model, ${r.promptTokens} as "promptTokens",
            ${r.completionTokens} as "completionTokens", ${r.totalTokens} as "totalTokens", ${r.spend}::text as spend, ${epochMs(sql`${r.startTime}`)} as "startTime",
+           to_char(${r.startTime} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "startTimeExact",
            ${epochMs(sql`${r.endTime}`)} as "endTime", ${r.latencyMs} as "latencyMs", ${r.status} as status, ${r.endUser} as "endUser"
     from ${r}
     where ${r.teamId} = ${filter.teamId} ${filter.before ? sql`and ${r.startTime} < ${iso(filter.before)}::timestamptz` : sql``}
+      ${filter.olderThan ? sql`and (${r.startTime}, ${r.requestId}) < (${filter.olderThan.startTime}::timestamptz, ${filter.olderThan.requestId}::text)` : sql``}
     order by ${r.startTime} desc, ${r.requestId} desc
     limit ${filter.limit}
   `);

@@ -8,6 +8,7 @@ import { money, moneyNumber } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import type { Actor } from "~/auth/actor";
 import { getTeamBudget, getTeamBudgets } from "../budget.server.ts";
+import { encodeCursor, keyOf, requireCursor } from "./cursor.ts";
 import { accOf, metricsOf, summarize } from "./figures.ts";
 import { ingestedUntil, requireOrganization, requireTeam } from "./read.server.ts";
 import { checkedWindow, instantField, parseInstant, startOfUtcMonth } from "./window.ts";
@@ -38,8 +39,10 @@ export const teamUsageGroupsInputSchema = z.object({
 export const recentRequestsInputSchema = z.object({
   team_id: teamId,
   limit: z.coerce.number({ invalid_type_error: "limit must be a whole number" }).int("limit must be a whole number").min(1).max(500, "limit must be at most 500").default(50),
-  /** Rows that started before this time (to page back). */
+  /** Rows that started before this time (to page back by time). */
   before: instantField("from"),
+  /** The `next_cursor` of the page before: the rows after its last one, none skipped or repeated. */
+  cursor: z.string({ invalid_type_error: "cursor must be the next_cursor of an earlier page" }).trim().min(1).optional(),
 });
 
 // ── output ──────────────────────────────────────────────────────────────────────────────────────
@@ -147,6 +150,7 @@ export const recentRequestsSchema = z.object({
       key_masked: z.string().nullable(),
     }),
   ),
+  next_cursor: z.string().nullable().describe("Pass as cursor for the next (older) page; null on the last page"),
 });
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
@@ -308,7 +312,12 @@ export async function getRecentRequests(actor: Actor, input: unknown): Promise<z
   const values = parseInput(recentRequestsInputSchema, input);
   const team = await requireTeam(actor, values.team_id);
   const [rows, labels] = await Promise.all([
-    recentUsageRequests(db(), { teamId: team.id, limit: values.limit, before: values.before ? parseInstant(values.before, "from")! : undefined }),
+    recentUsageRequests(db(), {
+      teamId: team.id,
+      limit: values.limit,
+      before: values.before ? parseInstant(values.before, "from")! : undefined,
+      olderThan: values.cursor ? requireCursor(values.cursor, "cursor") : undefined,
+    }),
     keyLabels(team.id),
   ]);
   return {
@@ -329,5 +338,6 @@ export async function getRecentRequests(actor: Actor, input: unknown): Promise<z
       key_hash: r.keyHash,
       key_masked: labels.get(r.keyHash)?.masked ?? null,
     })),
+    next_cursor: rows.length === values.limit ? encodeCursor(keyOf(rows.at(-1)!)) : null,
   };
 }
