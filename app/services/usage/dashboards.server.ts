@@ -471,7 +471,8 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
       percent_used: percent,
       spent: b.spent_this_period,
       remaining_budget: b.remaining_budget,
-      state: teamState(t, b, { state: t.syncState }),
+      // The budget side of the state only: this card is about budgets (failing syncs have their own).
+      state: teamState(t, b, { state: "in_sync" }),
       mode: b.mode,
       resets_at: b.period.resets_at,
     });
