@@ -1,5 +1,6 @@
 import { eq, sql, type SQL } from "drizzle-orm";
 import { ingestionState, usageDaily, usageHourly, usageRequests } from "../schema/index.ts";
+import type { RequestRow } from "./dashboards.ts";
 import type { Db } from "./types.ts";
 
 /**
@@ -266,23 +267,8 @@ export async function usageGroupedBy(db: Db, filter: { teamId: string; from: Dat
   return rowsOf<GroupedUsageRow & { lastRequestAt: number }>(result).map((r) => ({ ...r, lastRequestAt: new Date(r.lastRequestAt) }));
 }
 
-export type RecentRequestRow = {
-  requestId: string;
-  /** The start time to the microsecond (ISO), for a keyset cursor. */
-  startTimeExact: string;
-  keyHash: string;
-  modelGroup: string | null;
-  model: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  spend: string;
-  startTime: Date;
-  endTime: Date | null;
-  latencyMs: number | null;
-  status: string;
-  endUser: string | null;
-};
+/** A request as the requests tables show it (dashboards.ts RequestRow), with its end time; no team (the caller names it). */
+export type RecentRequestRow = Omit<RequestRow, "teamId"> & { endTime: Date | null };
 
 /** The team's latest rows (by start time), newest first; `before` pages further back. */
 /**
