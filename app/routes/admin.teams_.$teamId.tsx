@@ -12,7 +12,7 @@ import { csvHref, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard,
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStateBadge } from "~/components/team-badges";
 import { TeamLimitsFields } from "~/components/team-form";
-import { Alert, Button, Card, Chip, Field, PageHeader } from "~/components/ui";
+import { Alert, Button, Card, Chip, Field, OnceSecret, PageHeader } from "~/components/ui";
 import { env } from "~/lib/env.server";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formNumber, formText, formValues, teamFormInput, throwAsResponse, type FormActionData } from "~/lib/forms.server";
@@ -143,39 +143,24 @@ function useRefreshWhile(active: boolean) {
 
 function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { masked: string | null; provisioning: boolean; canWrite: boolean; revealedKey: string | null; onHide: () => void }) {
   const busy = useNavigation().state !== "idle";
-  const { ref: input, copy, feedback } = useCopyToClipboard<HTMLInputElement>(revealedKey, "key");
-
   if (provisioning || !masked) {
     return <p className="text-sm text-slate-700">The key appears here once LiteLLM has it (usually within seconds).</p>;
   }
   return (
     <div className="space-y-3">
       {revealedKey ? (
-        <>
-          <label htmlFor="virtual-key" className="block text-sm font-medium text-slate-800">
-            Virtual key
-          </label>
-          <div className="flex flex-wrap items-center gap-2">
-            <input
-              ref={input}
-              id="virtual-key"
-              readOnly
-              value={revealedKey}
-              onFocus={(e) => e.currentTarget.select()}
-              className="min-w-0 flex-1 rounded-md border-0 bg-slate-50 px-3 py-2 font-mono text-sm ring-1 ring-slate-300 ring-inset"
-            />
-            <Button type="button" onClick={copy}>
-              Copy<span className="sr-only"> the virtual key</span>
-            </Button>
-            <Button type="button" variant="secondary" onClick={onHide}>
-              Hide<span className="sr-only"> the virtual key</span>
-            </Button>
-          </div>
-          <p className="text-xs text-slate-600" data-testid="key-note">
-            Give it to the customer over a safe channel. It is hidden again when you leave this page; an admin can reveal it here again at any time (each
-            reveal is recorded in the audit log). Customers see it once, when they open their portal link.
-          </p>
-        </>
+        <OnceSecret
+          label="Virtual key"
+          value={revealedKey}
+          what="the virtual key"
+          onHide={onHide}
+          note={
+            <span data-testid="key-note">
+              Give it to the customer over a safe channel. It is hidden again when you leave this page; an admin can reveal it here again at any time (each
+              reveal is recorded in the audit log). Customers see it once, when they open their portal link.
+            </span>
+          }
+        />
       ) : (
         <div className="flex flex-wrap items-center gap-3">
           <p className="text-sm">
@@ -195,9 +180,6 @@ function KeyPanel({ masked, provisioning, canWrite, revealedKey, onHide }: { mas
         </div>
       )}
       {canWrite && !revealedKey ? <p className="text-xs text-slate-600">Revealing the key is recorded in the audit log.</p> : null}
-      <p aria-live="polite" className="text-sm font-medium text-emerald-800">
-        {feedback}
-      </p>
     </div>
   );
 }

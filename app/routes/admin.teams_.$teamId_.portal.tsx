@@ -1,11 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { useCopyToClipboard } from "~/components/copy";
 import { requireAdmin } from "~/auth/request.server";
 import { formatTime } from "~/components/format";
 import { AdminRouteError } from "~/components/route-error";
-import { Alert, Button, Card, EmptyState, Field, PageHeader, SelectField, StatusBadge, Toast } from "~/components/ui";
+import { Alert, Button, Card, EmptyState, Field, OnceSecret, PageHeader, SelectField, StatusBadge, Toast } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
 import { formError, formText, formValues, throwAsResponse, type FormActionData } from "~/lib/forms.server";
 import { can } from "~/auth/actor";
@@ -47,32 +46,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 function CreatedLink({ url, expiresAt }: { url: string; expiresAt: string }) {
-  const { ref: input, copy, feedback } = useCopyToClipboard<HTMLInputElement>(url, "link");
   return (
-    <div className="space-y-2 rounded-md bg-emerald-50 p-4 ring-1 ring-emerald-600/30" data-testid="created-portal-link">
-      <label htmlFor="portal-link-url" className="block text-sm font-medium text-slate-800">
-        Portal link
-      </label>
-      <div className="flex flex-wrap items-center gap-2">
-        <input
-          ref={input}
-          id="portal-link-url"
-          readOnly
-          value={url}
-          onFocus={(e) => e.currentTarget.select()}
-          className="min-w-0 flex-1 rounded-md border-0 bg-white px-3 py-2 font-mono text-sm ring-1 ring-slate-300 ring-inset"
-        />
-        <Button type="button" onClick={copy}>
-          Copy<span className="sr-only"> the portal link</span>
-        </Button>
-        <span role="status" className="text-sm text-emerald-800">
-          {feedback}
-        </span>
-      </div>
-      <p className="text-xs text-slate-700">
-        Shown once: only its hash is kept. It works until {formatTime(expiresAt)} or until you revoke it. Send it to the customer over a safe channel.
-      </p>
-    </div>
+    <OnceSecret
+      testId="created-portal-link"
+      label="Portal link"
+      value={url}
+      what="the portal link"
+      note={`Shown once: only its hash is kept. It works until ${formatTime(expiresAt)} or until you revoke it. Send it to the customer over a safe channel.`}
+    />
   );
 }
 
