@@ -2,7 +2,7 @@ import { Link } from "@remix-run/react";
 import type { TeamRowView } from "~/services/usage/index.server";
 import type { Column } from "./data-table";
 import { formatCount, formatPercent, formatUsd } from "./format";
-import { TeamStateBadge } from "./team-badges";
+import { TeamStateBadge, TeamStatusBadge } from "./team-badges";
 import { formatMs, formatRate } from "./usage-panels";
 
 /**
@@ -39,7 +39,8 @@ const COLUMNS = {
   latency: { id: "latency", header: "Mean latency", numeric: true, sortable: true, cell: (t) => formatMs(t.avg_latency_ms) },
   remaining: { id: "remaining", header: "Remaining now", numeric: true, sortable: true, cell: (t) => formatUsd(t.remaining_budget) },
   used: { id: "used", header: "Budget used", numeric: true, sortable: true, cell: (t) => formatPercent(t.budget_used_percent) },
-  state: { id: "state", header: "State", sortable: true, cell: (t) => <TeamStateBadge state={t.state} /> },
+  state: { id: "state", header: "State", sortable: true, cell: (t) => (t.state ? <TeamStateBadge state={t.state} /> : <TeamStatusBadge status={t.status} />) },
+  status: { id: "status", header: "Status", sortable: true, cell: (t) => <TeamStatusBadge status={t.status} /> },
 } satisfies Record<string, Column<TeamRowView>>;
 
 export type TeamUsageColumn = keyof typeof COLUMNS;
@@ -55,6 +56,7 @@ export const TEAM_USAGE_SORT = {
   remaining: (t: TeamRowView) => t.remaining_budget,
   used: (t: TeamRowView) => t.budget_used_percent,
   state: (t: TeamRowView) => t.state,
+  status: (t: TeamRowView) => t.status,
 };
 
 export function teamUsageColumns(ids: TeamUsageColumn[]): Column<TeamRowView>[] {

@@ -253,8 +253,8 @@ export type TeamRowView = UsageFigures & {
   remaining_budget: number | null;
   /** Share of this period's budget used, percent; null without a budget. */
   budget_used_percent: number | null;
-  /** The team's state, as the Teams list and every page show it (teamState in team-list.server.ts). */
-  state: TeamState;
+  /** The team's state, as the Teams list and every page show it (teamState in team-list.server.ts); null where the page reads no budgets (the Usage page). */
+  state: TeamState | null;
 };
 
 export type OrganizationDashboard = {
@@ -273,12 +273,13 @@ export type OrganizationDashboard = {
   ingestion: Ingestion;
 };
 
-function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array<TeamBudget | null>): TeamRowView[] {
+/** `budgets` in the order of `headlines`, or null where the page reads no budgets (then every row's state is null). */
+function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array<TeamBudget | null> | null): TeamRowView[] {
   const byTeam = groupBy(rows, (r) => r.teamId);
   return headlines
     .map((t, i) => {
       const acc = byTeam.get(t.id) ?? emptyAcc();
-      const budget = budgets[i] ?? null;
+      const budget = budgets?.[i] ?? null;
       return {
         name: t.name,
         acc,
@@ -291,7 +292,7 @@ function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array
           ...figures(acc),
           remaining_budget: budget?.remaining_budget ?? null,
           budget_used_percent: budget?.percent_used ?? null,
-          state: teamState(t, budget, { state: t.syncState }),
+          state: budgets ? teamState(t, budget, { state: t.syncState }) : null,
         },
       };
     })
@@ -363,7 +364,8 @@ export async function getUsageDashboard(actor: Actor, input: unknown, now = new 
     totals: figures(total(rows)),
     days: days.map(dayView),
     models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
-    teams: teamRows(headlines, rows, []),
+    // The Usage page is about usage: it reads no budgets (the Teams list shows every team's state).
+    teams: teamRows(headlines, rows, null),
     ingestion,
   };
 }
@@ -447,14 +449,14 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
   const dayStart = startOfUtcDay(now);
   const to = now > dayStart ? now : new Date(dayStart.getTime() + 1);
   const budgeted = headlines.filter((t) => t.status === "active" && t.maxBudget !== null);
-  const [month, today, budgets, alerts, ingestion] = await Promise.all([
+  const [month, today, budgets, alerts, ingestion, spendByOrg] = await Promise.all([
     sumUsage(db(), { teamIds: ids, from: monthStart, to }),
     sumUsage(db(), { teamIds: ids, from: dayStart, to }),
     budgetsOf(budgeted, budgeted, now),
     recentAlerts(db(), 8),
     ingestedUntil(),
+    spendByOrganization(headlines, now),
   ]);
-  const spendByOrg = await spendByOrganization(headlines, now);
   const monthTotal = total(month);
   const todayTotal = total(today);
   const names = new Map(headlines.map((t) => [t.id, t]));
