@@ -93,6 +93,25 @@ const DAY_CHART = {
   yAxis: { tickFormatter: (value: number) => compactUsd(value), tick: { fontSize: 12, fill: "#475569" }, width: 76, tickLine: false, axisLine: false },
 } as const;
 
+/**
+ * A bar chart over UTC days with the frame both spend-per-day charts share, and `bars` (Bar, Legend)
+ * as its direct children, as Recharts needs them (each with a key). A function, not a component, for that reason.
+ */
+function dayBarChart(
+  { width, height, data, tooltip }: { width: number; height: number; data: object[]; tooltip: (value: number, name: string) => [string, string] },
+  ...bars: React.ReactElement[]
+) {
+  return (
+    <BarChart width={width} height={height} data={data} margin={DAY_CHART.margin}>
+      <CartesianGrid {...DAY_CHART.grid} />
+      <XAxis {...DAY_CHART.xAxis} />
+      <YAxis {...DAY_CHART.yAxis} />
+      <Tooltip cursor={{ fill: "#eef2ff" }} labelFormatter={(day: string) => `${shortDay(day)} (UTC)`} formatter={tooltip} />
+      {bars}
+    </BarChart>
+  );
+}
+
 export function SpendByDayChart({ data, title = "Spend by day", height = 240 }: { data: DaySpend[]; title?: string; height?: number }) {
   const total = data.reduce((sum, d) => sum + d.spend, 0);
   const peak = data.reduce<DaySpend | null>((best, d) => (!best || d.spend > best.spend ? d : best), null);
@@ -130,23 +149,16 @@ export function SpendByDayChart({ data, title = "Spend by day", height = 240 }: 
       }
     >
       {(width) => (
-        <BarChart width={width} height={height} data={data} margin={DAY_CHART.margin}>
-          <CartesianGrid {...DAY_CHART.grid} />
-          <XAxis {...DAY_CHART.xAxis} />
-          <YAxis {...DAY_CHART.yAxis} />
-          <Tooltip
-            cursor={{ fill: "#eef2ff" }}
-            labelFormatter={(day: string) => `${shortDay(day)} (UTC)`}
-            formatter={(value: number, name: string) => (name === "spend" ? [formatUsd(value), "Spend"] : [formatCount(value), "Requests"])}
-          />
-          <Bar dataKey="spend" fill={INDIGO} radius={[3, 3, 0, 0]} maxBarSize={48} isAnimationActive={false} />
-        </BarChart>
+        dayBarChart(
+          { width, height, data, tooltip: (value: number, name: string) => (name === "spend" ? [formatUsd(value), "Spend"] : [formatCount(value), "Requests"]) },
+          <Bar key="spend" dataKey="spend" fill={INDIGO} radius={[3, 3, 0, 0]} maxBarSize={48} isAnimationActive={false} />,
+        )
       )}
     </ChartFrame>
   );
 }
 
-/** Cost by model group as horizontal bars, biggest first, with requests in the text alternative. */
+/** One organization's (or "Other") spend per day, in the order of `days`. */
 export type SpendSeries = { name: string; total: number; spend: number[] };
 
 /**
@@ -193,21 +205,19 @@ export function StackedSpendByDayChart({ days, series, title, height = 260 }: { 
       }
     >
       {(width) => (
-        <BarChart width={width} height={height} data={data} margin={DAY_CHART.margin}>
-          <CartesianGrid {...DAY_CHART.grid} />
-          <XAxis {...DAY_CHART.xAxis} />
-          <YAxis {...DAY_CHART.yAxis} />
-          <Tooltip cursor={{ fill: "#eef2ff" }} labelFormatter={(day: string) => `${shortDay(day)} (UTC)`} formatter={(value: number, name: string) => [formatUsd(value), name]} />
-          <Legend wrapperStyle={{ fontSize: 12 }} />
-          {series.map((s, k) => (
+        dayBarChart(
+          { width, height, data, tooltip: (value: number, name: string) => [formatUsd(value), name] },
+          <Legend key="legend" wrapperStyle={{ fontSize: 12 }} />,
+          ...series.map((s, k) => (
             <Bar key={s.name} dataKey={`s${k}`} name={s.name} stackId="spend" fill={PALETTE[k % PALETTE.length]} maxBarSize={32} isAnimationActive={false} />
-          ))}
-        </BarChart>
+          )),
+        )
       )}
     </ChartFrame>
   );
 }
 
+/** Cost by model group as horizontal bars, biggest first, with requests in the text alternative. */
 export function ModelBreakdownChart({ data, title = "Cost by model", limit = 8 }: { data: ModelBreakdown[]; title?: string; limit?: number }) {
   const sorted = [...data].sort((a, b) => b.cost - a.cost || b.requests - a.requests || a.model.localeCompare(b.model));
   const shown = sorted.slice(0, limit).map((d) => ({ ...d, label: d.model || "(no model group)" }));

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createModelGroupSchema, updateModelGroupSchema } from "~/services/model-groups.schema";
-import { Chip, ChoiceGroup, StatusBadge, TextAreaField } from "./ui";
+import { fieldProps, fieldValues, type FieldLike } from "~/lib/forms";
+import { Chip, ChoiceGroup, Field, StatusBadge, TextAreaField } from "./ui";
 
 /** Names typed in a text box, separated by commas or new lines. */
 export function splitNames(text: string): string[] {
@@ -92,5 +93,31 @@ export function ModelChips({ models }: { models: string[] }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * The inputs both model-group forms (create, edit) have: name, models (served ones as checkboxes,
+ * others typed), description. The form around them, its errors and its button are the page's.
+ */
+export function ModelGroupInputs({
+  fields,
+  served,
+  servedProblem,
+  nameHint,
+  namePlaceholder,
+}: {
+  fields: { name: FieldLike; models: FieldLike; models_text: FieldLike; description: FieldLike };
+  served: string[] | null;
+  servedProblem: string | null;
+  nameHint?: string;
+  namePlaceholder?: string;
+}) {
+  return (
+    <>
+      <Field label="Name" required placeholder={namePlaceholder} hint={nameHint} {...fieldProps(fields.name)} />
+      <ModelsInput served={served} servedProblem={servedProblem} selected={fieldValues(fields.models)} typed={fieldProps(fields.models_text).defaultValue} errors={fields.models.errors} />
+      <TextAreaField label="Description" {...fieldProps(fields.description)} />
+    </>
   );
 }

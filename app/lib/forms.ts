@@ -61,7 +61,8 @@ export function lastResultFor(data: { intent?: string | null; result?: Submissio
   return data && data.intent === intent ? data.result : null;
 }
 
-type FieldLike = { name: string; key?: string; initialValue?: unknown; errors?: string[] };
+/** What the helpers read of a Conform field. */
+export type FieldLike = { name: string; key?: string; initialValue?: unknown; errors?: string[] };
 
 /**
  * The props our Field/TextAreaField/SelectField take from a Conform field: name, defaultValue, errors.

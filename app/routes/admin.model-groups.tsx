@@ -4,27 +4,17 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { createModelGroupForm, ModelChips, ModelsInput, VerificationBadge, type ModelGroupFields } from "~/components/model-group-form";
-import { Button, Card, EmptyState, Field, FormErrors, PageHeader, TextAreaField } from "~/components/ui";
-import { isAppError } from "~/lib/errors";
+import { createModelGroupForm, ModelChips, ModelGroupInputs, VerificationBadge, type ModelGroupFields } from "~/components/model-group-form";
+import { Button, Card, EmptyState, FormErrors, PageHeader } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
-import { fieldProps, fieldValues, useSchemaForm } from "~/lib/forms";
+import { useSchemaForm } from "~/lib/forms";
 import { replyInvalid, replyWithAppError } from "~/lib/forms.server";
-import { can, type Actor } from "~/auth/actor";
+import { can } from "~/auth/actor";
 import { createModelGroup, listModelGroups } from "~/services/model-groups.server";
-import { listServedModels } from "~/services/models.server";
+import { servedModelNames } from "~/services/models.server";
 
 export const meta: MetaFunction = () => [{ title: "Model groups · SaaS LiteLLM" }];
 
-/** The names LiteLLM serves, or null with the reason when it cannot be asked (the form then takes typed names only). */
-async function servedModelNames(actor: Actor): Promise<{ served: string[] | null; servedProblem: string | null }> {
-  try {
-    return { served: (await listServedModels(actor)).map((m) => m.name), servedProblem: null };
-  } catch (error) {
-    if (!isAppError(error) || error.code !== "UNAVAILABLE") throw error;
-    return { served: null, servedProblem: error.userMessage };
-  }
-}
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
@@ -105,15 +95,7 @@ export default function ModelGroups() {
             {/* Keyed by the number of groups: a successful create (the redirect back here) starts an empty form. */}
             <Form key={groups.length} method="post" className="grid gap-4" aria-label="Create a model group" {...getFormProps(form)}>
               <FormErrors id={form.errorId} errors={form.errors} />
-              <Field label="Name" required placeholder="basic-models" hint="Letters, digits, dots, dashes or underscores." {...fieldProps(fields.name)} />
-              <ModelsInput
-                served={served}
-                servedProblem={servedProblem}
-                selected={fieldValues(fields.models)}
-                typed={fieldProps(fields.models_text).defaultValue}
-                errors={fields.models.errors}
-              />
-              <TextAreaField label="Description" {...fieldProps(fields.description)} />
+              <ModelGroupInputs fields={fields} served={served} servedProblem={servedProblem} namePlaceholder="basic-models" nameHint="Letters, digits, dots, dashes or underscores." />
               <div>
                 <Button type="submit" disabled={busy}>Create model group</Button>
               </div>

@@ -5,27 +5,17 @@ import { parseWithZod } from "@conform-to/zod";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
 import { formatTime } from "~/components/format";
-import { ModelChips, ModelsInput, updateModelGroupForm, VerificationBadge, type ModelGroupFields } from "~/components/model-group-form";
-import { Button, Card, ConfirmForm, Field, FormErrors, PageHeader, TextAreaField } from "~/components/ui";
-import { isAppError } from "~/lib/errors";
+import { ModelChips, ModelGroupInputs, updateModelGroupForm, VerificationBadge, type ModelGroupFields } from "~/components/model-group-form";
+import { Button, Card, ConfirmForm, FormErrors, PageHeader } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
-import { fieldProps, fieldValues, lastResultFor, useSchemaForm } from "~/lib/forms";
+import { lastResultFor, useSchemaForm } from "~/lib/forms";
 import { buttonSubmission, replyInvalid, replyUnknownIntent, replyWithAppError, throwAsResponse } from "~/lib/forms.server";
-import { can, type Actor } from "~/auth/actor";
+import { can } from "~/auth/actor";
 import { deleteModelGroup, getModelGroup, updateModelGroup } from "~/services/model-groups.server";
-import { listServedModels } from "~/services/models.server";
+import { servedModelNames } from "~/services/models.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.group.name ?? "Model group"} · SaaS LiteLLM` }];
 
-/** The names LiteLLM serves, or null with the reason when it cannot be asked (the form then takes typed names only). */
-async function servedModelNames(actor: Actor): Promise<{ served: string[] | null; servedProblem: string | null }> {
-  try {
-    return { served: (await listServedModels(actor)).map((m) => m.name), servedProblem: null };
-  } catch (error) {
-    if (!isAppError(error) || error.code !== "UNAVAILABLE") throw error;
-    return { served: null, servedProblem: error.userMessage };
-  }
-}
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
@@ -111,15 +101,7 @@ export default function ModelGroupPage() {
               <Form key={group.updated_at} method="post" className="grid gap-4" aria-label="Edit model group" {...getFormProps(form)}>
                 <input type="hidden" name="intent" value="update" />
                 <FormErrors id={form.errorId} errors={form.errors} />
-                <Field label="Name" required {...fieldProps(fields.name)} />
-                <ModelsInput
-                  served={served}
-                  servedProblem={servedProblem}
-                  selected={fieldValues(fields.models)}
-                  typed={fieldProps(fields.models_text).defaultValue}
-                  errors={fields.models.errors}
-                />
-                <TextAreaField label="Description" {...fieldProps(fields.description)} />
+                <ModelGroupInputs fields={fields} served={served} servedProblem={servedProblem} />
                 {group.teams.length ? (
                   <p className="text-sm text-slate-600">
                     Changing the models changes what {group.teams.length === 1 ? "1 team" : `${group.teams.length} teams`} may call; their keys stay the same.

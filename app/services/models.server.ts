@@ -47,3 +47,13 @@ export async function listServedModels(actor: Actor): Promise<ServedModel[]> {
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** The names LiteLLM serves, or null with the reason when it cannot be asked (the model-group forms then take typed names only). */
+export async function servedModelNames(actor: Actor): Promise<{ served: string[] | null; servedProblem: string | null }> {
+  try {
+    return { served: (await listServedModels(actor)).map((m) => m.name), servedProblem: null };
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== "UNAVAILABLE") throw error;
+    return { served: null, servedProblem: error.userMessage };
+  }
+}
