@@ -36,8 +36,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     canWrite ? listModelGroups(actor) : [],
     // The budget now and the usage over the range (default: the budget period), from the rollups.
     getTeamDashboard(actor, { team_id: params.teamId, ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }),
-    listLedger(actor, { team_id: params.teamId }).then((entries) => entries.slice(0, 20)),
-    listTeamAlerts(actor, { team_id: params.teamId, state: "firing" }),
+    // Remix types the route param as optional; the service refuses a missing team_id in its own words.
+    listLedger(actor, { team_id: params.teamId } as Parameters<typeof listLedger>[1]).then((entries) => entries.slice(0, 20)),
+    listTeamAlerts(actor, { team_id: params.teamId, state: "firing" } as Parameters<typeof listTeamAlerts>[1]),
   ]).catch(throwAsResponse);
   const { budget, ...dashboard } = usage;
   return json(
@@ -81,12 +82,13 @@ export async function action({ request, params }: ActionFunctionArgs) {
         return json<TeamActionData>({ intent: "reveal", key: team.virtual_key, masked: team.virtual_key_masked }, { headers: { "Cache-Control": "no-store" } });
       }
       case "add-credits": {
+        // formText/formNumber stay loose on purpose: the service names a missing or bad field in its own words.
         const result = await addCredits(actor, {
           team_id,
           amount: formNumber(form.get("amount")),
           reason: formText(form.get("reason")) ?? undefined,
           idempotency_key: formText(form.get("idempotency_key")) ?? undefined,
-        });
+        } as Parameters<typeof addCredits>[1]);
         return done(
           result.replayed
             ? "Those credits were already added (the form was sent twice); nothing was added again."

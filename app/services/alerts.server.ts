@@ -144,15 +144,14 @@ export async function teamsWithFiringAlerts(): Promise<string[]> {
   return teamsWithFiringAlertsIn(db());
 }
 
+export const listTeamAlertsSchema = z.object({
+  team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)"),
+  state: z.enum(["firing", "resolved"], { message: "state is firing or resolved" }).optional(),
+});
+
 /** A team's alerts, newest first (`?state=firing` for the live ones). */
-export async function listTeamAlerts(actor: Actor, input: unknown): Promise<{ thresholds: number[]; alerts: BudgetAlert[] }> {
-  const { team_id, state } = parseInput(
-    z.object({
-      team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)"),
-      state: z.enum(["firing", "resolved"], { message: "state is firing or resolved" }).optional(),
-    }),
-    input,
-  );
+export async function listTeamAlerts(actor: Actor, input: z.input<typeof listTeamAlertsSchema>): Promise<{ thresholds: number[]; alerts: BudgetAlert[] }> {
+  const { team_id, state } = parseInput(listTeamAlertsSchema, input);
   requireTeamAccess(actor, team_id, "see budget alerts");
   const team = await findTeamById(db(), team_id);
   if (!team) throw new AppError("NOT_FOUND", `No team has the id ${team_id}.`);
@@ -161,7 +160,7 @@ export async function listTeamAlerts(actor: Actor, input: unknown): Promise<{ th
 }
 
 /** Sets a team's thresholds (admins), then evaluates the team at once with them. */
-export async function setAlertThresholds(actor: Actor, input: unknown): Promise<{ thresholds: number[]; alerts: BudgetAlert[] }> {
+export async function setAlertThresholds(actor: Actor, input: z.input<typeof thresholdsSchema>): Promise<{ thresholds: number[]; alerts: BudgetAlert[] }> {
   const { team_id, thresholds } = parseInput(thresholdsSchema, input);
   requireTeamAccess(actor, team_id, "change alert thresholds", "admin");
   await transaction(async ({ tx }) => {

@@ -45,7 +45,7 @@ export const auditEventSchema = z.object({
 export type AuditEvent = z.infer<typeof auditEventSchema>;
 
 /** The audit log, newest first, filtered by action prefix, object, actor or front door. Everyone signed in may read it. */
-export async function listAuditEvents(actor: Actor, input: unknown = {}): Promise<AuditEvent[]> {
+export async function listAuditEvents(actor: Actor, input: z.input<typeof listAuditEventsSchema> = {}): Promise<AuditEvent[]> {
   requireRole(actor, "viewer", "see the audit log");
   const filter = parseInput(listAuditEventsSchema, input ?? {});
   const rows = await listAuditEventRows(db(), { action: filter.action, target: filter.target, actorId: filter.actor_id, via: filter.via, before: filter.before, limit: filter.limit });

@@ -268,9 +268,11 @@ function budgetOf(team: TeamRow, period: PeriodRow | undefined, added: Money, sp
   };
 }
 
+export const viewTeamBudgetSchema = z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)") });
+
 /** For the API: a team's budget, readable by every signed-in admin (viewers included) and by the team's own customer. */
-export async function viewTeamBudget(actor: Actor, input: unknown): Promise<TeamBudget> {
-  const { team_id } = parseInput(z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)") }), input);
+export async function viewTeamBudget(actor: Actor, input: z.input<typeof viewTeamBudgetSchema>): Promise<TeamBudget> {
+  const { team_id } = parseInput(viewTeamBudgetSchema, input);
   requireTeamAccess(actor, team_id, "see budgets");
   return getTeamBudget(team_id);
 }

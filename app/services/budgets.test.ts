@@ -234,11 +234,11 @@ describe("the seed's budget story", () => {
       [1e12, "at most 1000000"],
       ["ten", "must be a number"],
     ] as const) {
-      const error = await refusal(addCredits(admin, { team_id: team.team_id, amount, reason: "x" }));
+      const error = await refusal(addCredits(admin, { team_id: team.team_id, amount: amount as never, reason: "x" }));
       expect(error.code).toBe("BAD_REQUEST");
       expect(error.fieldErrors?.amount?.[0]).toContain(message);
     }
-    const noReason = await refusal(adjustCredits(admin, { team_id: team.team_id, amount: -1 }));
+    const noReason = await refusal(adjustCredits(admin, { team_id: team.team_id, amount: -1 } as never));
     expect(noReason.fieldErrors?.reason?.[0]).toContain("Say why");
     const viewer = await createAdminAccount(masterActor, { email: uniqueEmail("viewer"), name: "V", role: "viewer", password: "viewer password 1" });
     const forbidden = await refusal(adjustCredits({ userId: viewer.id, name: "V", email: viewer.email, role: "viewer", via: "web" }, { team_id: team.team_id, amount: -1, reason: "refund" }));

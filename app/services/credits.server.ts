@@ -116,7 +116,7 @@ async function writeEntry(actor: Actor, kind: "credit" | "adjustment", values: {
 export type CreditResult = { entry: CreditEntry; replayed: boolean; budget: TeamBudget };
 
 /** Adds credits to a team (admins). `POST /api/credits/teams/{team_id}/add {"amount", "reason"}`. */
-export async function addCredits(actor: Actor, input: unknown): Promise<CreditResult> {
+export async function addCredits(actor: Actor, input: z.input<typeof addCreditsSchema>): Promise<CreditResult> {
   const values = parseInput(addCreditsSchema, input);
   requireTeamAccess(actor, values.team_id, "add credits", "admin");
   const { row, replayed } = await writeEntry(actor, "credit", { ...values, reason: values.reason || "Credits added" });
@@ -126,7 +126,7 @@ export async function addCredits(actor: Actor, input: unknown): Promise<CreditRe
 }
 
 /** A signed correction of the credit balance: needs a reason (and the admin role). */
-export async function adjustCredits(actor: Actor, input: unknown): Promise<CreditResult> {
+export async function adjustCredits(actor: Actor, input: z.input<typeof adjustCreditsSchema>): Promise<CreditResult> {
   const values = parseInput(adjustCreditsSchema, input);
   requireTeamAccess(actor, values.team_id, "adjust credits", "admin");
   const { row, replayed } = await writeEntry(actor, "adjustment", values);
@@ -134,8 +134,10 @@ export async function adjustCredits(actor: Actor, input: unknown): Promise<Credi
   return { entry: view(row), replayed, budget: await getTeamBudget(values.team_id) };
 }
 
-export async function listLedger(actor: Actor, input: unknown): Promise<CreditEntry[]> {
-  const { team_id } = parseInput(z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)") }), input);
+export const listLedgerSchema = z.object({ team_id: z.string({ required_error: "Say which team (team_id)" }).min(1, "Say which team (team_id)") });
+
+export async function listLedger(actor: Actor, input: z.input<typeof listLedgerSchema>): Promise<CreditEntry[]> {
+  const { team_id } = parseInput(listLedgerSchema, input);
   requireTeamAccess(actor, team_id, "see the ledger");
   return (await listLedgerEntries(db(), team_id)).map(view);
 }
