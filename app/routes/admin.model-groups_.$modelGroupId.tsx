@@ -21,7 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
   const canWrite = can(actor, "admin");
   const [group, served] = await Promise.all([
-    getModelGroup(actor, { model_group_id: params.modelGroupId }),
+    getModelGroup(actor, { model_group_id: params.modelGroupId! }),
     canWrite ? servedModelNames(actor) : { served: null, servedProblem: null },
   ]).catch(throwAsResponse);
   return json({ group, ...served, canWrite }, { headers });
@@ -33,7 +33,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = String(form.get("intent") ?? "");
   if (intent === "delete") {
     try {
-      await deleteModelGroup(actor, { model_group_id: params.modelGroupId });
+      await deleteModelGroup(actor, { model_group_id: params.modelGroupId! });
       return redirect("/admin/model-groups", { headers: { "Set-Cookie": await setFlash({ kind: "success", message: "Model group deleted." }) } });
     } catch (error) {
       return replyWithAppError(buttonSubmission(form), error, { intent });
@@ -43,7 +43,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const submission = parseWithZod(form, { schema: updateModelGroupForm });
   if (submission.status !== "success") return replyInvalid(submission, { intent });
   try {
-    const group = await updateModelGroup(actor, { ...submission.value, model_group_id: params.modelGroupId });
+    const group = await updateModelGroup(actor, { ...submission.value, model_group_id: params.modelGroupId! });
     return redirect(`/admin/model-groups/${group.model_group_id}`, {
       headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Model group ${group.name} saved; teams using it follow within seconds.` }) },
     });

@@ -37,7 +37,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const form = await request.formData();
   try {
     const org = await updateOrganization(actor, {
-      organization_id: params.organizationId,
+      organization_id: params.organizationId!,
       name: String(form.get("name") ?? ""),
       litellm_organization_id: String(form.get("litellm_organization_id") ?? ""),
       description: formText(form.get("description")),

@@ -43,7 +43,10 @@ export async function action({ request }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
   const form = await request.formData();
   try {
-    const team = await createTeam(actor, { ...teamFormInput(form), organization_id: String(form.get("organization_id") ?? "") }, { revealKey: false });
+    // teamFormInput stays loose on purpose: the service names a bad field in its own words.
+    const team = await createTeam(actor, { ...teamFormInput(form), organization_id: String(form.get("organization_id") ?? "") } as Parameters<typeof createTeam>[1], {
+      revealKey: false,
+    });
     const message = team.provisioning
       ? `Team ${team.name} created. LiteLLM is being set up; the key appears here when it is ready.`
       : `Team ${team.name} created with its virtual key.`;

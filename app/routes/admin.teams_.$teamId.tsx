@@ -31,14 +31,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const canWrite = can(actor, "admin");
   const search = new URL(request.url).searchParams;
   const range = rangeFromSearch(search);
+  const team_id = params.teamId!;
   const [team, groups, usage, ledger, alerts] = await Promise.all([
-    getTeam(actor, { team_id: params.teamId }),
+    getTeam(actor, { team_id }),
     canWrite ? listModelGroups(actor) : [],
     // The budget now and the usage over the range (default: the budget period), from the rollups.
-    getTeamDashboard(actor, { team_id: params.teamId, ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }),
-    // Remix types the route param as optional; the service refuses a missing team_id in its own words.
-    listLedger(actor, { team_id: params.teamId } as Parameters<typeof listLedger>[1]).then((entries) => entries.slice(0, 20)),
-    listTeamAlerts(actor, { team_id: params.teamId, state: "firing" } as Parameters<typeof listTeamAlerts>[1]),
+    getTeamDashboard(actor, { team_id, ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }),
+    listLedger(actor, { team_id }).then((entries) => entries.slice(0, 20)),
+    listTeamAlerts(actor, { team_id, state: "firing" }),
   ]).catch(throwAsResponse);
   const { budget, ...dashboard } = usage;
   return json(
@@ -65,7 +65,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const { actor } = await requireAdmin(request);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  const team_id = params.teamId;
+  const team_id = params.teamId!;
   const done = async (message: string, to = `/admin/teams/${team_id}`) =>
     redirect(to, { headers: { "Set-Cookie": await setFlash({ kind: "success", message }) } });
   try {
@@ -96,7 +96,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
         );
       }
       case "update": {
-        const team = await updateTeam(actor, { team_id, ...teamFormInput(form) });
+        // The form's loose values (text where a number belongs) go to the service, which names the bad field.
+        const team = await updateTeam(actor, { team_id, ...teamFormInput(form) } as Parameters<typeof updateTeam>[1]);
         return done(`Team ${team.name} saved. LiteLLM follows within seconds; the key stays the same.`);
       }
       case "suspend": {

@@ -15,7 +15,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Custom
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
-  const [team, links] = await Promise.all([getTeam(actor, { team_id: params.teamId }), listPortalLinks(actor, { team_id: params.teamId })]).catch(throwAsResponse);
+  const [team, links] = await Promise.all([getTeam(actor, { team_id: params.teamId! }), listPortalLinks(actor, { team_id: params.teamId! })]).catch(throwAsResponse);
   return json({ team: { id: team.team_id, name: team.name, status: team.status }, links, canWrite: can(actor, "admin") }, { headers });
 }
 

@@ -20,7 +20,7 @@ import { syncTeam } from "./team-sync.server.ts";
 import { createTeam as createTeamNow, getTeam } from "./teams.server.ts";
 
 /** Under a loaded CI machine the worker can take more than the API's few seconds: tests wait longer for the key. */
-const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: unknown, options: Parameters<typeof createTeamNow>[2] = {}) =>
+const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: Parameters<typeof createTeamNow>[1], options: Parameters<typeof createTeamNow>[2] = {}) =>
   createTeamNow(actor, input, { waitMs: 20_000, ...options });
 
 /** Budgets and credits through the LiteLLM double (CONTRACT §2: team budget `spend > max_budget` → budget_exceeded). */

@@ -83,7 +83,7 @@ async function verifyModels(list: string[]): Promise<Verification> {
   return { verification: "verified", verificationError: null, verifiedAt: new Date() };
 }
 
-export async function createModelGroup(actor: Actor, input: unknown): Promise<ModelGroup> {
+export async function createModelGroup(actor: Actor, input: z.input<typeof createModelGroupSchema>): Promise<ModelGroup> {
   requireRole(actor, "admin", "create model groups");
   const values = parseInput(createModelGroupSchema, input);
   const verification = await verifyModels(values.models);
@@ -103,7 +103,7 @@ export async function listModelGroups(actor: Actor): Promise<ModelGroup[]> {
   return (await listModelGroupRows(db())).map(view);
 }
 
-export async function getModelGroup(actor: Actor, input: unknown): Promise<z.infer<typeof modelGroupDetailSchema>> {
+export async function getModelGroup(actor: Actor, input: z.input<typeof modelGroupIdSchema>): Promise<z.infer<typeof modelGroupDetailSchema>> {
   requireRole(actor, "viewer", "see model groups");
   const { model_group_id } = parseInput(modelGroupIdSchema, input);
   const row = await findModelGroupById(db(), model_group_id);
@@ -113,7 +113,7 @@ export async function getModelGroup(actor: Actor, input: unknown): Promise<z.inf
 }
 
 /** Changes a group; when its models change, every team using it is brought in line in LiteLLM (no new keys). */
-export async function updateModelGroup(actor: Actor, input: unknown): Promise<ModelGroup> {
+export async function updateModelGroup(actor: Actor, input: z.input<typeof updateModelGroupSchema>): Promise<ModelGroup> {
   requireRole(actor, "admin", "change model groups");
   const values = parseInput(updateModelGroupSchema, input);
   const verification = values.models ? await verifyModels(values.models) : undefined;
@@ -140,7 +140,7 @@ export async function updateModelGroup(actor: Actor, input: unknown): Promise<Mo
 }
 
 /** Deletes a group no team uses; refused, naming the teams, while any does. */
-export async function deleteModelGroup(actor: Actor, input: unknown): Promise<{ deleted: true }> {
+export async function deleteModelGroup(actor: Actor, input: z.input<typeof modelGroupIdSchema>): Promise<{ deleted: true }> {
   requireRole(actor, "admin", "delete model groups");
   const { model_group_id } = parseInput(modelGroupIdSchema, input);
   return transaction(async ({ tx }) => {

@@ -56,7 +56,7 @@ async function assertUnique(tx: Parameters<typeof findOrganizationByName>[0], va
   }
 }
 
-export async function createOrganization(actor: Actor, input: unknown): Promise<Organization> {
+export async function createOrganization(actor: Actor, input: z.input<typeof createOrganizationSchema>): Promise<Organization> {
   requireRole(actor, "admin", "create organizations");
   const values = parseInput(createOrganizationSchema, input);
   return transaction(async ({ tx }) => {
@@ -78,7 +78,7 @@ export async function listOrganizations(actor: Actor): Promise<Organization[]> {
   return (await listOrganizationRows(db())).map(view);
 }
 
-export async function getOrganization(actor: Actor, input: unknown): Promise<Organization> {
+export async function getOrganization(actor: Actor, input: z.input<typeof organizationIdSchema>): Promise<Organization> {
   requireRole(actor, "viewer", "see organizations");
   const { organization_id } = parseInput(organizationIdSchema, input);
   const row = await findOrganizationById(db(), organization_id);
@@ -86,7 +86,7 @@ export async function getOrganization(actor: Actor, input: unknown): Promise<Org
   return view(row);
 }
 
-export async function updateOrganization(actor: Actor, input: unknown): Promise<Organization> {
+export async function updateOrganization(actor: Actor, input: z.input<typeof updateOrganizationSchema>): Promise<Organization> {
   requireRole(actor, "admin", "change organizations");
   const values = parseInput(updateOrganizationSchema, input);
   return transaction(async ({ tx }) => {

@@ -17,7 +17,7 @@ import { syncTeam } from "./team-sync.server.ts";
 import { createTeam as createTeamNow, deleteTeam, getTeam, resumeTeam, rotateTeamKey, suspendTeam, updateTeam } from "./teams.server.ts";
 
 /** Under a loaded CI machine the worker can take more than the API's few seconds: tests wait longer for the key. */
-const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: unknown, options: Parameters<typeof createTeamNow>[2] = {}) =>
+const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: Parameters<typeof createTeamNow>[1], options: Parameters<typeof createTeamNow>[2] = {}) =>
   createTeamNow(actor, input, { waitMs: 20_000, ...options });
 
 /**
@@ -390,7 +390,7 @@ describe("checks where the mistake is made", () => {
     expect(bad.code).toBe("BAD_REQUEST");
     expect(Object.keys(bad.fieldErrors ?? {}).sort()).toEqual(["budget_duration", "max_budget", "model_groups", "name", "rpm_limit", "tpm_limit"]);
     expect(bad.fieldErrors?.max_budget).toEqual(["max_budget cannot be negative"]);
-    const notNumber = await refusal(createTeam(admin, { name: "X", organization_id: org.organization_id, model_groups: ["basic"], max_budget: "lots" }));
+    const notNumber = await refusal(createTeam(admin, { name: "X", organization_id: org.organization_id, model_groups: ["basic"], max_budget: "lots" as never }));
     expect(notNumber.fieldErrors?.max_budget?.[0]).toContain("must be a number");
     const unknownOrg = await refusal(createTeam(admin, { name: "X", organization_id: "nope", model_groups: ["basic"] }));
     expect(unknownOrg.fieldErrors?.organization_id).toEqual(["Unknown organization"]);

@@ -226,7 +226,7 @@ async function auditReveal(actor: Actor, t: Team) {
  * Waits up to `waitMs` for the worker, so the answer usually carries the key; otherwise it says the
  * team is provisioning and the key appears when the worker succeeds.
  */
-export async function createTeam(actor: Actor, input: unknown, options: { waitMs?: number; revealKey?: boolean } = {}): Promise<Team> {
+export async function createTeam(actor: Actor, input: z.input<typeof createTeamSchema>, options: { waitMs?: number; revealKey?: boolean } = {}): Promise<Team> {
   requireRole(actor, "admin", "create teams");
   const values = parseInput(createTeamSchema, input);
   const id = `team-${randomUUID()}`;
@@ -275,7 +275,7 @@ function requireTeamRole(actor: Actor, input: unknown, role: AdminRole, action: 
   requireRole(actor, role, action);
 }
 
-export async function getTeam(actor: Actor, input: unknown, options: { revealKey?: boolean } = {}): Promise<Team> {
+export async function getTeam(actor: Actor, input: z.input<typeof teamIdSchema>, options: { revealKey?: boolean } = {}): Promise<Team> {
   requireTeamRole(actor, input, "viewer", "see teams");
   // The team's record (its LiteLLM ids, sync errors, masked key) is for admins; the portal shows the customer its own view.
   requireRole(actor, "viewer", "see teams");
@@ -285,7 +285,7 @@ export async function getTeam(actor: Actor, input: unknown, options: { revealKey
   return team;
 }
 
-export async function listTeams(actor: Actor, input: unknown = {}): Promise<Team[]> {
+export async function listTeams(actor: Actor, input: z.input<typeof listTeamsSchema> = {}): Promise<Team[]> {
   requireRole(actor, "viewer", "see teams");
   const filter = parseInput(listTeamsSchema, input ?? {});
   const rows = await listTeamRows(db(), { organizationId: filter.organization_id });
@@ -297,7 +297,7 @@ export async function listTeams(actor: Actor, input: unknown = {}): Promise<Team
 }
 
 /** Changes a team's model groups, budget, limits, mode or name; LiteLLM follows within seconds, with the same key. */
-export async function updateTeam(actor: Actor, input: unknown): Promise<Team> {
+export async function updateTeam(actor: Actor, input: z.input<typeof updateTeamSchema>): Promise<Team> {
   requireTeamRole(actor, input, "admin", "change teams");
   const values = parseInput(updateTeamSchema, input);
   await transaction(async ({ tx }) => {
@@ -330,7 +330,7 @@ export async function updateTeam(actor: Actor, input: unknown): Promise<Team> {
   return view(await load(db(), values.team_id), false);
 }
 
-async function changeStatus(actor: Actor, input: unknown, to: "active" | "suspended", action: string): Promise<Team> {
+async function changeStatus(actor: Actor, input: z.input<typeof teamIdSchema>, to: "active" | "suspended", action: string): Promise<Team> {
   requireTeamRole(actor, input, "admin", action === "team.suspend" ? "suspend teams" : "resume teams");
   const { team_id } = parseInput(teamIdSchema, input);
   await transaction(async ({ tx }) => {
@@ -345,11 +345,11 @@ async function changeStatus(actor: Actor, input: unknown, to: "active" | "suspen
 }
 
 /** Blocks the team in LiteLLM: its key is refused until the team is resumed. */
-export const suspendTeam = (actor: Actor, input: unknown) => changeStatus(actor, input, "suspended", "team.suspend");
-export const resumeTeam = (actor: Actor, input: unknown) => changeStatus(actor, input, "active", "team.resume");
+export const suspendTeam = (actor: Actor, input: z.input<typeof teamIdSchema>) => changeStatus(actor, input, "suspended", "team.suspend");
+export const resumeTeam = (actor: Actor, input: z.input<typeof teamIdSchema>) => changeStatus(actor, input, "active", "team.resume");
 
 /** A new key under the same team; the old one is revoked in LiteLLM and its hash kept, so its spend still matches. */
-export async function rotateTeamKey(actor: Actor, input: unknown, options: { waitMs?: number; revealKey?: boolean } = {}): Promise<Team> {
+export async function rotateTeamKey(actor: Actor, input: z.input<typeof teamIdSchema>, options: { waitMs?: number; revealKey?: boolean } = {}): Promise<Team> {
   requireTeamRole(actor, input, "admin", "rotate keys");
   const { team_id } = parseInput(teamIdSchema, input);
   await transaction(async ({ tx }) => {
@@ -369,7 +369,7 @@ export async function rotateTeamKey(actor: Actor, input: unknown, options: { wai
 }
 
 /** Removes the team and its keys from LiteLLM; our history (usage, audit, key hashes) stays. */
-export async function deleteTeam(actor: Actor, input: unknown): Promise<{ team_id: string; name: string; deleted: true }> {
+export async function deleteTeam(actor: Actor, input: z.input<typeof teamIdSchema>): Promise<{ team_id: string; name: string; deleted: true }> {
   requireTeamRole(actor, input, "admin", "delete teams");
   const { team_id } = parseInput(teamIdSchema, input);
   const name = await transaction(async ({ tx }) => {

@@ -37,7 +37,7 @@ import {
 } from "./usage/index.server.ts";
 
 /** Under a loaded CI machine the worker can take more than the API's few seconds: tests wait longer for the key. */
-const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: unknown, options: Parameters<typeof createTeamNow>[2] = {}) =>
+const createTeam = (actor: Parameters<typeof createTeamNow>[0], input: Parameters<typeof createTeamNow>[1], options: Parameters<typeof createTeamNow>[2] = {}) =>
   createTeamNow(actor, input, { waitMs: 20_000, ...options });
 
 /**
