@@ -245,6 +245,8 @@ describe("two web and two worker processes on one database", () => {
     expect(new Set(hook.received.map((r) => `${r.path} ${r.eventId}`)).size).toBe(4);
     const deliveryJobs = await jobsOf("deliver-webhook");
     expect(deliveryJobs.map((j) => j.state)).toEqual(Array(4).fill("completed"));
+    // A job is completed in the database a moment before its worker's log line is read.
+    await waitFor("the workers' delivery log lines", async () => doneByAny("deliver-webhook").length >= deliveryJobs.length, 10_000);
     expect(doneByAny("deliver-webhook").sort()).toEqual(deliveryJobs.map((j) => j.id).sort());
     // Each worker counts its own on its own WORKER_METRICS_PORT.
     expect((await counter(metricsPorts[0]!, "deliver-webhook")) + (await counter(metricsPorts[1]!, "deliver-webhook"))).toBe(4);
