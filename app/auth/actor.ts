@@ -20,10 +20,15 @@ export type AdminActor = {
   apiTokenId?: string;
 };
 
-/** A customer: one team, signed in to the portal (or, later, calling with the team's own key). Reads that team only. */
+/**
+ * A customer: one team, signed in to the portal (reads that team only), or calling the jobs API
+ * with the team's own virtual key (`credential: "virtual_key"`: its jobs only, docs/jobs.md).
+ */
 export type CustomerActor = {
   kind: "customer";
   teamId: string;
+  /** How the customer got in; portal sessions leave it out. */
+  credential?: "portal" | "virtual_key";
   /** For the audit log: `portal:<team id>` or `portal-link:<link id>`. */
   userId: string;
   name: string;

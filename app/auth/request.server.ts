@@ -1,7 +1,8 @@
 import { redirect } from "@remix-run/node";
-import type { AdminActor as Actor } from "~/auth/actor";
+import type { AdminActor as Actor, CustomerActor } from "~/auth/actor";
 import { authenticateApiToken } from "~/services/api-tokens.server";
 import { authenticateAdminKey } from "~/services/sign-in.server";
+import { authenticateTeamKey } from "~/services/portal/sign-in.server";
 import { readSession } from "./lucia.server.ts";
 
 /**
@@ -37,6 +38,24 @@ export async function authenticate(
   }
   if ("clearCookie" in session && session.clearCookie) headers.append("Set-Cookie", session.clearCookie);
   return { actor: null, headers };
+}
+
+/**
+ * For the API (tRPC and REST): as `authenticate`, and also a team's own virtual key as
+ * `Authorization: Bearer sk-…`, which acts as that team's customer on the jobs API only
+ * (docs/jobs.md); every other procedure refuses it with a 403 that says so.
+ */
+export async function authenticateApi(
+  request: Request,
+  via: Actor["via"],
+  clientAddress = "unknown",
+): Promise<{ actor: Actor | CustomerActor | null; headers: Headers }> {
+  const bearer = /^Bearer\s+(sk-\S*)\s*$/i.exec(request.headers.get("authorization") ?? "");
+  if (bearer && !request.headers.get("x-admin-key")) {
+    // Throws UNAUTHORIZED for a key that is not a team's (TOO_MANY_REQUESTS once the address has failed too often).
+    return { actor: { ...(await authenticateTeamKey(bearer[1], clientAddress)), via }, headers: new Headers() };
+  }
+  return authenticate(request, via, clientAddress);
 }
 
 /** For admin pages: the signed-in admin, or a redirect to the sign-in page that comes back here afterwards. */

@@ -115,6 +115,16 @@ const schema = z
         .max(3600, "must be at most 3600 seconds (1 hour)")
         .default(15),
     ),
+    // How long a job may stay open with no activity before the worker closes it as abandoned (docs/jobs.md).
+    // Decimals are allowed (0.05 is 3 seconds, for tests and demos).
+    JOB_IDLE_TIMEOUT_MINUTES: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number({ invalid_type_error: "must be a number of minutes between 0.05 and 43200, for example 60" })
+        .min(0.05, "must be at least 0.05 minutes (3 seconds)")
+        .max(43200, "must be at most 43200 minutes (30 days)")
+        .default(60),
+    ),
     // How long after its startTime LiteLLM may still write a spend-log row: every ingestion run
     // re-checks this much of the past (docs/usage.md). At least request_timeout plus two batch writes.
     USAGE_LATE_ROWS_SECONDS: z.preprocess(

@@ -73,6 +73,8 @@ export const createTeamSchema = z.object({
   budget_mode: z.enum(["hard", "soft"], { errorMap: () => ({ message: "budget_mode must be hard or soft" }) }).default("hard"),
   rpm_limit: limit("rpm_limit", 10_000_000).nullish(),
   tpm_limit: limit("tpm_limit", 10_000_000_000).nullish(),
+  /** Make a job of any spend row whose session id is not yet one of the team's jobs (docs/jobs.md). Off by default. */
+  implicit_jobs: z.boolean({ invalid_type_error: "implicit_jobs must be true or false" }).optional(),
 });
 
 const teamId = z.string({ required_error: "Say which team (team_id)" }).trim().min(1, "Say which team (team_id)");
@@ -86,6 +88,7 @@ export const updateTeamSchema = z.object({
   budget_mode: z.enum(["hard", "soft"], { errorMap: () => ({ message: "budget_mode must be hard or soft" }) }).optional(),
   rpm_limit: limit("rpm_limit", 10_000_000).nullish(),
   tpm_limit: limit("tpm_limit", 10_000_000_000).nullish(),
+  implicit_jobs: z.boolean({ invalid_type_error: "implicit_jobs must be true or false" }).optional(),
 });
 export const listTeamsSchema = z.object({ organization_id: z.string().trim().min(1).optional() }).default({});
 
@@ -104,6 +107,8 @@ export const teamSchema = z.object({
   budget_mode: z.enum(["hard", "soft"]),
   rpm_limit: z.number().nullable(),
   tpm_limit: z.number().nullable(),
+  /** Whether ingestion makes a job of a session id the team has not created (docs/jobs.md). */
+  implicit_jobs: z.boolean(),
   status: z.enum(["active", "suspended", "deleted"]),
   /** True until LiteLLM has the team and its key for the first time. */
   provisioning: z.boolean(),
@@ -144,6 +149,7 @@ function view(loaded: Loaded, reveal: boolean): Team {
     budget_mode: team.budgetMode,
     rpm_limit: team.rpmLimit,
     tpm_limit: team.tpmLimit,
+    implicit_jobs: team.implicitJobs,
     status: team.status,
     provisioning: !live && team.status !== "deleted",
     sync: {
@@ -250,6 +256,7 @@ export async function createTeam(actor: Actor, input: z.input<typeof createTeamS
       budgetMode: values.budget_mode,
       rpmLimit: values.rpm_limit ?? null,
       tpmLimit: values.tpm_limit ?? null,
+      implicitJobs: values.implicit_jobs ?? false,
     });
     await setTeamModelGroups(tx, id, groups.map((g) => g.id));
     // The first budget period opens now (LiteLLM has spent nothing for this team yet), so credits added
@@ -322,6 +329,7 @@ export async function updateTeam(actor: Actor, input: z.input<typeof updateTeamS
       ...(values.budget_mode !== undefined ? { budgetMode: values.budget_mode } : {}),
       ...(values.rpm_limit !== undefined ? { rpmLimit: values.rpm_limit } : {}),
       ...(values.tpm_limit !== undefined ? { tpmLimit: values.tpm_limit } : {}),
+      ...(values.implicit_jobs !== undefined ? { implicitJobs: values.implicit_jobs } : {}),
     });
     await enqueueSync(tx, locked.id);
     const after = view(await load(tx, values.team_id), false);

@@ -6,6 +6,7 @@ import { sendJob } from "~/jobs/boss.server";
 import { db } from "~/lib/db.server";
 import { env } from "~/lib/env.server";
 import { logger, maskSecrets } from "~/lib/logger.server";
+import { isJobId } from "~/lib/job-id";
 import { litellmProblem } from "./litellm-notice.server.ts";
 import { evaluateAlertsFor, teamsWithFiringAlerts } from "./alerts.server.ts";
 
@@ -134,6 +135,7 @@ export function toUsageRow(log: SpendLog): UsageRowInput {
     latency_ms: duration === null || !Number.isFinite(duration) ? null : whole(duration),
     status: log.status === "failure" ? "failure" : "success",
     end_user: text(log.end_user),
+    session_id: isJobId(log.session_id) ? log.session_id : null,
     metadata,
   };
 }

@@ -2,10 +2,10 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
 import { invalidInput, universalInputError } from "~/lib/validation";
-import { authenticate } from "~/auth/request.server";
+import { authenticateApi } from "~/auth/request.server";
 import { AppError, ERROR_CODES, isAppError } from "~/lib/errors";
 import { logger } from "~/lib/logger.server";
-import type { AdminActor as Actor } from "~/auth/actor";
+import { isCustomer, type Actor } from "~/auth/actor";
 
 /**
  * The one tRPC file: context, then procedure tiers. Procedures translate transport only: they pass
@@ -28,7 +28,7 @@ export async function createContext(
   extra: { requestId: string; clientAddress: string; via?: "trpc" | "rest" },
 ): Promise<TrpcContext> {
   try {
-    const { actor, headers } = await authenticate(request, extra.via ?? "trpc", extra.clientAddress);
+    const { actor, headers } = await authenticateApi(request, extra.via ?? "trpc", extra.clientAddress);
     return { actor, requestId: extra.requestId, clientAddress: extra.clientAddress, responseHeaders: headers, idempotencyKey: request.headers.get("idempotency-key") };
   } catch (error) {
     if (!isAppError(error)) throw error;
@@ -90,14 +90,28 @@ const refuseUnstorableInput = t.middleware(async ({ getRawInput, next }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors).use(refuseUnstorableInput);
 
-/** Any signed-in admin (viewers included); services decide what each role may do. */
+const SIGN_IN_FIRST = "Sign in first: send `X-Admin-Key: <MASTER_KEY>` or `Authorization: Bearer <API token>`, or call from a signed-in admin session.";
+
+/** Any signed-in admin (viewers included); services decide what each role may do. A team's virtual key is refused here. */
 export const adminProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.actor) {
     if (ctx.authError) throw ctx.authError;
-    throw new TRPCError({
-      code: "UNAUTHORIZED",
-      message: "Sign in first: send `X-Admin-Key: <MASTER_KEY>` or `Authorization: Bearer <API token>`, or call from a signed-in admin session.",
-    });
+    throw new TRPCError({ code: "UNAUTHORIZED", message: SIGN_IN_FIRST });
+  }
+  if (isCustomer(ctx.actor)) {
+    throw new AppError(
+      "FORBIDDEN",
+      "A team's virtual key only opens the jobs API (/api/jobs/…, /api/teams/{team_id}/jobs). For everything else send an API token (Authorization: Bearer sla_…) or X-Admin-Key.",
+    );
+  }
+  return next({ ctx: { ...ctx, actor: ctx.actor } });
+});
+
+/** Admins, and a team calling with its own virtual key (the jobs API, docs/jobs.md); services check which team. */
+export const teamKeyProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.actor) {
+    if (ctx.authError) throw ctx.authError;
+    throw new TRPCError({ code: "UNAUTHORIZED", message: `${SIGN_IN_FIRST} A team may also send its own virtual key: Authorization: Bearer sk-….` });
   }
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });

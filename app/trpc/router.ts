@@ -4,6 +4,7 @@ import { alertsRouter } from "./routers/alerts.ts";
 import { auditRouter } from "./routers/audit.ts";
 import { creditsRouter } from "./routers/credits.ts";
 import { apiTokensRouter } from "./routers/api-tokens.ts";
+import { jobsRouter } from "./routers/jobs.ts";
 import { modelGroupsRouter } from "./routers/model-groups.ts";
 import { modelsRouter } from "./routers/models.ts";
 import { organizationsRouter } from "./routers/organizations.ts";
@@ -27,6 +28,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   webhooks: webhooksRouter,
   portal: portalRouter,
+  jobs: jobsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, inArray, asc, count, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { portalLinks, portalSessions, portalSignInFailures, teamKeys, teams } from "../schema/index.ts";
 import type { Db } from "./types.ts";
 
@@ -55,6 +55,17 @@ export async function findLiveKeyByHash(db: Db, keyHash: string) {
     .from(teamKeys)
     .innerJoin(teams, eq(teams.id, teamKeys.teamId))
     .where(and(eq(teamKeys.keyHash, keyHash), eq(teamKeys.status, "live")))
+    .limit(1);
+  return rows[0];
+}
+
+/** The key with this hash if LiteLLM still takes it (live, or retiring during a rotation's grace), with its team. */
+export async function findUsableKeyByHash(db: Db, keyHash: string) {
+  const rows = await db
+    .select({ keyHash: teamKeys.keyHash, teamId: teamKeys.teamId, teamName: teams.name, teamStatus: teams.status })
+    .from(teamKeys)
+    .innerJoin(teams, eq(teams.id, teamKeys.teamId))
+    .where(and(eq(teamKeys.keyHash, keyHash), inArray(teamKeys.status, ["live", "retiring"])))
     .limit(1);
   return rows[0];
 }

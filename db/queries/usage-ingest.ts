@@ -42,6 +42,7 @@ function columns(rows: UsageRowInput[]) {
   let latencyMs = "{";
   let status = "{";
   let endUser = "{";
+  let sessionId = "{";
   const metadata: unknown[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i];
@@ -61,6 +62,7 @@ function columns(rows: UsageRowInput[]) {
     latencyMs += sep + int(r.latency_ms);
     status += sep + element(r.status);
     endUser += sep + element(r.end_user);
+    sessionId += sep + element(r.session_id ?? null);
     metadata[i] = r.metadata === undefined ? null : r.metadata;
   }
   const end = (s: string) => `${s}}`;
@@ -79,6 +81,7 @@ function columns(rows: UsageRowInput[]) {
     latencyMs: end(latencyMs),
     status: end(status),
     endUser: end(endUser),
+    sessionId: end(sessionId),
     // JSON null (no metadata) becomes SQL NULL below.
     metadata: JSON.stringify(metadata),
   };
@@ -97,19 +100,47 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
       select * from unnest(
         ${c.requestId}::text[], ${c.teamId}::text[], ${c.keyHash}::text[], ${c.modelGroup}::text[], ${c.model}::text[],
         ${c.promptTokens}::integer[], ${c.completionTokens}::integer[], ${c.totalTokens}::integer[], ${c.spend}::numeric[],
-        ${c.startTime}::timestamptz[], ${c.endTime}::timestamptz[], ${c.latencyMs}::integer[], ${c.status}::text[], ${c.endUser}::text[],
+        ${c.startTime}::timestamptz[], ${c.endTime}::timestamptz[], ${c.latencyMs}::integer[], ${c.status}::text[], ${c.endUser}::text[], ${c.sessionId}::text[],
         array(select nullif(m, 'null'::jsonb) from jsonb_array_elements(${c.metadata}::jsonb) with ordinality as j(m, n) order by n)
       ) as r(request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens, spend,
-             start_time, end_time, latency_ms, status, end_user, metadata)
+             start_time, end_time, latency_ms, status, end_user, session_id, metadata)
     ),
     ins as (
       insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
-                                  spend, start_time, end_time, latency_ms, status, end_user, metadata)
-      select request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
-             spend, start_time, end_time, latency_ms, status, end_user, metadata
-      from src
+                                  spend, start_time, end_time, latency_ms, status, end_user, metadata, job_id)
+      select s.request_id, s.team_id, s.key_hash, s.model_group, s.model, s.prompt_tokens, s.completion_tokens, s.total_tokens,
+             s.spend, s.start_time, s.end_time, s.latency_ms, s.status, s.end_user, s.metadata,
+             -- The job of this team whose id the row carries, or a new implicit one when the team has them on (docs/jobs.md).
+             case when s.session_id is not null and s.team_id is not null
+                   and (exists (select 1 from jobs j where j.team_id = s.team_id and j.id = s.session_id)
+                        or exists (select 1 from teams t where t.id = s.team_id and t.implicit_jobs))
+                  then s.session_id end
+      from src s
       on conflict (request_id) do nothing
-      returning team_id, model_group, start_time, status, prompt_tokens, completion_tokens, spend, latency_ms
+      returning team_id, model_group, start_time, end_time, status, prompt_tokens, completion_tokens, spend, latency_ms, job_id
+    ),
+    job_totals as (
+      -- Exactly the rows inserted, added to their jobs' totals; a job id new to the team is an implicit job.
+      insert into jobs as j (team_id, id, job_type, status, origin, created_at, updated_at,
+                             calls, failed_calls, prompt_tokens, completion_tokens, spend, latency_ms_sum, first_call_at, last_call_at)
+      select team_id, job_id, 'implicit', 'running', 'implicit', min(start_time), now(),
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0),
+             min(start_time), max(coalesce(end_time, start_time))
+      from ins
+      where job_id is not null
+      group by team_id, job_id
+      order by team_id, job_id
+      on conflict (team_id, id) do update set
+        calls = j.calls + excluded.calls,
+        failed_calls = j.failed_calls + excluded.failed_calls,
+        prompt_tokens = j.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = j.completion_tokens + excluded.completion_tokens,
+        spend = j.spend + excluded.spend,
+        latency_ms_sum = j.latency_ms_sum + excluded.latency_ms_sum,
+        first_call_at = least(j.first_call_at, excluded.first_call_at),
+        last_call_at = greatest(j.last_call_at, excluded.last_call_at),
+        status = case when j.status = 'pending' then 'running' else j.status end
+      returning 1
     ),
     hourly as (
       insert into usage_hourly as h (team_id, model_group, hour, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)

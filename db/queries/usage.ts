@@ -26,6 +26,8 @@ export type UsageRowInput = {
   latency_ms: number | null;
   status: "success" | "failure";
   end_user: string | null;
+  /** LiteLLM's session_id when it can be a job id (app/lib/job-id.ts), else null: the row is attributed to that job of its team if there is one. */
+  session_id?: string | null;
   metadata: unknown;
 };
 

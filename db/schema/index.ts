@@ -9,3 +9,4 @@ export * from "./usage.ts";
 export * from "./ledger.ts";
 export * from "./alerts.ts";
 export * from "./portal.ts";
+export * from "./jobs.ts";

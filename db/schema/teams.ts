@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { boolean, index, integer, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { modelGroups } from "./model-groups.ts";
 import { organizations } from "./organizations.ts";
 
@@ -22,6 +22,8 @@ export const teams = pgTable(
     /** Where budget periods are anchored (UTC): the team's creation unless the budget changes. */
     budgetStartsAt: timestamp("budget_starts_at", { withTimezone: true }).notNull().defaultNow(),
     rpmLimit: integer("rpm_limit"),
+    /** Whether ingestion makes a job of a spend row whose session id is not yet a job of this team (docs/jobs.md). */
+    implicitJobs: boolean("implicit_jobs").notNull().default(false),
     tpmLimit: integer("tpm_limit"),
     status: text("status", { enum: ["active", "suspended", "deleted"] }).notNull().default("active"),
     desiredVersion: integer("desired_version").notNull().default(1),

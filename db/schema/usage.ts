@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 /**
@@ -22,9 +23,13 @@ export const usageRequests = pgTable(
     status: text("status").notNull().default("success"),
     endUser: text("end_user"),
     metadata: jsonb("metadata").$type<Record<string, unknown>>(),
+    /** The job (of this team) whose id the row's session_id carried; null when it carried none of ours (docs/jobs.md). */
+    jobId: text("job_id"),
     ingestedAt: timestamp("ingested_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("usage_requests_team_start_idx").on(t.teamId, t.startTime), index("usage_requests_start_idx").on(t.startTime)],
+  (t) => [index("usage_requests_team_start_idx").on(t.teamId, t.startTime), index("usage_requests_start_idx").on(t.startTime),
+    index("usage_requests_job_idx").on(t.jobId, t.startTime, t.requestId).where(sql`${t.jobId} is not null`),
+  ],
 );
 
 /** Hourly rollup by team and model group (hour = start of the UTC hour). */

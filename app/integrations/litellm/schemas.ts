@@ -140,6 +140,8 @@ export const spendLogSchema = z
     endTime: nullableString,
     request_duration_ms: nullableNumber,
     end_user: nullableString,
+    /** `x-litellm-session-id` or the body's `litellm_session_id`, else LiteLLM's own trace id (CONTRACT §3): our job id when it is one. */
+    session_id: nullableString,
     status: nullableString,
     request_tags: z.unknown().optional(),
     metadata: z.unknown().optional(),

@@ -76,7 +76,7 @@ const withoutField = (field: string, row = fullRow()) => {
   return copy;
 };
 
-const STRING_FIELDS = ["request_id", "api_key", "team_id", "model", "model_group", "startTime", "endTime", "end_user", "status"];
+const STRING_FIELDS = ["request_id", "api_key", "team_id", "model", "model_group", "startTime", "endTime", "end_user", "session_id", "status"];
 const NUMBER_FIELDS = ["spend", "prompt_tokens", "completion_tokens", "total_tokens", "request_duration_ms"];
 const VALUES: Array<[string, unknown]> = [
   ["a string", "12.5"],

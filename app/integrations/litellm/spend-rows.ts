@@ -119,6 +119,11 @@ function checkRow(row: Record<string, unknown>, index: number, issues: SpendRowI
     if (v === null || v === undefined) row.end_user = null;
     else bad(issues, index, "end_user", "string", v);
   }
+  v = row.session_id;
+  if (typeof v !== "string") {
+    if (v === null || v === undefined) row.session_id = null;
+    else bad(issues, index, "session_id", "string", v);
+  }
   v = row.status;
   if (typeof v !== "string") {
     if (v === null || v === undefined) row.status = null;

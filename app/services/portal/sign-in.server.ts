@@ -1,7 +1,8 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { findLiveKeyByHash, findPortalLinkByHash, insertPortalSignInFailure, recentPortalFailures, touchPortalLink } from "../../../db/queries/portal.ts";
+import { findLiveKeyByHash, findPortalLinkByHash, findUsableKeyByHash, insertPortalSignInFailure, recentPortalFailures, touchPortalLink } from "../../../db/queries/portal.ts";
 import { findTeamById } from "../../../db/queries/teams.ts";
+import type { CustomerActor } from "~/auth/actor";
 import { customerActor, openPortalSession, type PortalSignIn } from "~/auth/portal-session.server";
 import { throttleWrongAttempts, type FailureLog } from "~/auth/throttle.server";
 import { db, transaction } from "~/lib/db.server";
@@ -52,6 +53,28 @@ function failureLog(clientAddress: string, reason: () => string): FailureLog {
 }
 
 const sessionTtlMs = () => env().SESSION_TTL_HOURS * 3_600_000;
+
+export const WRONG_API_KEY_MESSAGE =
+  "This virtual key is not one of this server's teams' keys (or its team was deleted). Send a team's current key as Authorization: Bearer sk-…, or an API token (sla_…) for admin calls.";
+
+/**
+ * The team behind `Authorization: Bearer sk-…` on the jobs API (docs/jobs.md): its live key, or
+ * the key being rotated out while LiteLLM still takes it. Looked up by sha256 and compared in
+ * constant time; wrong keys are throttled per client address like the portal's.
+ */
+export async function authenticateTeamKey(key: string, clientAddress: string, now = new Date()): Promise<Omit<CustomerActor, "via">> {
+  const keyHash = sha256(key);
+  let reason = "unknown key";
+  const found = await throttleWrongAttempts(failureLog(clientAddress, () => reason), { clientAddress, audience: "portal" }, async () => {
+    const usable = await findUsableKeyByHash(db(), keyHash);
+    if (!usable || !digestsEqual(usable.keyHash, keyHash) || usable.teamStatus === "deleted") {
+      if (usable) reason = `team ${usable.teamStatus}`;
+      throw new AppError("UNAUTHORIZED", WRONG_API_KEY_MESSAGE);
+    }
+    return usable;
+  }, now);
+  return { kind: "customer", credential: "virtual_key", teamId: found.teamId, userId: `key:${found.teamId}`, name: `${found.teamName} (virtual key)` };
+}
 
 /** Signs a customer in with the team's virtual key (its live key). The right key always gets in; wrong ones are throttled per client address. */
 export async function signInWithVirtualKey(input: unknown, clientAddress: string, now = new Date()): Promise<PortalSignIn> {

@@ -1,0 +1,232 @@
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { jobs, usageRequests, type JobStatus } from "../schema/index.ts";
+import type { Db } from "./types.ts";
+
+/** Jobs (docs/jobs.md): their rows, their calls (usage_requests.job_id) and the sweeps the worker runs. */
+
+export type JobRow = typeof jobs.$inferSelect;
+/** A job with created_at to the microsecond (what a list cursor carries). */
+export type ListedJobRow = JobRow & { createdAtExact: string };
+/** A place in a team's jobs ordered by (created_at, id), newest first. */
+export type JobKey = { createdAt: string; id: string };
+export type JobCallKey = { startTime: string; requestId: string };
+
+function rowsOf<T>(result: unknown): T[] {
+  return Array.from(result as Iterable<T>);
+}
+
+const OPEN = sql`${jobs.status} in ('pending', 'running')`;
+const exact = (column: SQL | typeof jobs.createdAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/** Inserts the job; undefined when the team already has a job with this id. */
+export async function insertJob(db: Db, values: typeof jobs.$inferInsert): Promise<JobRow | undefined> {
+  const rows = await db.insert(jobs).values(values).onConflictDoNothing().returning();
+  return rows[0];
+}
+
+export async function findJob(db: Db, teamId: string, id: string): Promise<JobRow | undefined> {
+  const rows = await db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.teamId, teamId), eq(jobs.id, id)))
+    .limit(1);
+  return rows[0];
+}
+
+/** Jobs of any team with this id (at most `limit`): an admin's lookup by id alone. */
+export async function findJobsById(db: Db, id: string, limit = 2): Promise<JobRow[]> {
+  return db.select().from(jobs).where(eq(jobs.id, id)).orderBy(jobs.teamId).limit(limit);
+}
+
+/**
+ * Closes an open job as completed or failed, merging `metadata` (a key set to null is removed).
+ * Undefined when the job is already closed: the caller answers with its first result.
+ */
+export async function closeJob(
+  db: Db,
+  key: { teamId: string; id: string },
+  values: { status: "completed" | "failed"; set: Record<string, unknown>; remove: string[]; now: Date },
+): Promise<JobRow | undefined> {
+  const rows = await db
+    .update(jobs)
+    .set({
+      status: values.status,
+      closedAt: values.now,
+      updatedAt: values.now,
+      metadata: sql`(${jobs.metadata} || ${JSON.stringify(values.set)}::jsonb) - ${values.remove}::text[]`,
+    })
+    .where(and(eq(jobs.teamId, key.teamId), eq(jobs.id, key.id), OPEN))
+    .returning();
+  return rows[0];
+}
+
+/** Merges into the job's metadata (a key set to null is removed); the job's size limit is checked by the caller on the result. */
+export async function patchJobMetadata(
+  db: Db,
+  key: { teamId: string; id: string },
+  values: { set: Record<string, unknown>; remove: string[]; now: Date },
+): Promise<JobRow | undefined> {
+  const rows = await db
+    .update(jobs)
+    .set({ updatedAt: values.now, metadata: sql`(${jobs.metadata} || ${JSON.stringify(values.set)}::jsonb) - ${values.remove}::text[]` })
+    .where(and(eq(jobs.teamId, key.teamId), eq(jobs.id, key.id)))
+    .returning();
+  return rows[0];
+}
+
+export type JobCallRow = {
+  requestId: string;
+  startTime: Date;
+  startTimeExact: string;
+  endTime: Date | null;
+  modelGroup: string | null;
+  model: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  /** Exact decimal text. */
+  spend: string;
+  latencyMs: number | null;
+  status: string;
+  endUser: string | null;
+};
+
+/** A job's calls in the order they started, one page by keyset on (start_time, request_id) after `after`. */
+export async function jobCalls(db: Db, key: { teamId: string; id: string }, page: { after?: JobCallKey; limit: number }): Promise<JobCallRow[]> {
+  const u = usageRequests;
+  const keyset = page.after ? sql`and (${u.startTime}, ${u.requestId}) > (${page.after.startTime}::timestamptz, ${page.after.requestId}::text)` : sql``;
+  const result = await db.execute(sql`
+    select ${u.requestId} as "requestId", (extract(epoch from ${u.startTime}) * 1000)::float8 as "startTime", ${exact(sql`${u.startTime}`)} as "startTimeExact",
+           (extract(epoch from ${u.endTime}) * 1000)::float8 as "endTime", ${u.modelGroup} as "modelGroup", ${u.model} as model,
+           ${u.promptTokens} as "promptTokens", ${u.completionTokens} as "completionTokens", ${u.totalTokens} as "totalTokens",
+           ${u.spend}::text as spend, ${u.latencyMs} as "latencyMs", ${u.status} as status, ${u.endUser} as "endUser"
+    from ${u}
+    where ${u.jobId} = ${key.id} and ${u.teamId} = ${key.teamId} ${keyset}
+    order by ${u.startTime}, ${u.requestId}
+    limit ${page.limit}
+  `);
+  return rowsOf<JobCallRow & { startTime: number; endTime: number | null }>(result).map((r) => ({
+    ...r,
+    startTime: new Date(r.startTime),
+    endTime: r.endTime === null ? null : new Date(r.endTime),
+  }));
+}
+
+export type JobFilter = {
+  teamId: string;
+  status?: JobStatus;
+  jobType?: string;
+  userId?: string;
+  /** created_at in [from, to). */
+  from?: Date;
+  to?: Date;
+};
+
+function filterSql(f: JobFilter): SQL {
+  const parts: SQL[] = [sql`${jobs.teamId} = ${f.teamId}`];
+  if (f.status) parts.push(sql`${jobs.status} = ${f.status}`);
+  if (f.jobType) parts.push(sql`${jobs.jobType} = ${f.jobType}`);
+  if (f.userId) parts.push(sql`${jobs.userId} = ${f.userId}`);
+  if (f.from) parts.push(sql`${jobs.createdAt} >= ${f.from.toISOString()}::timestamptz`);
+  if (f.to) parts.push(sql`${jobs.createdAt} < ${f.to.toISOString()}::timestamptz`);
+  return sql.join(parts, sql` and `);
+}
+
+/** A team's jobs, newest first, one page by keyset on (created_at, id) before `before`. */
+export async function listJobs(db: Db, filter: JobFilter, page: { before?: JobKey; limit: number }): Promise<ListedJobRow[]> {
+  const keyset = page.before ? sql`(${jobs.createdAt}, ${jobs.id}) < (${page.before.createdAt}::timestamptz, ${page.before.id}::text)` : sql`true`;
+  return db
+    .select({ ...jobColumns(), createdAtExact: exact(jobs.createdAt) })
+    .from(jobs)
+    .where(and(filterSql(filter), keyset))
+    .orderBy(sql`${jobs.createdAt} desc`, sql`${jobs.id} desc`)
+    .limit(page.limit);
+}
+
+function jobColumns() {
+  const { teamId, id, jobType, userId, status, origin, metadata, createdAt, updatedAt, closedAt, calls, failedCalls, promptTokens, completionTokens, spend, latencyMsSum, firstCallAt, lastCallAt, notifiedAt } = jobs;
+  return { teamId, id, jobType, userId, status, origin, metadata, createdAt, updatedAt, closedAt, calls, failedCalls, promptTokens, completionTokens, spend, latencyMsSum, firstCallAt, lastCallAt, notifiedAt };
+}
+
+/** The team's most expensive jobs created in [from, to). */
+export async function costliestJobs(db: Db, filter: JobFilter, limit: number): Promise<JobRow[]> {
+  return db
+    .select()
+    .from(jobs)
+    .where(filterSql(filter))
+    .orderBy(sql`${jobs.spend} desc`, sql`${jobs.createdAt} desc`)
+    .limit(limit);
+}
+
+/**
+ * How long a job took, in ms: from its creation to its close (completed, failed), or to its last
+ * call (abandoned: the idle time after it is not work); null while it is open.
+ */
+export const jobDurationMs = sql<number | null>`case
+    when ${jobs.status} in ('completed', 'failed') then extract(epoch from ${jobs.closedAt} - ${jobs.createdAt}) * 1000
+    when ${jobs.status} = 'abandoned' then extract(epoch from greatest(${jobs.createdAt}, coalesce(${jobs.lastCallAt}, ${jobs.createdAt})) - ${jobs.createdAt}) * 1000
+  end`;
+
+export type JobTypeSummaryRow = {
+  jobType: string;
+  jobs: number;
+  open: number;
+  calls: number;
+  /** Exact decimal text, all four. */
+  spend: string;
+  avgSpend: string;
+  p50Spend: string;
+  p95Spend: string;
+  p50DurationMs: number | null;
+  p95DurationMs: number | null;
+};
+
+/** Per job type, the team's jobs created in [from, to): count, cost (total, average, p50, p95), duration p50/p95 (closed jobs). */
+export async function jobSummary(db: Db, filter: JobFilter): Promise<JobTypeSummaryRow[]> {
+  const j = jobs;
+  const result = await db.execute(sql`
+    select ${j.jobType} as "jobType", count(*)::int as jobs, (count(*) filter (where ${OPEN}))::int as open, coalesce(sum(${j.calls}), 0)::float8 as calls,
+           sum(${j.spend})::text as spend, round(avg(${j.spend}), 10)::text as "avgSpend",
+           round(percentile_cont(0.5) within group (order by ${j.spend})::numeric, 10)::text as "p50Spend",
+           round(percentile_cont(0.95) within group (order by ${j.spend})::numeric, 10)::text as "p95Spend",
+           (percentile_cont(0.5) within group (order by ${jobDurationMs}))::float8 as "p50DurationMs",
+           (percentile_cont(0.95) within group (order by ${jobDurationMs}))::float8 as "p95DurationMs"
+    from ${j}
+    where ${filterSql(filter)}
+    group by ${j.jobType}
+    order by sum(${j.spend}) desc, ${j.jobType}
+  `);
+  return rowsOf<JobTypeSummaryRow>(result);
+}
+
+/** Closes as abandoned every open job with no activity (created, metadata changed, or a call ending) since `cutoff`. */
+export async function abandonIdleJobs(db: Db, cutoff: Date, now: Date): Promise<JobRow[]> {
+  return db
+    .update(jobs)
+    .set({ status: "abandoned", closedAt: now, updatedAt: now })
+    .where(and(OPEN, sql`${jobs.updatedAt} < ${cutoff.toISOString()}::timestamptz`, sql`coalesce(${jobs.lastCallAt}, ${jobs.updatedAt}) < ${cutoff.toISOString()}::timestamptz`))
+    .returning();
+}
+
+/**
+ * Claims the closed jobs whose totals are final (ingestion has read past `finalBefore`, which is
+ * their close plus the late-write margin) and not yet announced: marks them notified and returns
+ * them, in the caller's transaction, so each is announced once.
+ */
+export async function claimFinalJobs(db: Db, finalBefore: Date, now: Date, limit = 500): Promise<JobRow[]> {
+  const result = await db.execute(sql`
+    update ${jobs} set notified_at = ${now.toISOString()}::timestamptz
+    where (team_id, id) in (
+      select team_id, id from ${jobs}
+      where closed_at is not null and notified_at is null and closed_at <= ${finalBefore.toISOString()}::timestamptz
+      order by closed_at
+      limit ${limit}
+      for update skip locked
+    )
+    returning team_id as "teamId", id
+  `);
+  const keys = rowsOf<{ teamId: string; id: string }>(result);
+  if (!keys.length) return [];
+  const found = await Promise.all(keys.map((k) => findJob(db, k.teamId, k.id)));
+  return found.filter((r): r is JobRow => r !== undefined);
+}
