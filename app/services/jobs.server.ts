@@ -351,7 +351,7 @@ export async function settleJobs(now = new Date()): Promise<{ abandoned: number;
       const rows = await claimFinalJobs(tx, finalBefore, now);
       for (const row of rows) {
         const status = row.status as keyof typeof JOB_EVENT;
-        await enqueueWebhookEvent(tx, JOB_EVENT[status], { job: jobView(row, until) }, now);
+        await enqueueWebhookEvent(tx, JOB_EVENT[status], jobView(row, until), now);
       }
       return rows.length;
     });

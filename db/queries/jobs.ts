@@ -15,6 +15,11 @@ function rowsOf<T>(result: unknown): T[] {
   return Array.from(result as Iterable<T>);
 }
 
+/** A PostgreSQL text[] literal (every element quoted). */
+const textArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
+/** `metadata` with `set` merged in and the `remove` keys taken out. */
+const mergedMetadata = (set: Record<string, unknown>, remove: string[]) => sql`(${jobs.metadata} || ${JSON.stringify(set)}::jsonb) - ${textArray(remove)}::text[]`;
+
 const OPEN = sql`${jobs.status} in ('pending', 'running')`;
 const exact = (column: SQL | typeof jobs.createdAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -53,7 +58,7 @@ export async function closeJob(
       status: values.status,
       closedAt: values.now,
       updatedAt: values.now,
-      metadata: sql`(${jobs.metadata} || ${JSON.stringify(values.set)}::jsonb) - ${values.remove}::text[]`,
+      metadata: mergedMetadata(values.set, values.remove),
     })
     .where(and(eq(jobs.teamId, key.teamId), eq(jobs.id, key.id), OPEN))
     .returning();
@@ -68,7 +73,7 @@ export async function patchJobMetadata(
 ): Promise<JobRow | undefined> {
   const rows = await db
     .update(jobs)
-    .set({ updatedAt: values.now, metadata: sql`(${jobs.metadata} || ${JSON.stringify(values.set)}::jsonb) - ${values.remove}::text[]` })
+    .set({ updatedAt: values.now, metadata: mergedMetadata(values.set, values.remove) })
     .where(and(eq(jobs.teamId, key.teamId), eq(jobs.id, key.id)))
     .returning();
   return rows[0];
