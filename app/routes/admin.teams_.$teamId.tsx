@@ -8,6 +8,7 @@ import { formatCount, formatTime, formatUsd } from "~/components/format";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
+import { JOBS_CURSOR_PARAM, JOBS_PAGE_SIZE, JobsSection } from "~/components/jobs";
 import { csvHref, IngestionNote, ModelsCard, RecentRequestsCard, SpendByDayCard, UsageHeading, UsageStats } from "~/components/usage-panels";
 import { AdminRouteError } from "~/components/route-error";
 import { SyncBadge, TeamStateBadge } from "~/components/team-badges";
@@ -19,6 +20,7 @@ import { formError, formNumber, formText, formValues, teamFormInput, throwAsResp
 import { can } from "~/auth/actor";
 import { listTeamAlerts } from "~/services/alerts.server";
 import { addCredits, listLedger } from "~/services/credits.server";
+import { costliestTeamJobs, listTeamJobs, summarizeTeamJobs } from "~/services/jobs.server";
 import { getTeamDashboard, REQUESTS_PAGE_SIZE } from "~/services/usage/index.server";
 import { listModelGroups } from "~/services/model-groups.server";
 import { teamState } from "~/services/team-list.server";
@@ -32,13 +34,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const search = new URL(request.url).searchParams;
   const range = rangeFromSearch(search);
   const team_id = params.teamId!;
-  const [team, groups, usage, ledger, alerts] = await Promise.all([
+  const [team, groups, usage, ledger, alerts, jobList, jobSummary, costliestJobs] = await Promise.all([
     getTeam(actor, { team_id }),
     canWrite ? listModelGroups(actor) : [],
     // The budget now and the usage over the range (default: the budget period), from the rollups.
     getTeamDashboard(actor, { team_id, ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }),
     listLedger(actor, { team_id }).then((entries) => entries.slice(0, 20)),
     listTeamAlerts(actor, { team_id, state: "firing" }),
+    // Jobs: the recent ones (a page by cursor), cost by job type and the costliest, over the last 30 days.
+    listTeamJobs(actor, { team_id, limit: JOBS_PAGE_SIZE, cursor: search.get(JOBS_CURSOR_PARAM) || undefined }),
+    summarizeTeamJobs(actor, { team_id }),
+    costliestTeamJobs(actor, team_id, 5),
   ]).catch(throwAsResponse);
   const { budget, ...dashboard } = usage;
   return json(
@@ -50,6 +56,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       range,
       ledger,
       alerts: alerts.alerts,
+      jobs: { list: jobList, summary: jobSummary, costliest: costliestJobs },
       groups: groups.map((g) => ({ name: g.name, models: g.models })),
       canWrite,
       // Where the customer's application sends its requests (LiteLLM itself, not this app).
@@ -256,6 +263,13 @@ function TeamUsage() {
   );
 }
 
+/** The team's jobs: recent ones, cost by job type, the most expensive (components/jobs.tsx). */
+function TeamJobs() {
+  const { team, jobs } = useLoaderData<typeof loader>();
+  const base = `/admin/teams/${team.team_id}/jobs`;
+  return <JobsSection list={jobs.list} summary={jobs.summary} costliest={jobs.costliest} base={base} csv={`${base}.csv`} />;
+}
+
 export default function TeamPage() {
   const { team, state, groups, canWrite, proxyUrl, budget, ledger, alerts } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>() as TeamActionData | undefined;
@@ -336,6 +350,8 @@ export default function TeamPage() {
         <BudgetCard budget={budget} ledger={ledger} canWrite={canWrite && team.status !== "deleted"} errors={credits?.fieldErrors} message={credits?.message} />
 
         <TeamUsage />
+
+        <TeamJobs />
 
         <Card title="Details">
           <dl className="grid gap-4 text-sm sm:grid-cols-2 lg:grid-cols-3">

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, useLoaderData, useLocation } from "@remix-run/react";
-import { readPortalSession } from "~/auth/portal-session.server";
+import { customerActor, readPortalSession } from "~/auth/portal-session.server";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
 import { SpendByDayChart, Stat, StatGrid } from "~/components/charts";
@@ -9,10 +9,12 @@ import { useCopyToClipboard } from "~/components/copy";
 import { DataTable, readTableState, sortAndPage, type Column } from "~/components/data-table";
 import { DateRange, rangeFromSearch } from "~/components/date-range";
 import { formatCount, formatPercent, formatTime, formatUsd } from "~/components/format";
+import { JOBS_CURSOR_PARAM, JOBS_PAGE_SIZE, JobsSection } from "~/components/jobs";
 import { TeamStateBadge } from "~/components/team-badges";
 import { Button, Card, Chip, StatusBadge } from "~/components/ui";
 import { csvHref, ModelsCard, RecentRequestsCard, UsageHeading } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
+import { costliestTeamJobs, listTeamJobs, summarizeTeamJobs } from "~/services/jobs.server";
 import { getPortalOverview, type PortalOverview } from "~/services/portal/overview.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.team.name ?? "Your team"} · Customer portal` }];
@@ -25,8 +27,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (!session) throw redirect(clearCookie ? "/portal/signin?reason=ended" : "/portal/signin", clearCookie ? { headers: { "Set-Cookie": clearCookie } } : undefined);
   const search = new URL(request.url).searchParams;
   const range = rangeFromSearch(search);
-  const overview = await getPortalOverview(session, { ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }).catch(throwAsResponse);
-  return json({ overview, range }, { headers: { "Cache-Control": "private, no-store" } });
+  // The jobs are read as the session's customer: the services refuse any other team.
+  const actor = customerActor(session);
+  const team_id = session.teamId;
+  const [overview, jobList, jobSummary, costliestJobs] = await Promise.all([
+    getPortalOverview(session, { ...range, requests_before: search.get("req-before") ?? undefined, requests_after: search.get("req-after") ?? undefined }),
+    listTeamJobs(actor, { team_id, limit: JOBS_PAGE_SIZE, cursor: search.get(JOBS_CURSOR_PARAM) || undefined }),
+    summarizeTeamJobs(actor, { team_id }),
+    costliestTeamJobs(actor, team_id, 5),
+  ]).catch(throwAsResponse);
+  return json({ overview, range, jobs: { list: jobList, summary: jobSummary, costliest: costliestJobs } }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 type Day = PortalOverview["days"][number];
@@ -55,7 +65,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
 }
 
 export default function PortalHome() {
-  const { overview, range } = useLoaderData<typeof loader>();
+  const { overview, range, jobs } = useLoaderData<typeof loader>();
   const { search } = useLocation();
   const params = new URLSearchParams(search);
   const { team, budget, totals, api, window: shown } = overview;
@@ -119,6 +129,8 @@ export default function PortalHome() {
           <RecentRequestsCard requests={overview.requests} pageSize={overview.requests.page_size} caption="Requests in this range, newest first" csv={csv("requests")} />
         </div>
       </section>
+
+      <JobsSection list={jobs.list} summary={jobs.summary} costliest={jobs.costliest} base="/portal/jobs" csv="/portal/jobs.csv" />
 
       <div className="grid gap-4 lg:grid-cols-2">
         <div className="min-w-0">
