@@ -31,7 +31,8 @@ const label = (field: string, max: number) =>
     .max(max, `${field} has at most ${max} characters`);
 
 export const createJobSchema = z.object({
-  team_id: teamId,
+  /** Required for admins; a team's own key may leave it out (its team is the key's). */
+  team_id: optionalTeamId,
   job_type: label("job_type", 100).describe("What kind of work, e.g. document_analysis: jobs are summed by it"),
   user_id: label("user_id", 200).optional().describe("Your own user's id, to filter by"),
   metadata: metadata.optional(),

@@ -171,14 +171,28 @@ async function resolveJob(actor: Actor, id: string, teamId: string | undefined, 
   return rows[0];
 }
 
+/** The job's metadata with `patch` merged in must still fit METADATA_MAX_BYTES. */
+function requireMetadataFits(job: JobRow, patch: Record<string, unknown> | undefined): void {
+  if (!patch) return;
+  const merged: Record<string, unknown> = { ...job.metadata, ...patch };
+  for (const [k, v] of Object.entries(patch)) if (v === null) delete merged[k];
+  if (Buffer.byteLength(JSON.stringify(merged), "utf8") > METADATA_MAX_BYTES) {
+    throw new AppError("BAD_REQUEST", `The job's metadata would hold more than ${METADATA_MAX_BYTES} bytes of JSON; remove keys (set them to null) or send less.`, {
+      fieldErrors: { metadata: [`At most ${METADATA_MAX_BYTES} bytes in all`] },
+    });
+  }
+}
+
 // ── the API ─────────────────────────────────────────────────────────────────────────────────────
 
 /** Creates a pending job; its id is what the customer sends to LiteLLM as `x-litellm-session-id`. */
 export async function createJob(actor: Actor, input: z.input<typeof createJobSchema>, now = new Date()): Promise<Job> {
   const values = parseInput(createJobSchema, input);
-  requireJobWrite(actor, values.team_id, "create jobs");
-  const team = await findTeamById(db(), values.team_id);
-  if (!team) throw new AppError("NOT_FOUND", noSuchTeam(values.team_id));
+  const teamId = values.team_id ?? (isCustomer(actor) ? actor.teamId : undefined);
+  if (!teamId) throw new AppError("BAD_REQUEST", "Say which team the job is for (team_id).", { fieldErrors: { team_id: ["Say which team"] } });
+  requireJobWrite(actor, teamId, "create jobs");
+  const team = await findTeamById(db(), teamId);
+  if (!team) throw new AppError("NOT_FOUND", noSuchTeam(teamId));
   if (team.status === "deleted") throw new AppError("CONFLICT", `The team ${team.name} was deleted; its key no longer works, so it can have no new jobs.`);
   const id = values.job_id ?? `job_${randomUUID().replace(/-/g, "")}`;
   const row = await insertJob(db(), {
@@ -206,6 +220,7 @@ export async function completeJob(actor: Actor, input: z.input<typeof completeJo
   const values = parseInput(completeJobSchema, input);
   const found = await resolveJob(actor, values.job_id, values.team_id, "complete jobs");
   requireJobWrite(actor, found.teamId, "complete jobs");
+  requireMetadataFits(found, values.metadata);
   const closed = await closeJob(db(), { teamId: found.teamId, id: found.id }, { status: values.status, ...patchOf(values.metadata), now });
   const row = closed ?? (await findJob(db(), found.teamId, found.id))!;
   return jobView(row, (await ingestedUntil()).until);
@@ -216,12 +231,7 @@ export async function updateJobMetadata(actor: Actor, input: z.input<typeof jobM
   const values = parseInput(jobMetadataSchema, input);
   const found = await resolveJob(actor, values.job_id, values.team_id, "change job metadata");
   requireJobWrite(actor, found.teamId, "change job metadata");
-  const merged = { ...found.metadata, ...values.metadata };
-  if (Buffer.byteLength(JSON.stringify(merged), "utf8") > METADATA_MAX_BYTES) {
-    throw new AppError("BAD_REQUEST", `The job's metadata would hold more than ${METADATA_MAX_BYTES} bytes of JSON; remove keys (set them to null) or send less.`, {
-      fieldErrors: { metadata: [`At most ${METADATA_MAX_BYTES} bytes in all`] },
-    });
-  }
+  requireMetadataFits(found, values.metadata);
   const row = await patchJobMetadata(db(), { teamId: found.teamId, id: found.id }, { ...patchOf(values.metadata), now });
   if (!row) throw new AppError("NOT_FOUND", noSuchJob(values.job_id));
   return jobView(row, (await ingestedUntil()).until);

@@ -175,6 +175,11 @@ describe("the jobs API", () => {
     expect(status.status).toBe(400);
     expect(status.body.error.message).toContain("status must be one of");
     expect((await rest("POST", "/api/jobs/create", { headers: bearer(t.key), body: { team_id: t.team.id } })).status).toBe(400);
+    // A team's own key may leave team_id out; an admin may not.
+    expect((await rest("POST", "/api/jobs/create", { headers: bearer(t.key), body: { job_type: "x" } })).body.team_id).toBe(t.team.id);
+    const noTeam = await rest("POST", "/api/jobs/create", { headers: asAdmin, body: { job_type: "x" } });
+    expect(noTeam.status).toBe(400);
+    expect(noTeam.body.error.fieldErrors.team_id).toBeDefined();
     const cursor = await rest("GET", `/api/teams/${t.team.id}/jobs?cursor=nonsense`, { headers: bearer(t.key) });
     expect(cursor.status).toBe(400);
     await createJob(t.customer, { team_id: t.team.id, job_type: "x", job_id: "mine" });
@@ -212,6 +217,10 @@ describe("the jobs API", () => {
     expect(again).toMatchObject({ status: "failed", closed_at: failed.closed_at, metadata: { reason: "timeout" } });
     const big = await refusal(updateJobMetadata(t.customer, { job_id: job.job_id, metadata: { blob: "x".repeat(17_000) } }));
     expect(big.code).toBe("BAD_REQUEST");
+    // Two halves that fit alone but not together: refused on close as on a patch.
+    const other = await createJob(t.customer, { team_id: t.team.id, job_type: "x", metadata: { half: "x".repeat(9_000) } });
+    const merged = await refusal(completeJob(t.customer, { job_id: other.job_id, status: "completed", metadata: { other: "y".repeat(9_000) } }));
+    expect(merged.fieldErrors).toMatchObject({ metadata: [expect.stringContaining("16384")] });
   });
 
   it("lists a team's jobs newest first by keyset, filtered, with none skipped or repeated, and sums them by type", async () => {

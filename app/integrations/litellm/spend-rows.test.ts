@@ -123,6 +123,7 @@ describe("checking /spend/logs/v2 rows by hand", () => {
       endTime: null,
       request_duration_ms: null,
       end_user: null,
+      session_id: null,
       status: null,
       metadata: {},
     });
