@@ -93,7 +93,15 @@ test("a customer's job shows on the team page and in the portal, and its webhook
     expect(event.data.totals.cost_exact).toBe(expected);
     await portal.reload();
     await expect(portal.getByTestId("job-costs-final")).toHaveAttribute("data-final", "true");
-    await page.waitForTimeout(3_000);
+    // Implicit jobs are off until an admin turns them on in the team's Edit form.
+    await page.goto(`/admin/teams/${team.team_id}`);
+    await expect(page.getByText("off: only jobs created through the API")).toBeVisible();
+    const edit = page.getByRole("form", { name: "Edit team" });
+    await edit.getByLabel("Make a job of every new session id").check();
+    await edit.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByText("on: a new session id starts a job")).toBeVisible();
+    expect((await (await request.get(`/api/teams/${team.team_id}`, { headers: admin })).json()).implicit_jobs).toBe(true);
+
     expect(receiver.received.filter((e) => e.data.job_id === jobId)).toHaveLength(1);
   } finally {
     await receiver.close();

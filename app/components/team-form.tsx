@@ -14,6 +14,8 @@ export type TeamFormValues = {
   budget_mode: string;
   rpm_limit: string;
   tpm_limit: string;
+  /** "on" when ingestion makes implicit jobs for the team (docs/jobs.md). */
+  implicit_jobs?: string;
 };
 
 export function TeamLimitsFields({
@@ -102,6 +104,24 @@ export function TeamLimitsFields({
         defaultValue={values.tpm_limit}
         errors={errors?.tpm_limit}
       />
+      <div className="sm:col-span-2">
+        <ChoiceGroup
+          legend="Jobs"
+          name="implicit_jobs"
+          type="checkbox"
+          idPrefix={`${idPrefix}-jobs`}
+          defaultValue={values.implicit_jobs === "on" ? ["on"] : []}
+          options={[
+            {
+              value: "on",
+              label: "Make a job of every new session id",
+              description:
+                "Off (default): only jobs created with POST /api/jobs/create collect calls. On: a call whose x-litellm-session-id is not yet one of the team's jobs starts one; a call without the header gets LiteLLM's own id, so it becomes a job of its own.",
+            },
+          ]}
+          errors={errors?.implicit_jobs}
+        />
+      </div>
     </>
   );
 }

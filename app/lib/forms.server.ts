@@ -93,6 +93,7 @@ export function teamFormInput(form: FormData) {
     budget_mode: String(form.get("budget_mode") ?? "hard"),
     rpm_limit: formNumber(form.get("rpm_limit")),
     tpm_limit: formNumber(form.get("tpm_limit")),
+    implicit_jobs: form.get("implicit_jobs") === "on",
   };
 }
 

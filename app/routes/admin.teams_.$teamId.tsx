@@ -391,6 +391,10 @@ export default function TeamPage() {
               <dd>{team.budget_mode === "hard" ? "hard: refused past the budget" : "soft: served past the budget"}</dd>
             </div>
             <div>
+              <dt className="text-slate-600">Implicit jobs</dt>
+              <dd>{team.implicit_jobs ? "on: a new session id starts a job" : "off: only jobs created through the API"}</dd>
+            </div>
+            <div>
               <dt className="text-slate-600">Rate limits</dt>
               <dd className="tabular-nums">
                 {team.rpm_limit != null ? `${formatCount(team.rpm_limit)} RPM` : "no RPM limit"} · {team.tpm_limit != null ? `${formatCount(team.tpm_limit)} TPM` : "no TPM limit"}
@@ -438,6 +442,7 @@ export default function TeamPage() {
                     budget_mode: v("budget_mode", team.budget_mode),
                     rpm_limit: v("rpm_limit", team.rpm_limit == null ? "" : String(team.rpm_limit)),
                     tpm_limit: v("tpm_limit", team.tpm_limit == null ? "" : String(team.tpm_limit)),
+                    implicit_jobs: edit ? (edit.values?.implicit_jobs?.[0] ?? "") : team.implicit_jobs ? "on" : "",
                   }}
                   errors={edit?.fieldErrors}
                 />

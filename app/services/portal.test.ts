@@ -424,6 +424,9 @@ describe("portal links over REST", () => {
     for (const path of [`/api/teams/${a.team.id}/usage`, `/api/teams/${a.team.id}/portal-links`, "/api/me"]) {
       expect((await rest("GET", path, { headers: { cookie } })).status).toBe(401);
     }
-    expect((await rest("GET", `/api/teams/${a.team.id}/usage`, { headers: { Authorization: `Bearer ${a.key}` } })).status).toBe(401);
+    // The team's own key as a bearer opens the jobs API only (docs/jobs.md): here a 403 that says so.
+    const byKey = await rest("GET", `/api/teams/${a.team.id}/usage`, { headers: { Authorization: `Bearer ${a.key}` } });
+    expect(byKey.status).toBe(403);
+    expect(byKey.body.error.message).toContain("only opens the jobs API");
   });
 });
