@@ -1,6 +1,5 @@
 import { Link, useSearchParams } from "@remix-run/react";
 import type { Job, JobCall, JobList, JobSummary, JobWithCalls } from "~/services/jobs.schema";
-import { csvCell, type CsvCell } from "~/lib/csv";
 import { Stat, StatGrid } from "./charts";
 import { DataTable, type Column, type TableState } from "./data-table";
 import { formatCount, formatTime, formatUsd } from "./format";
@@ -409,69 +408,4 @@ export function JobDetail({ job, callsHref = callsPageHref }: { job: JobWithCall
       </div>
     </div>
   );
-}
-
-// ── CSV ─────────────────────────────────────────────────────────────────────────────────────────
-
-/** The columns of the jobs CSV (admin team page and portal alike); cost is the exact decimal. */
-export const JOBS_CSV_HEADER = [
-  "job_id",
-  "job_type",
-  "user_id",
-  "status",
-  "origin",
-  "created_at",
-  "closed_at",
-  "duration_ms",
-  "calls",
-  "failed_calls",
-  "prompt_tokens",
-  "completion_tokens",
-  "cost",
-  "costs_final",
-] as const;
-
-export function jobCsvCells(job: Job): CsvCell[] {
-  const t = job.totals;
-  return [
-    job.job_id,
-    job.job_type,
-    job.user_id,
-    job.status,
-    job.origin,
-    job.created_at,
-    job.closed_at,
-    job.duration_ms,
-    t.calls,
-    t.failed_calls,
-    t.prompt_tokens,
-    t.completion_tokens,
-    t.cost_exact,
-    job.costs_final,
-  ];
-}
-
-const csvLines = (jobs: Job[]) => jobs.map((j) => jobCsvCells(j).map(csvCell).join(",") + "\r\n").join("");
-
-/**
- * Every job as CSV, newest first: the header and `first` (read by the caller, so a bad filter
- * answers with its error before any byte is sent), then each next page read while the client reads.
- */
-export function jobsCsvStream(first: JobList, next: (cursor: string) => Promise<JobList>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  let page: JobList | null = first;
-  let started = false;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (!started) {
-        started = true;
-        controller.enqueue(encoder.encode(JOBS_CSV_HEADER.join(",") + "\r\n" + csvLines(first.jobs)));
-        if (!first.next_cursor) controller.close();
-        return;
-      }
-      page = page?.next_cursor ? await next(page.next_cursor) : null;
-      if (page?.jobs.length) controller.enqueue(encoder.encode(csvLines(page.jobs)));
-      if (!page?.next_cursor) controller.close();
-    },
-  });
 }

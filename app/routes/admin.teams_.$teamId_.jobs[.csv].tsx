@@ -1,9 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireAdmin } from "~/auth/request.server";
-import { jobsCsvStream } from "~/components/jobs";
 import { csvFileName, csvResponse } from "~/lib/csv";
 import { throwAsResponse } from "~/lib/forms.server";
-import { listTeamJobs } from "~/services/jobs.server";
+import { exportTeamJobsCsv } from "~/services/jobs-csv.server";
 
 /**
  * `GET /admin/teams/:teamId/jobs.csv[?status=&job_type=&from=&to=]`: every job of the team, newest
@@ -20,12 +19,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     job_type: q.get("job_type") || undefined,
     from: q.get("from") || undefined,
     to: q.get("to") || undefined,
-    limit: 200,
-  } as Parameters<typeof listTeamJobs>[1];
-  // The first page is read here, so an unknown team or a bad filter answers with its message, not a broken file.
-  const first = await listTeamJobs(actor, filters).catch(throwAsResponse);
-  return csvResponse(
-    jobsCsvStream(first, (cursor) => listTeamJobs(actor, { ...filters, cursor })),
-    csvFileName(team_id, "jobs"),
-  );
+  } as Parameters<typeof exportTeamJobsCsv>[1];
+  // An unknown team or a bad filter answers with its message, not a broken file.
+  const stream = await exportTeamJobsCsv(actor, filters).catch(throwAsResponse);
+  return csvResponse(stream, csvFileName(team_id, "jobs"));
 }

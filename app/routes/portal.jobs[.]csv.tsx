@@ -1,10 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { customerActor, readPortalSession } from "~/auth/portal-session.server";
-import { jobsCsvStream } from "~/components/jobs";
 import { csvFileName, csvResponse } from "~/lib/csv";
 import { isAppError } from "~/lib/errors";
-import { listTeamJobs } from "~/services/jobs.server";
+import { exportTeamJobsCsv } from "~/services/jobs-csv.server";
 
 /**
  * `/portal/jobs.csv[?status=&job_type=&from=&to=]`: the signed-in customer's own jobs, newest first,
@@ -27,13 +26,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     job_type: q.get("job_type") || undefined,
     from: q.get("from") || undefined,
     to: q.get("to") || undefined,
-    limit: 200,
-  } as Parameters<typeof listTeamJobs>[1];
+  } as Parameters<typeof exportTeamJobsCsv>[1];
   try {
-    // The first page is read here, so a bad filter answers with its message, not a broken file.
-    const first = await listTeamJobs(actor, filters);
+    // A bad filter answers with its message, not a broken file.
+    const stream = await exportTeamJobsCsv(actor, filters);
     return csvResponse(
-      jobsCsvStream(first, (cursor) => listTeamJobs(actor, { ...filters, cursor })),
+      stream,
       csvFileName("jobs"),
       { "Cache-Control": "private, no-store" },
     );
