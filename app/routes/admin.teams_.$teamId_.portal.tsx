@@ -28,13 +28,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const team_id = params.teamId;
   try {
     if (intent === "create") {
-      const link = await createPortalLink(actor, { team_id, expires_in: String(form.get("expires_in") ?? "7d"), label: formText(form.get("label")) ?? "" });
+      // The form stays loose on purpose (and Remix types the route param as optional): the service refuses a bad expires_in or a missing team_id in its own words.
+      const link = await createPortalLink(actor, { team_id, expires_in: String(form.get("expires_in") ?? "7d"), label: formText(form.get("label")) ?? "" } as Parameters<typeof createPortalLink>[1]);
       // The URL is in this answer only (never in a cookie or a redirect): only the token's hash is stored.
       const url = `${new URL(request.url).origin}${link.path}`;
       return json<ActionData>({ intent: "created", url, label: link.label, expiresAt: link.expires_at }, { headers: { "Cache-Control": "no-store" } });
     }
     if (intent === "revoke") {
-      const link = await revokePortalLink(actor, { team_id, link_id: String(form.get("link_id") ?? "") });
+      const link = await revokePortalLink(actor, { team_id, link_id: String(form.get("link_id") ?? "") } as Parameters<typeof revokePortalLink>[1]);
       return redirect(`/admin/teams/${team_id}/portal`, {
         headers: { "Set-Cookie": await setFlash({ kind: "success", message: `Portal link${link.label ? ` “${link.label}”` : ""} revoked: customers using it are signed out.` }) },
       });

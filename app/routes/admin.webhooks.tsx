@@ -40,14 +40,14 @@ export async function action({ request }: ActionFunctionArgs) {
       return replyWithAppError(submission, error, { intent });
     }
   }
-  // The buttons: their service parses the id.
+  // The buttons: their service parses the id (the form value stays loose on purpose; the service refuses a missing one in its own words).
   let message: string;
   try {
     if (intent === "delete-endpoint") {
-      await deleteWebhookEndpoint(actor, { id: form.get("id") });
+      await deleteWebhookEndpoint(actor, { id: form.get("id") } as Parameters<typeof deleteWebhookEndpoint>[1]);
       message = "Endpoint deleted; it gets no new events.";
     } else if (intent === "replay") {
-      await replayDelivery(actor, { id: form.get("id") });
+      await replayDelivery(actor, { id: form.get("id") } as Parameters<typeof replayDelivery>[1]);
       message = "Delivery sent again; its result appears below within seconds.";
     } else {
       return replyUnknownIntent(form, intent);

@@ -409,7 +409,7 @@ describe("CSV export", () => {
   it("refuses unknown tables, ranges and scopes with a message", async () => {
     const org = await makeOrg();
     const team = await makeTeam(org.id);
-    expect((await refused(exportUsageCsv(admin, { scope: "team", id: team.id, table: "secrets" }, NOW))).code).toBe("BAD_REQUEST");
+    expect((await refused(exportUsageCsv(admin, { scope: "team", id: team.id, table: "secrets" as never }, NOW))).code).toBe("BAD_REQUEST");
     expect((await refused(exportUsageCsv(admin, { scope: "team", id: team.id, table: "teams" }, NOW))).code).toBe("BAD_REQUEST");
     expect((await refused(exportUsageCsv(admin, { scope: "all", table: "requests" }, NOW))).code).toBe("BAD_REQUEST");
     expect((await refused(exportUsageCsv(admin, { scope: "team", id: team.id, table: "days", from: "2026-11-05", to: "2026-11-01" }, NOW))).userMessage).toMatch(/range is empty/);

@@ -122,7 +122,7 @@ export async function requirePublicTarget(url: string): Promise<void> {
 }
 
 /** Creates an endpoint (admins). The secret is returned here only; it is stored encrypted. */
-export async function createWebhookEndpoint(actor: Actor, input: unknown): Promise<WebhookEndpoint & { secret: string }> {
+export async function createWebhookEndpoint(actor: Actor, input: z.input<typeof createEndpointSchema>): Promise<WebhookEndpoint & { secret: string }> {
   requireRole(actor, "admin", "add webhook endpoints");
   const values = parseInput(createEndpointSchema, input);
   await requirePublicTarget(values.url);
@@ -140,10 +140,12 @@ export async function listWebhookEndpoints(actor: Actor): Promise<WebhookEndpoin
   return (await listLiveEndpoints(db())).map(viewEndpoint);
 }
 
+export const deleteWebhookEndpointSchema = z.object({ id: z.string({ required_error: "Say which endpoint (id)" }).min(1) });
+
 /** Deletes an endpoint: it gets no new events; its delivery log is kept (the row is disabled, not removed). */
-export async function deleteWebhookEndpoint(actor: Actor, input: unknown): Promise<{ deleted: true }> {
+export async function deleteWebhookEndpoint(actor: Actor, input: z.input<typeof deleteWebhookEndpointSchema>): Promise<{ deleted: true }> {
   requireRole(actor, "admin", "delete webhook endpoints");
-  const { id } = parseInput(z.object({ id: z.string({ required_error: "Say which endpoint (id)" }).min(1) }), input);
+  const { id } = parseInput(deleteWebhookEndpointSchema, input);
   await transaction(async ({ tx }) => {
     const row = await disableEndpoint(tx, id, new Date());
     if (!row) throw new AppError("NOT_FOUND", `No webhook endpoint has the id ${id}.`);
@@ -152,9 +154,11 @@ export async function deleteWebhookEndpoint(actor: Actor, input: unknown): Promi
   return { deleted: true };
 }
 
-export async function listWebhookDeliveries(actor: Actor, input: unknown): Promise<WebhookDelivery[]> {
+export const listWebhookDeliveriesSchema = z.object({ id: z.string().min(1), limit: z.coerce.number().int().min(1).max(500).default(100) });
+
+export async function listWebhookDeliveries(actor: Actor, input: z.input<typeof listWebhookDeliveriesSchema>): Promise<WebhookDelivery[]> {
   requireRole(actor, "viewer", "see webhook deliveries");
-  const { id, limit } = parseInput(z.object({ id: z.string().min(1), limit: z.coerce.number().int().min(1).max(500).default(100) }), input);
+  const { id, limit } = parseInput(listWebhookDeliveriesSchema, input);
   return (await listDeliveries(db(), id, limit)).map(viewDelivery);
 }
 
@@ -176,10 +180,12 @@ export async function enqueueWebhookEvent(tx: Db, type: WebhookEvent, data: Reco
   return queued;
 }
 
+export const replayDeliverySchema = z.object({ id: z.string({ required_error: "Say which delivery (id)" }).min(1) });
+
 /** Sends a delivery again (admins), whatever its state: one attempt, not retried. */
-export async function replayDelivery(actor: Actor, input: unknown): Promise<WebhookDelivery> {
+export async function replayDelivery(actor: Actor, input: z.input<typeof replayDeliverySchema>): Promise<WebhookDelivery> {
   requireRole(actor, "admin", "replay webhook deliveries");
-  const { id } = parseInput(z.object({ id: z.string({ required_error: "Say which delivery (id)" }).min(1) }), input);
+  const { id } = parseInput(replayDeliverySchema, input);
   const row = await transaction(async ({ tx }) => {
     const updated = await updateDelivery(tx, id, { status: "pending", nextAttemptAt: new Date() });
     if (!updated) throw new AppError("NOT_FOUND", `No webhook delivery has the id ${id}.`);

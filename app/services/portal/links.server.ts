@@ -72,7 +72,7 @@ function linkView(row: PortalLinkRow, now = new Date()): PortalLink {
 }
 
 /** Makes a portal link for a team (admins and owners). The answer carries the token once. */
-export async function createPortalLink(actor: Actor, input: unknown, now = new Date()): Promise<CreatedPortalLink> {
+export async function createPortalLink(actor: Actor, input: z.input<typeof createPortalLinkSchema>, now = new Date()): Promise<CreatedPortalLink> {
   const values = parseInput(createPortalLinkSchema, input);
   requireTeamAccess(actor, values.team_id, "create portal links", "admin");
   const team = await findTeamById(db(), values.team_id);
@@ -94,7 +94,7 @@ export async function createPortalLink(actor: Actor, input: unknown, now = new D
 }
 
 /** A team's portal links with their state (every admin may read; never the tokens). */
-export async function listPortalLinks(actor: Actor, input: unknown, now = new Date()): Promise<PortalLink[]> {
+export async function listPortalLinks(actor: Actor, input: z.input<typeof listPortalLinksSchema>, now = new Date()): Promise<PortalLink[]> {
   const { team_id } = parseInput(listPortalLinksSchema, input);
   requireTeamAccess(actor, team_id, "see portal links");
   const team = await findTeamById(db(), team_id);
@@ -103,7 +103,7 @@ export async function listPortalLinks(actor: Actor, input: unknown, now = new Da
 }
 
 /** Revokes a link at once (admins and owners): customers signed in with it are signed out. */
-export async function revokePortalLink(actor: Actor, input: unknown, now = new Date()): Promise<PortalLink> {
+export async function revokePortalLink(actor: Actor, input: z.input<typeof revokePortalLinkSchema>, now = new Date()): Promise<PortalLink> {
   const { team_id, link_id } = parseInput(revokePortalLinkSchema, input);
   requireTeamAccess(actor, team_id, "revoke portal links", "admin");
   return transaction(async ({ tx }) => {

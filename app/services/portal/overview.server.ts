@@ -122,7 +122,7 @@ export const portalCsvSchema = z.object({
 });
 
 /** A portal table as CSV over the range the page shows, for the session's team only: the admin team page's export (money exact). */
-export async function portalUsageCsv(session: PortalSession, input: unknown, now = new Date()): Promise<CsvExport> {
+export async function portalUsageCsv(session: PortalSession, input: z.input<typeof portalCsvSchema>, now = new Date()): Promise<CsvExport> {
   const values = parseInput(portalCsvSchema, input);
   const team = await activeTeam(session);
   return exportUsageCsv(customerActor(session), { scope: "team", id: team.id, table: values.table, from: values.from || undefined, to: values.to || undefined }, now);

@@ -210,7 +210,7 @@ async function periodStart(team: TeamRow, now: Date): Promise<Date> {
  * A team's page: its budget now, and over the window (default: its current budget period) spend,
  * requests, error rate and latency, by day and by model, and one page of its requests.
  */
-export async function getTeamDashboard(actor: Actor, input: unknown, now = new Date()): Promise<TeamDashboard> {
+export async function getTeamDashboard(actor: Actor, input: z.input<typeof teamDashboardInputSchema>, now = new Date()): Promise<TeamDashboard> {
   const values = parseInput(teamDashboardInputSchema, input);
   const team = await requireTeam(actor, values.team_id);
   // The budget is read alongside the usage: the default window only needs its period's start
@@ -302,7 +302,7 @@ function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array
 }
 
 /** An organization's page: the team page's figures summed over its teams, and a row per team (spend, remaining, status). */
-export async function getOrganizationDashboard(actor: Actor, input: unknown, now = new Date()): Promise<OrganizationDashboard> {
+export async function getOrganizationDashboard(actor: Actor, input: z.input<typeof organizationDashboardInputSchema>, now = new Date()): Promise<OrganizationDashboard> {
   const values = parseInput(organizationDashboardInputSchema, input);
   const org = await requireOrganization(actor, values.organization_id);
   const w = lenientWindow(values, startOfUtcMonth(now), now);
@@ -347,7 +347,7 @@ export type UsageDashboard = {
 };
 
 /** The Usage page: every team's usage over the window (default: this UTC month), by day, model and team. */
-export async function getUsageDashboard(actor: Actor, input: unknown, now = new Date()): Promise<UsageDashboard> {
+export async function getUsageDashboard(actor: Actor, input: z.input<typeof usageDashboardInputSchema>, now = new Date()): Promise<UsageDashboard> {
   requireRole(actor, "viewer", "see usage");
   const values = parseInput(usageDashboardInputSchema, input);
   const w = lenientWindow(values, startOfUtcMonth(now), now);
@@ -568,7 +568,7 @@ function requestsCsvStream(ids: string[], names: Map<string, string>, w: Window)
  * A usage table as CSV: `days`, `models`, `requests` (team and organization) or `teams`
  * (organization and everything), over the same window as the page. Money is the exact decimal.
  */
-export async function exportUsageCsv(actor: Actor, input: unknown, now = new Date()): Promise<CsvExport> {
+export async function exportUsageCsv(actor: Actor, input: z.input<typeof exportUsageInputSchema>, now = new Date()): Promise<CsvExport> {
   const values = parseInput(exportUsageInputSchema, input);
   let label: string;
   let headlines: TeamHeadline[];

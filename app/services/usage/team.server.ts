@@ -180,7 +180,7 @@ async function keyLabels(id: string): Promise<Map<string, { masked: string | nul
  * The seed's `GET /api/teams/{team_id}/usage`: spend, requests and usage by model group, by default
  * over the team's current budget period, with what is left of its budget.
  */
-export async function getTeamUsage(actor: Actor, input: unknown, now = new Date()): Promise<TeamUsage> {
+export async function getTeamUsage(actor: Actor, input: z.input<typeof teamUsageInputSchema>, now = new Date()): Promise<TeamUsage> {
   const values = parseInput(teamUsageInputSchema, input);
   // The reads are independent but for the default window's start (the budget period's): run them at
   // once, and sum the usage only after the budget when the window needs its period.
@@ -212,7 +212,7 @@ export async function getTeamUsage(actor: Actor, input: unknown, now = new Date(
  * the organization (deleted teams included while they have usage in the window), and per team.
  * The default window is the current UTC calendar month (teams' budget periods differ).
  */
-export async function getOrganizationUsage(actor: Actor, input: unknown, now = new Date()): Promise<OrganizationUsage> {
+export async function getOrganizationUsage(actor: Actor, input: z.input<typeof organizationUsageInputSchema>, now = new Date()): Promise<OrganizationUsage> {
   const values = parseInput(organizationUsageInputSchema, input);
   const org = await requireOrganization(actor, values.organization_id);
   const { from, to } = usageWindow(values, startOfUtcMonth(now), now);
@@ -253,7 +253,7 @@ export async function getOrganizationUsage(actor: Actor, input: unknown, now = n
 }
 
 /** The team's usage by UTC day and model group (from the daily rollup). */
-export async function getTeamDailyUsage(actor: Actor, input: unknown, now = new Date()): Promise<z.infer<typeof teamDailyUsageSchema>> {
+export async function getTeamDailyUsage(actor: Actor, input: z.input<typeof teamUsageInputSchema>, now = new Date()): Promise<z.infer<typeof teamDailyUsageSchema>> {
   const values = parseInput(teamUsageInputSchema, input);
   const team = await requireTeam(actor, values.team_id);
   const budget = values.from ? null : await getTeamBudget(team.id, now);
@@ -269,7 +269,7 @@ export async function getTeamDailyUsage(actor: Actor, input: unknown, now = new 
   };
 }
 
-async function groupedWindow(actor: Actor, input: unknown, now: Date) {
+async function groupedWindow(actor: Actor, input: z.input<typeof teamUsageGroupsInputSchema>, now: Date) {
   const values = parseInput(teamUsageGroupsInputSchema, input);
   const team = await requireTeam(actor, values.team_id);
   const budget = values.from ? null : await getTeamBudget(team.id, now);
@@ -277,7 +277,7 @@ async function groupedWindow(actor: Actor, input: unknown, now: Date) {
 }
 
 /** The team's usage by virtual key (current and rotated keys, shown masked), biggest spend first. */
-export async function getTeamUsageByKey(actor: Actor, input: unknown, now = new Date()): Promise<z.infer<typeof teamUsageByKeySchema>> {
+export async function getTeamUsageByKey(actor: Actor, input: z.input<typeof teamUsageGroupsInputSchema>, now = new Date()): Promise<z.infer<typeof teamUsageByKeySchema>> {
   const { team, from, to, limit } = await groupedWindow(actor, input, now);
   const [rows, labels] = await Promise.all([usageGroupedBy(db(), { teamId: team.id, from, to, by: "key_hash", limit }), keyLabels(team.id)]);
   return {
@@ -296,7 +296,7 @@ export async function getTeamUsageByKey(actor: Actor, input: unknown, now = new 
 }
 
 /** The team's usage by end user (the `user` its application sends to LiteLLM; null when it sends none). */
-export async function getTeamUsageByEndUser(actor: Actor, input: unknown, now = new Date()): Promise<z.infer<typeof teamUsageByEndUserSchema>> {
+export async function getTeamUsageByEndUser(actor: Actor, input: z.input<typeof teamUsageGroupsInputSchema>, now = new Date()): Promise<z.infer<typeof teamUsageByEndUserSchema>> {
   const { team, from, to, limit } = await groupedWindow(actor, input, now);
   const rows = await usageGroupedBy(db(), { teamId: team.id, from, to, by: "end_user", limit });
   return {
@@ -308,7 +308,7 @@ export async function getTeamUsageByEndUser(actor: Actor, input: unknown, now = 
 }
 
 /** The team's latest requests, newest first. */
-export async function getRecentRequests(actor: Actor, input: unknown): Promise<z.infer<typeof recentRequestsSchema>> {
+export async function getRecentRequests(actor: Actor, input: z.input<typeof recentRequestsInputSchema>): Promise<z.infer<typeof recentRequestsSchema>> {
   const values = parseInput(recentRequestsInputSchema, input);
   const team = await requireTeam(actor, values.team_id);
   const [rows, labels] = await Promise.all([
