@@ -25,6 +25,7 @@ ALTER TABLE "teams" ADD COLUMN "implicit_jobs" boolean DEFAULT false NOT NULL;--
 ALTER TABLE "usage_requests" ADD COLUMN "job_id" text;--> statement-breakpoint
 ALTER TABLE "jobs" ADD CONSTRAINT "jobs_team_id_teams_id_fk" FOREIGN KEY ("team_id") REFERENCES "public"."teams"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "jobs_team_created_idx" ON "jobs" USING btree ("team_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "jobs_team_status_created_idx" ON "jobs" USING btree ("team_id","status","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "jobs_id_idx" ON "jobs" USING btree ("id");--> statement-breakpoint
 CREATE INDEX "jobs_open_idx" ON "jobs" USING btree ("updated_at") WHERE "jobs"."status" in ('pending', 'running');--> statement-breakpoint
 CREATE INDEX "jobs_unnotified_idx" ON "jobs" USING btree ("closed_at") WHERE "jobs"."closed_at" is not null and "jobs"."notified_at" is null;--> statement-breakpoint

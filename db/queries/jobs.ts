@@ -144,7 +144,8 @@ export async function listJobs(db: Db, filter: JobFilter, page: { before?: JobKe
     .select({ ...jobColumns(), createdAtExact: exact(jobs.createdAt) })
     .from(jobs)
     .where(and(filterSql(filter), keyset))
-    .orderBy(sql`${jobs.createdAt} desc`, sql`${jobs.id} desc`)
+    // nulls last, as the index is built (drizzle's .desc()): neither column is ever null, and only this order reads the index.
+    .orderBy(sql`${jobs.createdAt} desc nulls last`, sql`${jobs.id} desc nulls last`)
     .limit(page.limit);
 }
 

@@ -105,17 +105,26 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
       ) as r(request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens, spend,
              start_time, end_time, latency_ms, status, end_user, session_id, metadata)
     ),
+    attributed as (
+      -- The page's (team, session id) pairs that are a job of that team, or become an implicit one
+      -- (the team has them on): looked up once per pair, not per row (a job's calls share a page).
+      -- The job lookup is a scalar subquery with limit 1 so that each is a primary-key probe; an
+      -- EXISTS was planned as a hashed scan of the whole jobs table per page (bench/README.md, Jobs).
+      select p.team_id, p.session_id
+      from (select distinct team_id, session_id from src where session_id is not null and team_id is not null) p
+      join teams t on t.id = p.team_id
+      where t.implicit_jobs
+         or coalesce((select true from jobs j where j.team_id = p.team_id and j.id = p.session_id limit 1), false)
+    ),
     ins as (
       insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
                                   spend, start_time, end_time, latency_ms, status, end_user, metadata, job_id)
       select s.request_id, s.team_id, s.key_hash, s.model_group, s.model, s.prompt_tokens, s.completion_tokens, s.total_tokens,
              s.spend, s.start_time, s.end_time, s.latency_ms, s.status, s.end_user, s.metadata,
-             -- The job of this team whose id the row carries, or a new implicit one when the team has them on (docs/jobs.md).
-             case when s.session_id is not null and s.team_id is not null
-                   and (exists (select 1 from jobs j where j.team_id = s.team_id and j.id = s.session_id)
-                        or exists (select 1 from teams t where t.id = s.team_id and t.implicit_jobs))
-                  then s.session_id end
+             -- The job of this team whose id the row carries, or a new implicit one (docs/jobs.md).
+             a.session_id
       from src s
+      left join attributed a on a.team_id = s.team_id and a.session_id = s.session_id
       on conflict (request_id) do nothing
       returning team_id, model_group, start_time, end_time, status, prompt_tokens, completion_tokens, spend, latency_ms, job_id
     ),

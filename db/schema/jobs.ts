@@ -44,6 +44,8 @@ export const jobs = pgTable(
   (t) => [
     primaryKey({ columns: [t.teamId, t.id] }),
     index("jobs_team_created_idx").on(t.teamId, t.createdAt.desc(), t.id.desc()),
+    /** The list filtered by status (completed, failed, abandoned), newest first, without reading the team's other jobs. */
+    index("jobs_team_status_created_idx").on(t.teamId, t.status, t.createdAt.desc(), t.id.desc()),
     index("jobs_id_idx").on(t.id),
     index("jobs_open_idx").on(t.updatedAt).where(sql`${t.status} in ('pending', 'running')`),
     index("jobs_unnotified_idx").on(t.closedAt).where(sql`${t.closedAt} is not null and ${t.notifiedAt} is null`),
