@@ -647,12 +647,12 @@ async function readsBench() {
     explain (analyze, buffers, timing off)
     select id from jobs where team_id = ${TEAM} and status = 'running'
       and (created_at, id) < (${lastRunning.created}::timestamptz, ${lastRunning.id}::text)
-    order by created_at desc, id desc limit 201`;
+    order by created_at desc nulls last, id desc nulls last limit 201`;
 
-  // And the first page's, as listJobs orders it (created_at desc, id desc).
+  // And the first page's, as listJobs orders it (created_at desc nulls last, id desc nulls last: the index's order).
   const firstPagePlan = await sql<{ "QUERY PLAN": string }[]>`
     explain (analyze, buffers, timing off)
-    select * from jobs where team_id = ${TEAM} and true order by created_at desc, id desc limit 51`;
+    select * from jobs where team_id = ${TEAM} and true order by created_at desc nulls last, id desc nulls last limit 51`;
 
   const report = {
     benchmark: "jobs-reads",
