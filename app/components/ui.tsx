@@ -243,7 +243,8 @@ export function SelectField({
 }) {
   const id = select.id ?? `field-${name}`;
   return (
-    <div>
+    // min-w-0: a select is as wide as its longest option; in a grid cell it may shrink instead of pushing the page sideways.
+    <div className="min-w-0">
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
@@ -291,7 +292,8 @@ export function ChoiceGroup({
   const id = `${idPrefix ?? "field"}-${name}`;
   const selected = new Set(defaultValue ?? []);
   return (
-    <fieldset aria-describedby={describedBy(id, hint, errors)} aria-invalid={errors?.length ? true : undefined}>
+    // min-w-0: a fieldset's default min-width is its content's (the longest option label), which would push narrow pages sideways.
+    <fieldset className="min-w-0" aria-describedby={describedBy(id, hint, errors)} aria-invalid={errors?.length ? true : undefined}>
       <legend className="text-sm font-medium text-slate-800">{legend}</legend>
       <div className={cx("mt-2 gap-2", columns ? "grid sm:grid-cols-2" : "space-y-2")}>
         {options.map((o) => {
