@@ -138,7 +138,7 @@ export function TeamListTable({ rows, sort, dir }: { rows: ListRow[]; sort: Team
       <tbody className="divide-y divide-slate-100">
         {rows.map((t) => (
           <tr key={t.team_id} className="align-top" data-testid="team-row" data-team-id={t.team_id}>
-            <th scope="row" className="py-2 pr-3 font-medium break-words">
+            <th scope="row" className="py-2 pr-3 font-medium [overflow-wrap:anywhere]">
               <Link to={`/admin/teams/${t.team_id}`} className="text-indigo-700 underline" data-testid="team-name">
                 {t.name}
               </Link>
