@@ -59,7 +59,7 @@ export async function dailySpendByTeam(db: Db, filter: { fromDay: string; toDay:
 export type LatencyPercentiles = { p50: number | null; p95: number | null; sampled: number };
 
 /** A PostgreSQL text[] literal (every element quoted). */
-function textArray(values: string[]): string {
+export function textArray(values: string[]): string {
   return `{${values.map((v) => `"${v.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
 }
 

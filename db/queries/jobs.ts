@@ -1,5 +1,6 @@
 import { and, eq, sql, type SQL } from "drizzle-orm";
 import { jobs, usageRequests, type JobStatus } from "../schema/index.ts";
+import { textArray } from "./dashboards.ts";
 import type { Db } from "./types.ts";
 
 /** Jobs (docs/jobs.md): their rows, their calls (usage_requests.job_id) and the sweeps the worker runs. */
@@ -15,8 +16,6 @@ function rowsOf<T>(result: unknown): T[] {
   return Array.from(result as Iterable<T>);
 }
 
-/** A PostgreSQL text[] literal (every element quoted). */
-const textArray = (values: string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, "\\$&")}"`).join(",")}}`;
 /** `metadata` with `set` merged in and the `remove` keys taken out. */
 const mergedMetadata = (set: Record<string, unknown>, remove: string[]) => sql`(${jobs.metadata} || ${JSON.stringify(set)}::jsonb) - ${textArray(remove)}::text[]`;
 
@@ -220,19 +219,17 @@ export async function abandonIdleJobs(db: Db, cutoff: Date, now: Date): Promise<
  * them, in the caller's transaction, so each is announced once.
  */
 export async function claimFinalJobs(db: Db, finalBefore: Date, now: Date, limit = 500): Promise<JobRow[]> {
-  const result = await db.execute(sql`
-    update ${jobs} set notified_at = ${now.toISOString()}::timestamptz
-    where (team_id, id) in (
-      select team_id, id from ${jobs}
-      where closed_at is not null and notified_at is null and closed_at <= ${finalBefore.toISOString()}::timestamptz
-      order by closed_at
-      limit ${limit}
-      for update skip locked
+  return db
+    .update(jobs)
+    .set({ notifiedAt: now })
+    .where(
+      sql`(${jobs.teamId}, ${jobs.id}) in (
+        select team_id, id from ${jobs}
+        where closed_at is not null and notified_at is null and closed_at <= ${finalBefore.toISOString()}::timestamptz
+        order by closed_at
+        limit ${limit}
+        for update skip locked
+      )`,
     )
-    returning team_id as "teamId", id
-  `);
-  const keys = rowsOf<{ teamId: string; id: string }>(result);
-  if (!keys.length) return [];
-  const found = await Promise.all(keys.map((k) => findJob(db, k.teamId, k.id)));
-  return found.filter((r): r is JobRow => r !== undefined);
+    .returning();
 }
