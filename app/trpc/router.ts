@@ -9,6 +9,7 @@ import { modelGroupsRouter } from "./routers/model-groups.ts";
 import { modelsRouter } from "./routers/models.ts";
 import { organizationsRouter } from "./routers/organizations.ts";
 import { portalRouter } from "./routers/portal.ts";
+import { priceListsRouter } from "./routers/price-lists.ts";
 import { systemRouter } from "./routers/system.ts";
 import { teamsRouter } from "./routers/teams.ts";
 import { usageRouter } from "./routers/usage.ts";
@@ -29,6 +30,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   portal: portalRouter,
   jobs: jobsRouter,
+  priceLists: priceListsRouter,
 });
 
 export type AppRouter = typeof appRouter;

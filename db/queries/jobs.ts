@@ -149,8 +149,8 @@ export async function listJobs(db: Db, filter: JobFilter, page: { before?: JobKe
 }
 
 function jobColumns() {
-  const { teamId, id, jobType, userId, status, origin, metadata, createdAt, updatedAt, closedAt, calls, failedCalls, promptTokens, completionTokens, spend, latencyMsSum, firstCallAt, lastCallAt, notifiedAt } = jobs;
-  return { teamId, id, jobType, userId, status, origin, metadata, createdAt, updatedAt, closedAt, calls, failedCalls, promptTokens, completionTokens, spend, latencyMsSum, firstCallAt, lastCallAt, notifiedAt };
+  const { teamId, id, jobType, userId, status, origin, metadata, createdAt, updatedAt, closedAt, calls, failedCalls, promptTokens, completionTokens, spend, billed, latencyMsSum, firstCallAt, lastCallAt, notifiedAt } = jobs;
+  return { teamId, id, jobType, userId, status, origin, metadata, createdAt, updatedAt, closedAt, calls, failedCalls, promptTokens, completionTokens, spend, billed, latencyMsSum, firstCallAt, lastCallAt, notifiedAt };
 }
 
 /** The team's most expensive jobs created in [from, to). */

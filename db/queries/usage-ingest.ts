@@ -116,24 +116,56 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
       where t.implicit_jobs
          or coalesce((select true from jobs j where j.team_id = p.team_id and j.id = p.session_id limit 1), false)
     ),
+    page_teams as (select distinct team_id from src where team_id is not null),
+    pl as (
+      -- Every price-list version that can price a row of the page: its team's organization's and the team's own (docs/billing.md).
+      select p.team_id, v.id, v.kind, v.effective_at, v.team_id is not null as own
+      from page_teams p
+      join teams t on t.id = p.team_id
+      join price_list_versions v on v.organization_id = t.organization_id and (v.team_id is null or v.team_id = p.team_id)
+    ),
+    priced as (
+      -- Per team, the spans between version changes and the version that prices each: the team's own
+      -- latest (unless it is 'inherit'), else the organization's latest. Rows join a span by a hash on
+      -- the team and a range check, so pricing costs the same however many rows share a version.
+      select b.team_id, b.at as from_at, lead(b.at, 1, 'infinity') over (partition by b.team_id order by b.at) as to_at,
+             coalesce(
+               (select case when o.kind = 'inherit' then null else o.id end from pl o where o.team_id = b.team_id and o.own and o.effective_at <= b.at order by o.effective_at desc limit 1),
+               (select o.id from pl o where o.team_id = b.team_id and not o.own and o.effective_at <= b.at order by o.effective_at desc limit 1)
+             ) as version_id
+      from (select distinct team_id, effective_at as at from pl union select distinct team_id, '-infinity'::timestamptz from pl) b
+    ),
     ins as (
       insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
-                                  spend, start_time, end_time, latency_ms, status, end_user, metadata, job_id)
+                                  spend, billed, price_version_id, start_time, end_time, latency_ms, status, end_user, metadata, job_id)
       select s.request_id, s.team_id, s.key_hash, s.model_group, s.model, s.prompt_tokens, s.completion_tokens, s.total_tokens,
-             s.spend, s.start_time, s.end_time, s.latency_ms, s.status, s.end_user, s.metadata,
+             s.spend,
+             -- What the customer is billed (docs/billing.md), exact to the column's 10 decimals.
+             case
+               when v.id is null or s.status = 'failure' then s.spend
+               when v.kind = 'markup' then round(s.spend * (1 + v.markup_percent / 100), 10)
+               when mp.model is not null then round((s.prompt_tokens * mp.input_per_million + s.completion_tokens * mp.output_per_million) / 1000000, 10)
+               when v.fallback_markup_percent is not null then round(s.spend * (1 + v.fallback_markup_percent / 100), 10)
+               else s.spend
+             end,
+             v.id,
+             s.start_time, s.end_time, s.latency_ms, s.status, s.end_user, s.metadata,
              -- The job of this team whose id the row carries, or a new implicit one (docs/jobs.md).
              a.session_id
       from src s
       left join attributed a on a.team_id = s.team_id and a.session_id = s.session_id
+      left join priced pr on pr.team_id = s.team_id and s.start_time >= pr.from_at and s.start_time < pr.to_at
+      left join price_list_versions v on v.id = pr.version_id
+      left join price_list_model_prices mp on v.kind = 'per_model' and mp.version_id = v.id and mp.model = coalesce(s.model_group, s.model)
       on conflict (request_id) do nothing
-      returning team_id, model_group, start_time, end_time, status, prompt_tokens, completion_tokens, spend, latency_ms, job_id
+      returning team_id, model_group, start_time, end_time, status, prompt_tokens, completion_tokens, spend, billed, latency_ms, job_id
     ),
     job_totals as (
       -- Exactly the rows inserted, added to their jobs' totals; a job id new to the team is an implicit job.
       insert into jobs as j (team_id, id, job_type, status, origin, created_at, updated_at,
-                             calls, failed_calls, prompt_tokens, completion_tokens, spend, latency_ms_sum, first_call_at, last_call_at)
+                             calls, failed_calls, prompt_tokens, completion_tokens, spend, billed, latency_ms_sum, first_call_at, last_call_at)
       select team_id, job_id, 'implicit', 'running', 'implicit', min(start_time), now(),
-             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0),
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), sum(billed), coalesce(sum(latency_ms), 0),
              min(start_time), max(coalesce(end_time, start_time))
       from ins
       where job_id is not null
@@ -145,6 +177,7 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
         prompt_tokens = j.prompt_tokens + excluded.prompt_tokens,
         completion_tokens = j.completion_tokens + excluded.completion_tokens,
         spend = j.spend + excluded.spend,
+        billed = j.billed + excluded.billed,
         latency_ms_sum = j.latency_ms_sum + excluded.latency_ms_sum,
         first_call_at = least(j.first_call_at, excluded.first_call_at),
         last_call_at = greatest(j.last_call_at, excluded.last_call_at),
@@ -152,9 +185,9 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
       returning 1
     ),
     hourly as (
-      insert into usage_hourly as h (team_id, model_group, hour, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
+      insert into usage_hourly as h (team_id, model_group, hour, requests, failed_requests, prompt_tokens, completion_tokens, spend, billed, latency_ms_sum)
       select team_id, coalesce(model_group, ''), date_trunc('hour', start_time, 'UTC'),
-             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), sum(billed), coalesce(sum(latency_ms), 0)
       from ins
       where team_id is not null
       group by 1, 2, 3
@@ -165,13 +198,14 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
         prompt_tokens = h.prompt_tokens + excluded.prompt_tokens,
         completion_tokens = h.completion_tokens + excluded.completion_tokens,
         spend = h.spend + excluded.spend,
+        billed = h.billed + excluded.billed,
         latency_ms_sum = h.latency_ms_sum + excluded.latency_ms_sum
       returning 1
     ),
     daily as (
-      insert into usage_daily as d (team_id, model_group, day, requests, failed_requests, prompt_tokens, completion_tokens, spend, latency_ms_sum)
+      insert into usage_daily as d (team_id, model_group, day, requests, failed_requests, prompt_tokens, completion_tokens, spend, billed, latency_ms_sum)
       select team_id, coalesce(model_group, ''), to_char(start_time at time zone 'UTC', 'YYYY-MM-DD'),
-             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), coalesce(sum(latency_ms), 0)
+             count(*), count(*) filter (where status = 'failure'), sum(prompt_tokens), sum(completion_tokens), sum(spend), sum(billed), coalesce(sum(latency_ms), 0)
       from ins
       where team_id is not null
       group by 1, 2, 3
@@ -182,6 +216,7 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
         prompt_tokens = d.prompt_tokens + excluded.prompt_tokens,
         completion_tokens = d.completion_tokens + excluded.completion_tokens,
         spend = d.spend + excluded.spend,
+        billed = d.billed + excluded.billed,
         latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum
       returning 1
     )

@@ -10,3 +10,5 @@ export * from "./ledger.ts";
 export * from "./alerts.ts";
 export * from "./portal.ts";
 export * from "./jobs.ts";
+export * from "./pricing.ts";
+export * from "./statements.ts";

@@ -34,6 +34,8 @@ export const jobs = pgTable(
     promptTokens: bigint("prompt_tokens", { mode: "number" }).notNull().default(0),
     completionTokens: bigint("completion_tokens", { mode: "number" }).notNull().default(0),
     spend: numeric("spend", { precision: 24, scale: 10 }).notNull().default("0"),
+    /** What the customer is billed for the job's calls (docs/billing.md). */
+    billed: numeric("billed", { precision: 24, scale: 10 }).notNull().default("0"),
     latencyMsSum: bigint("latency_ms_sum", { mode: "number" }).notNull().default(0),
     firstCallAt: timestamp("first_call_at", { withTimezone: true }),
     /** The latest end (or start, when LiteLLM gave no end) of its calls: with updated_at, when it was last active. */
