@@ -23,6 +23,11 @@ export const organizationSchema = z.object({
   name: z.string(),
   litellm_organization_id: z.string(),
   description: z.string().nullable(),
+  statement_period: z.enum(["calendar_month", "budget_period"]),
+  /** The currency the organization is billed in (USD unless set), with its fixed rate (units per USD) and the rate's date. */
+  currency: z.string(),
+  exchange_rate: z.string().nullable(),
+  exchange_rate_date: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -34,6 +39,10 @@ function view(row: OrganizationRow): Organization {
     name: row.name,
     litellm_organization_id: row.litellmOrganizationId,
     description: row.description,
+    statement_period: row.statementPeriod,
+    currency: row.currency,
+    exchange_rate: row.exchangeRate === null ? null : row.exchangeRate.replace(/\.?0+$/, ""),
+    exchange_rate_date: row.exchangeRateDate,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -56,6 +65,15 @@ async function assertUnique(tx: Parameters<typeof findOrganizationByName>[0], va
   }
 }
 
+/** The billing columns to write: USD clears the rate; a rate given without a currency keeps the current one. */
+function billingRow(values: { statement_period?: "calendar_month" | "budget_period"; currency?: string; exchange_rate?: string | null; exchange_rate_date?: string | null }) {
+  return {
+    ...(values.statement_period ? { statementPeriod: values.statement_period } : {}),
+    ...(values.currency === "USD" ? { currency: "USD", exchangeRate: null, exchangeRateDate: null } : {}),
+    ...(values.currency && values.currency !== "USD" ? { currency: values.currency, exchangeRate: values.exchange_rate ?? null, exchangeRateDate: values.exchange_rate_date ?? null } : {}),
+  };
+}
+
 export async function createOrganization(actor: Actor, input: z.input<typeof createOrganizationSchema>): Promise<Organization> {
   requireRole(actor, "admin", "create organizations");
   const values = parseInput(createOrganizationSchema, input);
@@ -66,6 +84,7 @@ export async function createOrganization(actor: Actor, input: z.input<typeof cre
       name: values.name,
       litellmOrganizationId: values.litellm_organization_id,
       description: values.description ?? null,
+      ...billingRow(values),
     });
     if (!row) throw new AppError("CONFLICT", "That organization was just created by someone else; reload and check.");
     await recordAudit(tx, actor, "organization.create", row.id, { after: view(row) });
@@ -97,6 +116,7 @@ export async function updateOrganization(actor: Actor, input: z.input<typeof upd
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values.litellm_organization_id !== undefined ? { litellmOrganizationId: values.litellm_organization_id } : {}),
       ...(values.description !== undefined ? { description: values.description } : {}),
+      ...billingRow(values),
     });
     await recordAudit(tx, actor, "organization.update", before.id, { before: view(before), after: view(row!) });
     return view(row!);

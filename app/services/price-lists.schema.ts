@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PRICE_LIST_KINDS } from "../../db/schema/pricing.ts";
+import { PRICE_LIST_KINDS } from "../../db/schema/roles.ts";
 
 /**
  * What the price-lists service takes (REST, tRPC and the admin forms): client-safe (zod only).

@@ -193,8 +193,8 @@ export async function sumUsage(db: Db, filter: { teamIds: string[]; from: Date; 
 }
 
 /**
- * The team's spend on requests that started at or after `from` (later ones included, however far
- * ahead), exact: the raw rows up to the next whole hour, the hourly rollup up to the next UTC day,
+ * What the team's requests that started at or after `from` were billed (later ones included, however
+ * far ahead): its budget spend, in billed dollars (docs/budgets.md; equal to cost without a price list), exact: the raw rows up to the next whole hour, the hourly rollup up to the next UTC day,
  * the daily rollup from there on. Equal to summing the raw rows, at the cost of a few hundred
  * rollup rows instead of every request of the period.
  */
@@ -204,12 +204,12 @@ export async function spendSince(db: Db, filter: { teamId: string; from: Date })
   const [r, h, d] = [usageRequests, usageHourly, usageDaily];
   const result = await db.execute(sql`
     select coalesce(sum(spend), 0)::text as spend from (
-      select ${r.spend} as spend from ${r}
+      select ${r.billed} as spend from ${r}
       where ${r.teamId} = ${filter.teamId} and ${r.startTime} >= ${iso(filter.from)}::timestamptz and ${r.startTime} < ${iso(hourFrom)}::timestamptz
       union all
-      select ${h.spend} from ${h} where ${h.teamId} = ${filter.teamId} and ${h.hour} >= ${iso(hourFrom)}::timestamptz and ${h.hour} < ${iso(dayFrom)}::timestamptz
+      select ${h.billed} from ${h} where ${h.teamId} = ${filter.teamId} and ${h.hour} >= ${iso(hourFrom)}::timestamptz and ${h.hour} < ${iso(dayFrom)}::timestamptz
       union all
-      select ${d.spend} from ${d} where ${d.teamId} = ${filter.teamId} and ${d.day} >= ${dayOf(dayFrom)}
+      select ${d.billed} from ${d} where ${d.teamId} = ${filter.teamId} and ${d.day} >= ${dayOf(dayFrom)}
     ) s
   `);
   return rowsOf<{ spend: string }>(result)[0]?.spend ?? "0";
@@ -226,9 +226,9 @@ export async function spendSinceMany(db: Db, filters: Array<{ teamId: string; fr
   const [r, h, d] = [usageRequests, usageHourly, usageDaily];
   const result = await db.execute(sql`
     select f.team_id as "teamId", (
-      coalesce((select sum(${r.spend}) from ${r} where ${r.teamId} = f.team_id and ${r.startTime} >= f.from_at and ${r.startTime} < f.hour_from), 0)
-      + coalesce((select sum(${h.spend}) from ${h} where ${h.teamId} = f.team_id and ${h.hour} >= f.hour_from and ${h.hour} < f.day_from), 0)
-      + coalesce((select sum(${d.spend}) from ${d} where ${d.teamId} = f.team_id and ${d.day} >= f.day_text), 0)
+      coalesce((select sum(${r.billed}) from ${r} where ${r.teamId} = f.team_id and ${r.startTime} >= f.from_at and ${r.startTime} < f.hour_from), 0)
+      + coalesce((select sum(${h.billed}) from ${h} where ${h.teamId} = f.team_id and ${h.hour} >= f.hour_from and ${h.hour} < f.day_from), 0)
+      + coalesce((select sum(${d.billed}) from ${d} where ${d.teamId} = f.team_id and ${d.day} >= f.day_text), 0)
     )::text as spend
     from (values ${sql.join(values, sql`, `)}) as f(team_id, from_at, hour_from, day_from, day_text)
   `);

@@ -15,8 +15,9 @@ import { teams } from "./teams.ts";
  *   billed at cost × (1 + fallback_markup_percent / 100), or at cost without a fallback.
  * - `inherit` (team lists only): the team goes back to its organization's list.
  */
-export const PRICE_LIST_KINDS = ["markup", "per_model", "inherit"] as const;
-export type PriceListKind = (typeof PRICE_LIST_KINDS)[number];
+import { PRICE_LIST_KINDS } from "./roles.ts";
+
+export { PRICE_LIST_KINDS, type PriceListKind } from "./roles.ts";
 
 export const priceListVersions = pgTable(
   "price_list_versions",
