@@ -63,7 +63,14 @@ async function usageSince(tx: Db, teamId: string, from: Date): Promise<Money> {
  * (recording what it spent by LiteLLM's counter and the credits that used) and opens the next.
  * `litellmSpend` is LiteLLM's team spend counter now. Returns the open period.
  */
-export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend: Money, now: Date): Promise<PeriodRow> {
+export async function ensurePeriod(
+  tx: Db,
+  team: TeamBudgetFields,
+  litellmSpend: Money,
+  now: Date,
+  /** For a team on a price list (budget in billed dollars): what its requests in [from, to) were billed; LiteLLM's counter only knows cost. */
+  billedIn?: (from: Date, to: Date) => Promise<Money>,
+): Promise<PeriodRow> {
   const bounds = periodBounds(team.budgetStartsAt, team.budgetDuration, now);
   const allowance = team.maxBudget ?? "0";
   let current = await openPeriod(tx, team.id);
@@ -77,7 +84,7 @@ export async function ensurePeriod(tx: Db, team: TeamBudgetFields, litellmSpend:
   let creditsCarried = 0n;
   if (current) {
     const available = money(current.creditsAtStart) + (await creditsAddedIn(tx, current.id));
-    const spent = maxMoney(0n, litellmSpend - money(current.baselineSpend));
+    const spent = billedIn ? maxMoney(0n, await billedIn(current.startsAt, current.endsAt ?? now)) : maxMoney(0n, litellmSpend - money(current.baselineSpend));
     const consumed = clampMoney(spent - money(current.allowance), 0n, maxMoney(0n, available));
     creditsCarried = available - consumed;
     await updatePeriod(tx, current.id, { closedAt: now, spend: moneyString(spent), creditsConsumed: moneyString(consumed) });

@@ -14,6 +14,7 @@ import { db } from "~/lib/db.server";
 import { logger } from "~/lib/logger.server";
 import { money } from "~/lib/money";
 import { maxBudgetOf } from "./budget.server.ts";
+import { pricingOfTeams } from "./price-lists.server.ts";
 import { reverifyModelGroups } from "./model-groups.server.ts";
 import { desiredState, teamDrift } from "./team-sync.server.ts";
 import { noteLiteLLMFailure } from "./litellm-notice.server.ts";
@@ -68,6 +69,12 @@ export async function findDrift(): Promise<{ drifted: Map<string, DriftReason>; 
     keysOfTeamsInSync(db()),
   ]);
   const teamsById = new Map<string, LiteLLMTeam>(remoteTeams.rows.map((t) => [t.team_id, t]));
+  // Teams on a price list: LiteLLM's limit follows their billed spend (synced after each ingestion run,
+  // docs/budgets.md), so it is not recomputed here; only a missing limit is drift.
+  const pricing = await pricingOfTeams(
+    db(),
+    ours.map((o) => o.team),
+  );
   const keysByHash = new Map<string, LiteLLMKey>(remoteKeys.rows.map((k) => [k.token, k]));
   const groupsByTeam = new Map<string, Array<{ models: string[] }>>();
   for (const g of groups) groupsByTeam.set(g.teamId, [...(groupsByTeam.get(g.teamId) ?? []), g]);
@@ -87,7 +94,8 @@ export async function findDrift(): Promise<{ drifted: Map<string, DriftReason>; 
       drifted.set(team.id, "budget-period");
       continue;
     }
-    const maxBudget = hard && period ? maxBudgetOf(period, money(credits.get(period.id) ?? "0")) : null;
+    const priced = (pricing.get(team.id)?.source ?? "none") !== "none";
+    const maxBudget = hard && period ? (priced ? (remote.max_budget ?? -1) : maxBudgetOf(period, money(credits.get(period.id) ?? "0"))) : null;
     const desired = desiredState(team, desiredModels(groupsByTeam.get(team.id) ?? []), litellmOrganizationId, maxBudget);
     if (Object.keys(teamDrift(remote, desired)).length) {
       drifted.set(team.id, "drift");

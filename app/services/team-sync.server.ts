@@ -1,6 +1,7 @@
 import { findOrganizationById } from "../../db/queries/organizations.ts";
 import {
   findTeamById,
+  findTeamsByIds,
   insertTeamKey,
   lockTeam,
   keysOfTeam,
@@ -16,10 +17,14 @@ import type { LiteLLMTeam } from "~/integrations/litellm/schemas";
 import { sendJob } from "~/jobs/boss.server";
 import { decryptSecret, encryptSecret } from "~/lib/crypto.server";
 import { db, transaction } from "~/lib/db.server";
-import { money } from "~/lib/money";
+import { maxMoney, money, moneyNumber } from "~/lib/money";
+import { costAndBilledSince } from "../../db/queries/usage.ts";
+import { creditsAddedIn } from "../../db/queries/ledger.ts";
 import { logger } from "~/lib/logger.server";
 import { recordAudit, systemActor } from "./audit.server.ts";
+import { billedLimit, maxBilledRatio, type ModelCost } from "./billed-limit.server.ts";
 import { ensurePeriod, litellmMaxBudget } from "./budget.server.ts";
+import { pricingOfTeams } from "./price-lists.server.ts";
 import { noteLiteLLMFailure } from "./litellm-notice.server.ts";
 import { desiredModels } from "./teams.server.ts";
 
@@ -76,16 +81,61 @@ export function mergedMetadata(remote: Record<string, unknown>, ours: Record<str
 /**
  * The team's open budget period (opening or rolling it over at LiteLLM's current spend), and the
  * max_budget LiteLLM must hold for it. A rollover at the period's end is scheduled as a sync job.
+ * A team on a price list has its budget in billed dollars: LiteLLM's limit is derived from it by
+ * the rule in billed-limit.server.ts (docs/budgets.md).
  */
-async function budgetFor(team: TeamRow, litellmSpend: number, now: Date): Promise<number> {
+async function budgetFor(team: TeamRow, models: string[], litellmSpend: number, now: Date): Promise<number> {
+  const pricing = (await pricingOfTeams(db(), [team], now)).get(team.id);
+  const priced = pricing !== undefined && pricing.source !== "none";
+  // LiteLLM's prices per token, to bound a per-model list's billed ÷ cost (asked before the team is locked).
+  const costs = priced && pricing.version?.kind === "per_model" ? await modelCosts() : new Map<string, ModelCost>();
   return transaction(async ({ tx }) => {
     const locked = (await lockTeam(tx, team.id)) ?? team;
-    const period = await ensurePeriod(tx, locked, money(litellmSpend), now);
+    const billedIn = async (from: Date, to: Date) => {
+      const [a, b] = await Promise.all([costAndBilledSince(tx, { teamId: team.id, from }), costAndBilledSince(tx, { teamId: team.id, from: to })]);
+      return money(a.billed) - money(b.billed);
+    };
+    const period = await ensurePeriod(tx, locked, money(litellmSpend), now, priced ? billedIn : undefined);
     if (period.endsAt) {
       await sendJob("sync-team", { teamId: team.id, reason: "change" }, { tx, startAfter: period.endsAt, singletonKey: `${team.id}:rollover:${period.endsAt.toISOString()}` });
     }
-    return litellmMaxBudget(tx, period);
+    if (!priced) return litellmMaxBudget(tx, period);
+    const [added, so] = await Promise.all([creditsAddedIn(tx, period.id), costAndBilledSince(tx, { teamId: team.id, from: period.startsAt })]);
+    const { ratio, unbounded } = maxBilledRatio(pricing.version, pricing.prices, costs, models);
+    if (unbounded.length) logger().warn({ teamId: team.id, models: unbounded }, "LiteLLM has no cost for these priced models: its budget check cannot bound their billed amount");
+    return moneyNumber(
+      billedLimit({
+        baseline: money(period.baselineSpend),
+        budget: money(period.allowance) + maxMoney(0n, money(period.creditsAtStart) + money(added)),
+        costSpent: money(so.spend),
+        billedSpent: money(so.billed),
+        ratio,
+      }),
+    );
   });
+}
+
+/**
+ * After ingestion: the hard teams on a price list among `teamIds` get a sync, so LiteLLM's limit
+ * follows what they were really billed (the rule gives back the headroom a cheaper mix left; docs/budgets.md).
+ */
+export async function syncBilledBudgets(teamIds: string[], now = new Date()): Promise<string[]> {
+  if (!teamIds.length) return [];
+  const hard = (await findTeamsByIds(db(), teamIds)).filter((t) => t.status === "active" && t.budgetMode === "hard" && t.maxBudget !== null);
+  const pricing = await pricingOfTeams(db(), hard, now);
+  const due = hard.filter((t) => (pricing.get(t.id)?.source ?? "none") !== "none").map((t) => t.id);
+  for (const id of due) await sendJob("sync-team", { teamId: id, reason: "change" }, { singletonKey: id });
+  return due;
+}
+
+/** LiteLLM's cost per 1M tokens of each model it serves, from /model/info (decimal text, or null when it has none). */
+async function modelCosts(): Promise<Map<string, ModelCost>> {
+  const perMillion = (perToken: number | null | undefined) => (perToken == null ? null : (Math.round(perToken * 1e12) / 1e6).toFixed(6));
+  const costs = new Map<string, ModelCost>();
+  for (const row of await litellm().modelInfo()) {
+    if (!costs.has(row.model_name)) costs.set(row.model_name, { input: perMillion(row.model_info?.input_cost_per_token), output: perMillion(row.model_info?.output_cost_per_token) });
+  }
+  return costs;
 }
 
 /** What differs between LiteLLM's team and ours, field by field (for the update and the audit log). */
@@ -113,7 +163,7 @@ export function teamDrift(remote: LiteLLMTeam, desired: Desired): Drift {
 async function ensureLiteLLMTeam(team: TeamRow, models: string[], litellmOrganizationId: string | undefined, now: Date) {
   const client = litellm();
   const remote = (await client.teamInfoOrUndefined(team.id))?.team_info;
-  const desired = desiredState(team, models, litellmOrganizationId, await budgetFor(team, remote?.spend ?? 0, now));
+  const desired = desiredState(team, models, litellmOrganizationId, await budgetFor(team, models, remote?.spend ?? 0, now));
   if (!remote) {
     try {
       await client.createTeam(team.id, desired);

@@ -8,6 +8,7 @@ import { env } from "~/lib/env.server";
 import { logger, maskSecrets } from "~/lib/logger.server";
 import { isJobId } from "~/lib/job-id";
 import { litellmProblem } from "./litellm-notice.server.ts";
+import { syncBilledBudgets } from "./team-sync.server.ts";
 import { evaluateAlertsFor, teamsWithFiringAlerts } from "./alerts.server.ts";
 
 /**
@@ -419,6 +420,8 @@ export async function ingestUsage(now = new Date(), options: IngestOptions = {})
   await recordIngestionSuccess(db(), STATE_ID, { windowEnd: new Date(completeUntil), ranAt: now, inserted: stats.inserted });
   // Budget alerts: teams with new usage, and teams with a firing alert (a new period resolves it).
   await evaluateAlertsFor([...touched, ...(await teamsWithFiringAlerts().catch(() => []))], now);
+  // Budgets in billed dollars: LiteLLM's limit is re-derived from what was billed (docs/budgets.md).
+  await syncBilledBudgets([...touched], now);
   const result: IngestResult = { windowStart, windowEnd, ...stats, teams: [...touched], ms: Math.round(performance.now() - started) };
   // Every 15 s: only runs that found something new are worth an info line.
   log[stats.inserted ? "info" : "debug"]({ ...result, teams: touched.size, rowsPerSecond: result.ms ? Math.round((stats.read * 1000) / result.ms) : null }, "usage ingested");

@@ -133,21 +133,21 @@ function sourceQuery(source: Segment["source"], segments: Segment[], teamIds: st
     case "daily": {
       const d = usageDaily;
       return sql`select ${d.teamId} as team_id, ${d.modelGroup} as model_group, ${d.requests} as requests, ${d.failedRequests} as failed_requests,
-                        ${d.promptTokens} as prompt_tokens, ${d.completionTokens} as completion_tokens, ${d.spend} as spend, ${d.latencyMsSum} as latency_ms_sum
+                        ${d.promptTokens} as prompt_tokens, ${d.completionTokens} as completion_tokens, ${d.spend} as spend, ${d.billed} as billed, ${d.latencyMsSum} as latency_ms_sum
                  from ${d} where ${d.teamId} in (${teams})
                  and (${inRanges(sql`${d.day}`, segments.map((s) => ({ from: dayOf(s.from), to: dayOf(s.to) })), sql``)})`;
     }
     case "hourly": {
       const h = usageHourly;
       return sql`select ${h.teamId} as team_id, ${h.modelGroup} as model_group, ${h.requests} as requests, ${h.failedRequests} as failed_requests,
-                        ${h.promptTokens} as prompt_tokens, ${h.completionTokens} as completion_tokens, ${h.spend} as spend, ${h.latencyMsSum} as latency_ms_sum
+                        ${h.promptTokens} as prompt_tokens, ${h.completionTokens} as completion_tokens, ${h.spend} as spend, ${h.billed} as billed, ${h.latencyMsSum} as latency_ms_sum
                  from ${h} where ${h.teamId} in (${teams})
                  and (${inRanges(sql`${h.hour}`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
     }
     case "raw": {
       const r = usageRequests;
       return sql`select ${r.teamId} as team_id, coalesce(${r.modelGroup}, '') as model_group, 1 as requests, (${r.status} = 'failure')::int as failed_requests,
-                        ${r.promptTokens} as prompt_tokens, ${r.completionTokens} as completion_tokens, ${r.spend} as spend, coalesce(${r.latencyMs}, 0) as latency_ms_sum
+                        ${r.promptTokens} as prompt_tokens, ${r.completionTokens} as completion_tokens, ${r.spend} as spend, ${r.billed} as billed, coalesce(${r.latencyMs}, 0) as latency_ms_sum
                  from ${r} where ${r.teamId} in (${teams})
                  and (${inRanges(sql`${r.startTime}`, segments.map((s) => ({ from: iso(s.from), to: iso(s.to) })), sql`::timestamptz`)})`;
     }
@@ -163,6 +163,8 @@ export type UsageTotals = {
   completionTokens: number;
   /** Exact decimal text. */
   spend: string;
+  /** What the customer is billed (exact decimal text; equal to spend without a price list). */
+  billed: string;
   latencyMsSum: number;
 };
 
@@ -184,7 +186,7 @@ export async function sumUsage(db: Db, filter: { teamIds: string[]; from: Date; 
   const result = await db.execute(sql`
     select team_id as "teamId", model_group as "modelGroup", sum(requests)::float8 as requests, sum(failed_requests)::float8 as "failedRequests",
            sum(prompt_tokens)::float8 as "promptTokens", sum(completion_tokens)::float8 as "completionTokens",
-           coalesce(sum(spend), 0)::text as spend, sum(latency_ms_sum)::float8 as "latencyMsSum"
+           coalesce(sum(spend), 0)::text as spend, coalesce(sum(billed), 0)::text as billed, sum(latency_ms_sum)::float8 as "latencyMsSum"
     from (${union}) u
     group by team_id, model_group
     order by team_id, model_group
@@ -215,6 +217,24 @@ export async function spendSince(db: Db, filter: { teamId: string; from: Date })
   return rowsOf<{ spend: string }>(result)[0]?.spend ?? "0";
 }
 
+/** Cost and billed of the team's requests that started at or after `from`, exact, read as spendSince reads. */
+export async function costAndBilledSince(db: Db, filter: { teamId: string; from: Date }): Promise<{ spend: string; billed: string }> {
+  const hourFrom = ceilTo(filter.from, HOUR_MS);
+  const dayFrom = ceilTo(filter.from, DAY_MS);
+  const [r, h, d] = [usageRequests, usageHourly, usageDaily];
+  const result = await db.execute(sql`
+    select coalesce(sum(spend), 0)::text as spend, coalesce(sum(billed), 0)::text as billed from (
+      select ${r.spend} as spend, ${r.billed} as billed from ${r}
+      where ${r.teamId} = ${filter.teamId} and ${r.startTime} >= ${iso(filter.from)}::timestamptz and ${r.startTime} < ${iso(hourFrom)}::timestamptz
+      union all
+      select ${h.spend}, ${h.billed} from ${h} where ${h.teamId} = ${filter.teamId} and ${h.hour} >= ${iso(hourFrom)}::timestamptz and ${h.hour} < ${iso(dayFrom)}::timestamptz
+      union all
+      select ${d.spend}, ${d.billed} from ${d} where ${d.teamId} = ${filter.teamId} and ${d.day} >= ${dayOf(dayFrom)}
+    ) s
+  `);
+  return rowsOf<{ spend: string; billed: string }>(result)[0] ?? { spend: "0", billed: "0" };
+}
+
 /** `spendSince` for many teams at once (one statement): team id → spend since its own `from`. */
 export async function spendSinceMany(db: Db, filters: Array<{ teamId: string; from: Date }>): Promise<Map<string, string>> {
   if (filters.length === 0) return new Map();
@@ -242,7 +262,7 @@ export async function dailyUsage(db: Db, filter: { teamId: string; fromDay: stri
   const d = usageDaily;
   const result = await db.execute(sql`
     select ${d.day} as day, ${d.modelGroup} as "modelGroup", ${d.requests}::float8 as requests, ${d.failedRequests}::float8 as "failedRequests",
-           ${d.promptTokens}::float8 as "promptTokens", ${d.completionTokens}::float8 as "completionTokens", ${d.spend}::text as spend, ${d.latencyMsSum}::float8 as "latencyMsSum"
+           ${d.promptTokens}::float8 as "promptTokens", ${d.completionTokens}::float8 as "completionTokens", ${d.spend}::text as spend, ${d.billed}::text as billed, ${d.latencyMsSum}::float8 as "latencyMsSum"
     from ${d}
     where ${d.teamId} = ${filter.teamId} and ${d.day} >= ${filter.fromDay} and ${d.day} <= ${filter.toDay}
     order by ${d.day}, ${d.modelGroup}
@@ -259,7 +279,7 @@ export async function usageGroupedBy(db: Db, filter: { teamId: string; from: Dat
   const result = await db.execute(sql`
     select ${column} as "group", count(*)::float8 as requests, (count(*) filter (where ${r.status} = 'failure'))::float8 as "failedRequests",
            sum(${r.promptTokens})::float8 as "promptTokens", sum(${r.completionTokens})::float8 as "completionTokens",
-           sum(${r.spend})::text as spend, coalesce(sum(${r.latencyMs}), 0)::float8 as "latencyMsSum", ${epochMs(sql`max(${r.startTime})`)} as "lastRequestAt"
+           sum(${r.spend})::text as spend, sum(${r.billed})::text as billed, coalesce(sum(${r.latencyMs}), 0)::float8 as "latencyMsSum", ${epochMs(sql`max(${r.startTime})`)} as "lastRequestAt"
     from ${r}
     where ${r.teamId} = ${filter.teamId} and ${r.startTime} >= ${iso(filter.from)}::timestamptz and ${r.startTime} < ${iso(filter.to)}::timestamptz
     group by 1
@@ -285,7 +305,7 @@ export async function recentUsageRequests(
   const r = usageRequests;
   const result = await db.execute(sql`
     select ${r.requestId} as "requestId", ${r.keyHash} as "keyHash", ${r.modelGroup} as "modelGroup", ${r.model} as model, ${r.promptTokens} as "promptTokens",
-           ${r.completionTokens} as "completionTokens", ${r.totalTokens} as "totalTokens", ${r.spend}::text as spend, ${epochMs(sql`${r.startTime}`)} as "startTime",
+           ${r.completionTokens} as "completionTokens", ${r.totalTokens} as "totalTokens", ${r.spend}::text as spend, ${r.billed}::text as billed, ${epochMs(sql`${r.startTime}`)} as "startTime",
            to_char(${r.startTime} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "startTimeExact",
            ${epochMs(sql`${r.endTime}`)} as "endTime", ${r.latencyMs} as "latencyMs", ${r.status} as status, ${r.endUser} as "endUser"
     from ${r}
