@@ -14,6 +14,7 @@ import { createLogger, logger, setLogger } from "~/lib/logger.server";
 import { onParentExit } from "~/lib/parent-watch.server";
 import { metrics } from "~/lib/metrics.server";
 import { handleCheckWorker } from "./handlers/check-worker.ts";
+import { handleCloseStatements } from "./handlers/close-statements.ts";
 import { handleDeliverWebhook } from "./handlers/deliver-webhook.ts";
 import { handleIngestUsage } from "./handlers/ingest-usage.ts";
 import { handleReconcile } from "./handlers/reconcile.ts";
@@ -27,6 +28,7 @@ const handlers: Handlers = {
   reconcile: handleReconcile,
   "ingest-usage": handleIngestUsage,
   "deliver-webhook": handleDeliverWebhook,
+  "close-statements": handleCloseStatements,
 };
 
 /** Scheduled jobs (cron, UTC): pg-boss runs each once per tick across all workers. */
@@ -34,6 +36,8 @@ const schedules: Array<[JobName, string]> = [
   ["reconcile", "* * * * *"],
   // Each ingest-usage run sends the next one (USAGE_INGEST_INTERVAL_SECONDS); this only restarts a lost chain.
   ["ingest-usage", "* * * * *"],
+  // Statement periods close a few minutes after ingestion has read past their end (docs/statements.md).
+  ["close-statements", "*/5 * * * *"],
 ];
 
 const settings = envOrExit();

@@ -36,6 +36,14 @@ export const jobs = {
     schema: z.object({ deliveryId: z.string().min(1), replay: z.boolean().optional() }),
     options: { retryLimit: 0, expireInSeconds: 60 },
   },
+  /**
+   * Every few minutes: closes each statement period that ingestion has read past by the late-write
+   * margin into an immutable row and queues `statement.ready` (docs/statements.md). Safe to run twice.
+   */
+  "close-statements": {
+    schema: z.object({}).passthrough(),
+    options: { retryLimit: 0, expireInSeconds: 600, policy: "singleton" },
+  },
 } as const;
 
 export type JobName = keyof typeof jobs;

@@ -18,7 +18,7 @@ export const statementCurrencySchema = z.object({
   rate_date: z.string().nullable(),
 });
 
-/** One money figure: exact USD and, in the billing currency, rounded to cents (equal to usd for USD). */
+/** One money figure: exact USD and, in the billing currency, rounded half-up to cents (for USD: the usd figure rounded to cents, at rate 1). */
 export const statementMoneySchema = z.object({ usd, converted: z.string().describe("In currency.code, rounded half-up to 2 decimals") });
 
 export const statementUsageLineSchema = z.object({
@@ -75,3 +75,35 @@ export type StatementDocument = z.infer<typeof statementDocumentSchema>;
 /** What only admins see beside a statement: our cost and margin (never in the customer's document, CSV or PDF). */
 export const statementInternalSchema = z.object({ cost: usd, margin: usd, margin_percent: z.number().nullable() });
 export type StatementInternal = z.infer<typeof statementInternalSchema>;
+
+// ── the service's input and list shapes (docs/statements.md "API") ─────────────────────────────
+
+export const listStatementsSchema = z.object({
+  organization_id: z.string({ invalid_type_error: "organization_id must be text" }).trim().min(1).max(200).optional(),
+  team_id: z.string({ invalid_type_error: "team_id must be text" }).trim().min(1).max(200).optional(),
+});
+
+export const getStatementSchema = z.object({
+  statement_id: z
+    .string({ required_error: "Say which statement (statement_id)", invalid_type_error: "statement_id must be text" })
+    .trim()
+    .min(1, "Say which statement (statement_id)")
+    .max(600, "statement_id is at most 600 characters"),
+});
+
+/** One statement in a list: what it covers and its total, without its lines. */
+export const statementSummarySchema = statementDocumentSchema.pick({
+  statement_id: true,
+  status: true,
+  organization: true,
+  team: true,
+  period: true,
+  total_billed: true,
+  currency: true,
+  closed_at: true,
+});
+export type StatementSummary = z.infer<typeof statementSummarySchema>;
+
+/** A statement as getStatement answers it: `internal` (cost and margin) for admins only, null for customers. */
+export const statementWithInternalSchema = z.object({ document: statementDocumentSchema, internal: statementInternalSchema.nullable() });
+export type StatementWithInternal = z.infer<typeof statementWithInternalSchema>;

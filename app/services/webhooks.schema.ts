@@ -5,7 +5,7 @@ import { z } from "zod";
  * Client-safe (zod only), so forms validate in the browser with the very schema the service parses.
  */
 
-export const WEBHOOK_EVENTS = ["budget.threshold_crossed", "budget.threshold_resolved", "job.completed", "job.failed", "job.abandoned"] as const;
+export const WEBHOOK_EVENTS = ["budget.threshold_crossed", "budget.threshold_resolved", "job.completed", "job.failed", "job.abandoned", "statement.ready"] as const;
 
 export const createEndpointSchema = z.object({
   url: z

@@ -10,6 +10,7 @@ import { modelsRouter } from "./routers/models.ts";
 import { organizationsRouter } from "./routers/organizations.ts";
 import { portalRouter } from "./routers/portal.ts";
 import { priceListsRouter } from "./routers/price-lists.ts";
+import { statementsRouter } from "./routers/statements.ts";
 import { systemRouter } from "./routers/system.ts";
 import { teamsRouter } from "./routers/teams.ts";
 import { usageRouter } from "./routers/usage.ts";
@@ -31,6 +32,7 @@ export const appRouter = router({
   portal: portalRouter,
   jobs: jobsRouter,
   priceLists: priceListsRouter,
+  statements: statementsRouter,
 });
 
 export type AppRouter = typeof appRouter;
