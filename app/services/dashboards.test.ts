@@ -365,17 +365,17 @@ describe("CSV export", () => {
     const days = await exportUsageCsv(viewer, { scope: "team", id: team.id, table: "days", ...window }, NOW);
     expect(days.fileName).toBe(`${team.id}_days_2026-11-02_2026-11-03.csv`);
     expect(days.body).toBe(
-      "day,requests,failed_requests,error_rate,prompt_tokens,completion_tokens,total_tokens,avg_latency_ms,spend_usd\r\n" +
-        `2026-11-02,2,1,0.5,20,10,30,100,${exact(["0.1234567891", "0.0000000009"])}\r\n` +
-        "2026-11-03,1,0,0,10,5,15,100,2\r\n",
+      "day,requests,failed_requests,error_rate,prompt_tokens,completion_tokens,total_tokens,avg_latency_ms,spend_usd,billed_usd,margin_usd,margin_percent\r\n" +
+        `2026-11-02,2,1,0.5,20,10,30,100,${exact(["0.1234567891", "0.0000000009"])},${exact(["0.1234567891", "0.0000000009"])},0,0.00\r\n` +
+        "2026-11-03,1,0,0,10,5,15,100,2,2,0,0.00\r\n",
     );
     expect(exact(["0.1234567891", "0.0000000009"])).toBe("0.12345679");
 
     const models = await exportUsageCsv(viewer, { scope: "team", id: team.id, table: "models", ...window }, NOW);
     expect((await text(models)).split("\r\n")).toEqual([
-      "model_group,requests,failed_requests,error_rate,prompt_tokens,completion_tokens,total_tokens,avg_latency_ms,spend_usd",
-      "gpt-4,1,0,0,10,5,15,100,2",
-      '"gpt,4",2,1,0.5,20,10,30,100,0.12345679',
+      "model_group,requests,failed_requests,error_rate,prompt_tokens,completion_tokens,total_tokens,avg_latency_ms,spend_usd,billed_usd,margin_usd,margin_percent",
+      "gpt-4,1,0,0,10,5,15,100,2,2,0,0.00",
+      '"gpt,4",2,1,0.5,20,10,30,100,0.12345679,0.12345679,0,0.00',
       "",
     ]);
 
@@ -383,15 +383,15 @@ describe("CSV export", () => {
     const name = `"'=HYPERLINK(""http://x"") ${team.name.split(" ").at(-1)}"`;
     const requestsText = await text(requests);
     expect(requestsText.split("\r\n")).toEqual([
-      "time,request_id,team_id,team,model_group,model,prompt_tokens,completion_tokens,total_tokens,spend_usd,status,latency_ms,end_user",
-      `2026-11-03T11:00:00.000Z,req-c,${team.id},${name},gpt-4,openai/gpt-4,10,5,15,2,success,100,'-1+1`,
-      `2026-11-02T11:00:00.000Z,req-b,${team.id},${name},"gpt,4",openai/gpt-4,10,5,15,0.0000000009,failure,80,"line\nbreak"`,
-      `2026-11-02T10:00:00.000Z,req-a,${team.id},${name},"gpt,4",openai/gpt-4,10,5,15,0.1234567891,success,120,'@evil`,
+      "time,request_id,team_id,team,model_group,model,prompt_tokens,completion_tokens,total_tokens,spend_usd,billed_usd,margin_usd,margin_percent,status,latency_ms,end_user",
+      `2026-11-03T11:00:00.000Z,req-c,${team.id},${name},gpt-4,openai/gpt-4,10,5,15,2,2,0,0.00,success,100,'-1+1`,
+      `2026-11-02T11:00:00.000Z,req-b,${team.id},${name},"gpt,4",openai/gpt-4,10,5,15,0.0000000009,0.0000000009,0,0.00,failure,80,"line\nbreak"`,
+      `2026-11-02T10:00:00.000Z,req-a,${team.id},${name},"gpt,4",openai/gpt-4,10,5,15,0.1234567891,0.1234567891,0,0.00,success,120,'@evil`,
       "",
     ]);
 
     const teams = await exportUsageCsv(viewer, { scope: "organization", id: org.id, table: "teams", ...window }, NOW);
-    expect((await text(teams)).split("\r\n")[1]).toBe(`${team.id},${name},"'=Org, ""quoted"" ${org.name.split(" ").at(-1)}",active,3,1,0.333333,30,15,45,100,2.12345679`);
+    expect((await text(teams)).split("\r\n")[1]).toBe(`${team.id},${name},"'=Org, ""quoted"" ${org.name.split(" ").at(-1)}",active,3,1,0.333333,30,15,45,100,2.12345679,2.12345679,0,0.00`);
 
     const everything = await exportUsageCsv(viewer, { scope: "all", table: "teams", ...window }, NOW);
     expect(await text(everything)).toContain(`${team.id},${name},`);

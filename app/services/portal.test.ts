@@ -279,7 +279,8 @@ describe("what a customer sees", () => {
     const requests = await portalUsageCsv(session, { table: "requests" });
     expect(column(await text(requests), "spend_usd").sort()).toEqual(["0.0000000001", "0.0000000001", "0.0000000001", "1234567.0000000001"]);
     const admin = await exportUsageCsv(masterActor, { scope: "team", id: a.team.id, table: "days" });
-    expect(await text(days)).toBe(await text(admin));
+    // The admin's file has billed_usd, margin_usd and margin_percent after spend_usd (admins only); the rest is the same.
+    expect(csvLines(await text(days))).toEqual(csvLines(await text(admin)).map((cells) => cells.slice(0, -3)));
   });
 });
 

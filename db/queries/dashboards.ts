@@ -26,6 +26,8 @@ export type DaySeriesRow = {
   completionTokens: number;
   /** Exact decimal text. */
   spend: string;
+  /** What the customer is billed (exact decimal text). */
+  billed: string;
   latencyMsSum: number;
 };
 
@@ -35,7 +37,7 @@ export async function dailySeries(db: Db, filter: { teamIds: string[] | null; fr
   const result = await db.execute(sql`
     select ${d.day} as day, sum(${d.requests})::float8 as requests, sum(${d.failedRequests})::float8 as "failedRequests",
            sum(${d.promptTokens})::float8 as "promptTokens", sum(${d.completionTokens})::float8 as "completionTokens",
-           sum(${d.spend})::text as spend, sum(${d.latencyMsSum})::float8 as "latencyMsSum"
+           sum(${d.spend})::text as spend, sum(${d.billed})::text as billed, sum(${d.latencyMsSum})::float8 as "latencyMsSum"
     from ${d}
     where ${teamFilter(filter.teamIds, sql`${d.teamId}`)} and ${d.day} >= ${filter.fromDay} and ${d.day} <= ${filter.toDay}
     group by ${d.day}
@@ -44,16 +46,16 @@ export async function dailySeries(db: Db, filter: { teamIds: string[] | null; fr
   return rowsOf<DaySeriesRow>(result);
 }
 
-/** Spend by team and UTC day (fromDay..toDay inclusive) over every team, from the daily rollup; days without usage are absent. */
-export async function dailySpendByTeam(db: Db, filter: { fromDay: string; toDay: string }): Promise<Array<{ teamId: string; day: string; spend: string }>> {
+/** Spend (cost) and billed by team and UTC day (fromDay..toDay inclusive) over every team, from the daily rollup; days without usage are absent. */
+export async function dailySpendByTeam(db: Db, filter: { fromDay: string; toDay: string }): Promise<Array<{ teamId: string; day: string; spend: string; billed: string }>> {
   const d = usageDaily;
   const result = await db.execute(sql`
-    select ${d.teamId} as "teamId", ${d.day} as day, sum(${d.spend})::text as spend
+    select ${d.teamId} as "teamId", ${d.day} as day, sum(${d.spend})::text as spend, sum(${d.billed})::text as billed
     from ${d}
     where ${d.day} >= ${filter.fromDay} and ${d.day} <= ${filter.toDay}
     group by ${d.teamId}, ${d.day}
   `);
-  return rowsOf<{ teamId: string; day: string; spend: string }>(result);
+  return rowsOf<{ teamId: string; day: string; spend: string; billed: string }>(result);
 }
 
 export type LatencyPercentiles = { p50: number | null; p95: number | null; sampled: number };
@@ -109,6 +111,8 @@ export type RequestRow = {
   totalTokens: number;
   /** Exact decimal text. */
   spend: string;
+  /** What the customer is billed for it (exact decimal text). */
+  billed: string;
   startTime: Date;
   /** start_time to the microsecond (ISO, UTC): what a keyset cursor carries, exact where a Date would round. */
   startTimeExact: string;
@@ -141,7 +145,7 @@ export async function requestsInWindow(
   const result = await db.execute(sql`
     select ${u.requestId} as "requestId", ${u.teamId} as "teamId", ${u.keyHash} as "keyHash", ${u.modelGroup} as "modelGroup", ${u.model} as model,
            ${u.promptTokens} as "promptTokens", ${u.completionTokens} as "completionTokens", ${u.totalTokens} as "totalTokens",
-           ${u.spend}::text as spend, ${epochMs(sql`${u.startTime}`)} as "startTime",
+           ${u.spend}::text as spend, ${u.billed}::text as billed, ${epochMs(sql`${u.startTime}`)} as "startTime",
            to_char(${u.startTime} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "startTimeExact",
            ${u.latencyMs} as "latencyMs", ${u.status} as status, ${u.endUser} as "endUser"
     from ${u}

@@ -16,19 +16,36 @@ import { sumUsage, type UsageTotals } from "../../../db/queries/usage.ts";
 import { toCsv, csvFileName, type CsvCell } from "~/lib/csv";
 import { db } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
-import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
+import { money, moneyNumber, type Money } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import { requireRole, type Actor } from "~/auth/actor";
 import { getTeamBudget, getTeamBudgets, openPeriod, periodBounds, type TeamBudget } from "../budget.server.ts";
 import { teamState, type TeamState } from "../team-list.server.ts";
-import { accOf, bySpend, emptyAcc, FIGURE_HEADER, figureCells, figures, groupBy, total, type Acc, type UsageFigures } from "./figures.ts";
+import {
+  accOf,
+  audienceOf,
+  bySpend,
+  emptyAcc,
+  figureCells,
+  figureHeader,
+  figures,
+  groupBy,
+  moneyCells,
+  moneyHeader,
+  priced,
+  total,
+  type Acc,
+  type Audience,
+  type MarginFields,
+  type UsageFigures,
+} from "./figures.ts";
 import { decodeCursor, encodeCursor, keyOf } from "./cursor.ts";
 import type { RequestKey } from "../../../db/queries/dashboards.ts";
 import { ingestedUntil, requireOrganization, requireTeam, type Ingestion } from "./read.server.ts";
 import { checkedWindow, DAY_MS, dayOf, lenientWindow, looseInstantField, startOfUtcDay, startOfUtcMonth, windowView, type DashboardWindow, type Window } from "./window.ts";
 
 export { MAX_RANGE_DAYS, type DashboardWindow } from "./window.ts";
-export type { UsageFigures } from "./figures.ts";
+export type { UsageFigures, MarginFields } from "./figures.ts";
 
 /**
  * The admin dashboards: the overview, a team's page, an organization's page, the Usage page, and
@@ -111,7 +128,8 @@ async function daysOf(teamIds: string[] | null, allTeamIds: () => Promise<string
 }
 
 export type DayRowView = UsageFigures & { day: string };
-const dayView = (d: { day: string; acc: Acc }): DayRowView => ({ day: d.day, ...figures(d.acc) });
+const dayView = (audience: Audience) => (d: { day: string; acc: Acc }): DayRowView => ({ day: d.day, ...figures(d.acc, audience) });
+const modelViews = (rows: UsageTotals[], audience: Audience): ModelRowView[] => modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc, audience) }));
 
 export type RequestView = {
   request_id: string;
@@ -122,12 +140,14 @@ export type RequestView = {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** Cost (admins) or what the customer is billed (customers). */
   cost: number;
+  billed: number;
   status: string;
   latency_ms: number | null;
   end_user: string | null;
-};
-const requestView = (r: RequestRow): RequestView => ({
+} & MarginFields;
+const requestView = (audience: Audience) => (r: RequestRow): RequestView => ({
   request_id: r.requestId,
   team_id: r.teamId,
   time: r.startTime.toISOString(),
@@ -136,7 +156,7 @@ const requestView = (r: RequestRow): RequestView => ({
   prompt_tokens: r.promptTokens,
   completion_tokens: r.completionTokens,
   total_tokens: r.totalTokens,
-  cost: moneyNumber(money(r.spend)),
+  ...priced<"cost">(audience, money(r.spend), money(r.billed), "cost"),
   status: r.status,
   latency_ms: r.latencyMs,
   end_user: r.endUser,
@@ -219,6 +239,7 @@ export async function getTeamDashboard(actor: Actor, input: z.input<typeof teamD
   budgetNow.catch(() => {}); // awaited below; an early failure elsewhere must not leave it unhandled
   const w = lenientWindow(values, await periodStart(team, now), now);
   const ids = [team.id];
+  const audience = audienceOf(actor);
   const [budget, rows, days, latency, requests, ingestion] = await Promise.all([
     budgetNow,
     sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }),
@@ -232,11 +253,11 @@ export async function getTeamDashboard(actor: Actor, input: z.input<typeof teamD
     budget,
     window: windowView(w),
     today: dayOf(now),
-    totals: figures(total(rows)),
-    days: days.map(dayView),
-    models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
+    totals: figures(total(rows), audience),
+    days: days.map(dayView(audience)),
+    models: modelViews(rows, audience),
     latency: latencyView(latency, rows),
-    requests: { ...requests, rows: requests.rows.map(requestView) },
+    requests: { ...requests, rows: requests.rows.map(requestView(audience)) },
     ingestion,
   };
 }
@@ -289,7 +310,7 @@ function teamRows(headlines: TeamHeadline[], rows: UsageTotals[], budgets: Array
           organization_id: t.organizationId,
           organization_name: t.organizationName,
           status: t.status,
-          ...figures(acc),
+          ...figures(acc, "admin"),
           remaining_budget: budget?.remaining_budget ?? null,
           budget_used_percent: budget?.percent_used ?? null,
           state: budgets ? teamState(t, budget, { state: t.syncState }) : null,
@@ -323,13 +344,13 @@ export async function getOrganizationDashboard(actor: Actor, input: z.input<type
     name: org.name,
     window: windowView(w),
     today: dayOf(now),
-    totals: figures(total(rows)),
+    totals: figures(total(rows), "admin"),
     remaining_budget: known.length ? moneyNumber(known.reduce((sum, b) => sum + money(b.remaining_budget), 0n)) : null,
-    days: days.map(dayView),
-    models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
+    days: days.map(dayView("admin")),
+    models: modelViews(rows, "admin"),
     latency: latencyView(latency, rows),
     teams: teamRows(headlines, rows, budgets),
-    requests: { ...requests, rows: requests.rows.map((r) => ({ ...requestView(r), team_name: names.get(r.teamId) ?? r.teamId })) },
+    requests: { ...requests, rows: requests.rows.map((r) => ({ ...requestView("admin")(r), team_name: names.get(r.teamId) ?? r.teamId })) },
     ingestion,
   };
 }
@@ -361,9 +382,9 @@ export async function getUsageDashboard(actor: Actor, input: z.input<typeof usag
   return {
     window: windowView(w),
     today: dayOf(now),
-    totals: figures(total(rows)),
-    days: days.map(dayView),
-    models: modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc) })),
+    totals: figures(total(rows), "admin"),
+    days: days.map(dayView("admin")),
+    models: modelViews(rows, "admin"),
     // The Usage page is about usage: it reads no budgets (the Teams list shows every team's state).
     teams: teamRows(headlines, rows, null),
     ingestion,
@@ -383,11 +404,14 @@ export type BudgetWatchRow = {
   resets_at: string | null;
 };
 
+/** `spend` is the cost; `billed` and the margin beside it (the overview is for admins). */
+type Priced = { spend: number; billed: number } & MarginFields;
+
 export type Overview = {
-  today: { from: string; spend: number; requests: number };
-  period: { from: string; spend: number; requests: number; error_rate: number };
-  top_teams: Array<{ team_id: string; name: string; organization_name: string; spend: number; requests: number }>;
-  top_models: Array<{ model: string; spend: number; requests: number }>;
+  today: { from: string; requests: number } & Priced;
+  period: { from: string; requests: number; error_rate: number } & Priced;
+  top_teams: Array<{ team_id: string; name: string; organization_name: string; requests: number } & Priced>;
+  top_models: Array<{ model: string; requests: number } & Priced>;
   budget_watch: BudgetWatchRow[];
   failing_sync: Array<{ team_id: string; name: string; organization_name: string; error: string | null; attempts: number; next_retry_at: string | null }>;
   recent_alerts: Array<{ id: string; team_id: string; team_name: string; threshold_percent: number; state: "firing" | "resolved"; fired_at: string; resolved_at: string | null; spent: number; limit: number }>;
@@ -399,7 +423,8 @@ export type Overview = {
 
 export type SpendByOrganization = {
   days: string[];
-  organizations: Array<{ organization_id: string | null; name: string; total: number; spend: number[] }>;
+  /** `total` and `spend` are cost; `billed_total` what the organization was billed over the days, with its margin. */
+  organizations: Array<{ organization_id: string | null; name: string; total: number; spend: number[]; billed_total: number } & MarginFields>;
 };
 
 /** How many organizations the overview's chart draws on their own. */
@@ -413,13 +438,14 @@ async function spendByOrganization(headlines: TeamHeadline[], now: Date): Promis
   const rows = await dailySpendByTeam(db(), { fromDay: days[0]!, toDay: days.at(-1)! });
   const orgOf = new Map(headlines.map((t) => [t.id, t]));
   const dayIndex = new Map(days.map((d, i) => [d, i]));
-  const byOrg = new Map<string, { name: string; spend: Money[] }>();
+  const byOrg = new Map<string, { name: string; spend: Money[]; billed: Money }>();
   for (const r of rows) {
     const team = orgOf.get(r.teamId);
     const i = dayIndex.get(r.day);
     if (!team || i === undefined) continue;
-    const org = byOrg.get(team.organizationId) ?? { name: team.organizationName, spend: days.map(() => 0n) };
+    const org = byOrg.get(team.organizationId) ?? { name: team.organizationName, spend: days.map(() => 0n), billed: 0n };
     org.spend[i]! += money(r.spend);
+    org.billed += money(r.billed);
     byOrg.set(team.organizationId, org);
   }
   const sum = (xs: Money[]) => xs.reduce((a, b) => a + b, 0n);
@@ -429,10 +455,16 @@ async function spendByOrganization(headlines: TeamHeadline[], now: Date): Promis
     .sort((a, b) => (a.total === b.total ? a.name.localeCompare(b.name) : a.total > b.total ? -1 : 1));
   const shown = ranked.slice(0, ORG_SERIES);
   const rest = ranked.slice(ORG_SERIES);
-  const series = shown.map((o) => ({ organization_id: o.id as string | null, name: o.name, total: moneyNumber(o.total), spend: o.spend.map(moneyNumber) }));
+  const series: SpendByOrganization["organizations"] = shown.map((o) => ({
+    organization_id: o.id,
+    name: o.name,
+    spend: o.spend.map(moneyNumber),
+    ...priced("admin", o.total, o.billed, "total", "billed_total"),
+  }));
   if (rest.length) {
     const spend = days.map((_, i) => rest.reduce((a, o) => a + o.spend[i]!, 0n));
-    series.push({ organization_id: null, name: `Other organizations (${rest.length})`, total: moneyNumber(sum(spend)), spend: spend.map(moneyNumber) });
+    const billed = rest.reduce((a, o) => a + o.billed, 0n);
+    series.push({ organization_id: null, name: `Other organizations (${rest.length})`, spend: spend.map(moneyNumber), ...priced("admin", sum(spend), billed, "total", "billed_total") });
   }
   return { days, organizations: series };
 }
@@ -481,16 +513,22 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
   });
   watch.sort((a, b) => b.percent_used - a.percent_used || a.name.localeCompare(b.name));
   return {
-    today: { from: dayStart.toISOString(), spend: moneyNumber(todayTotal.spend), requests: todayTotal.requests },
-    period: { from: monthStart.toISOString(), ...(({ spend, requests, error_rate }) => ({ spend, requests, error_rate }))(figures(monthTotal)) },
+    today: { from: dayStart.toISOString(), ...priced("admin", todayTotal.spend, todayTotal.billed, "spend"), requests: todayTotal.requests },
+    period: { from: monthStart.toISOString(), ...priced("admin", monthTotal.spend, monthTotal.billed, "spend"), requests: monthTotal.requests, error_rate: figures(monthTotal, "admin").error_rate },
     top_teams: [...groupBy(month, (r) => r.teamId)]
       .map(([id, acc]) => ({ name: names.get(id)?.name ?? id, acc, id }))
       .sort(bySpend)
       .slice(0, 5)
-      .map((t) => ({ team_id: t.id, name: t.name, organization_name: names.get(t.id)?.organizationName ?? "", spend: moneyNumber(t.acc.spend), requests: t.acc.requests })),
+      .map((t) => ({
+        team_id: t.id,
+        name: t.name,
+        organization_name: names.get(t.id)?.organizationName ?? "",
+        ...priced("admin", t.acc.spend, t.acc.billed, "spend"),
+        requests: t.acc.requests,
+      })),
     top_models: modelRows(month)
       .slice(0, 5)
-      .map((m) => ({ model: m.name, spend: moneyNumber(m.acc.spend), requests: m.acc.requests })),
+      .map((m) => ({ model: m.name, ...priced("admin", m.acc.spend, m.acc.billed, "spend"), requests: m.acc.requests })),
     budget_watch: watch,
     failing_sync: headlines
       .filter((t) => t.status !== "deleted" && t.syncState === "failing")
@@ -517,14 +555,29 @@ export async function getOverview(actor: Actor, now = new Date()): Promise<Overv
 /** A CSV file: the whole text, or (requests) a stream of its lines read page by page; `rows` when known up front. */
 export type CsvExport = { fileName: string; body: string | ReadableStream<Uint8Array>; rows: number | null };
 
-const REQUEST_CSV_HEADER = ["time", "request_id", "team_id", "team", "model_group", "model", "prompt_tokens", "completion_tokens", "total_tokens", "spend_usd", "status", "latency_ms", "end_user"];
+/** The requests CSV's columns: the money ones (moneyHeader) after the tokens. */
+const requestCsvHeader = (audience: Audience) => [
+  "time",
+  "request_id",
+  "team_id",
+  "team",
+  "model_group",
+  "model",
+  "prompt_tokens",
+  "completion_tokens",
+  "total_tokens",
+  ...moneyHeader(audience),
+  "status",
+  "latency_ms",
+  "end_user",
+];
 const CSV_BATCH = 5_000;
 
 /**
  * The requests of the window as CSV lines, newest first, read CSV_BATCH at a time along the
  * (start_time, request_id) keyset while the client reads; at most CSV_MAX_REQUESTS rows.
  */
-function requestsCsvStream(ids: string[], names: Map<string, string>, w: Window): ReadableStream<Uint8Array> {
+function requestsCsvStream(ids: string[], names: Map<string, string>, w: Window, audience: Audience): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let before: RequestKey | undefined;
   let sent = 0;
@@ -533,7 +586,7 @@ function requestsCsvStream(ids: string[], names: Map<string, string>, w: Window)
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(encoder.encode(toCsv(REQUEST_CSV_HEADER, [])));
+        controller.enqueue(encoder.encode(toCsv(requestCsvHeader(audience), [])));
         return;
       }
       const limit = Math.min(CSV_BATCH, CSV_MAX_REQUESTS - sent);
@@ -549,7 +602,7 @@ function requestsCsvStream(ids: string[], names: Map<string, string>, w: Window)
           r.promptTokens,
           r.completionTokens,
           r.totalTokens,
-          moneyString(money(r.spend)),
+          ...moneyCells(audience, money(r.spend), money(r.billed)),
           r.status,
           r.latencyMs,
           r.endUser,
@@ -594,15 +647,16 @@ export async function exportUsageCsv(actor: Actor, input: z.input<typeof exportU
   if (values.table === "requests" && values.scope === "all") throw new AppError("BAD_REQUEST", "Requests are exported per team or organization.", { fieldErrors: { table: ["Not for all teams"] } });
   const w = checkedWindow(values, fallbackFrom, now);
   const ids = headlines.map((t) => t.id);
+  const audience = audienceOf(actor);
   const fileName = csvFileName(label, values.table, w.fromDay, w.toDay);
   switch (values.table) {
     case "days": {
       const days = await daysOf(values.scope === "all" ? null : ids, async () => ids, w);
-      return { fileName, rows: days.length, body: toCsv(["day", ...FIGURE_HEADER], days.map((d) => [d.day, ...figureCells(d.acc)])) };
+      return { fileName, rows: days.length, body: toCsv(["day", ...figureHeader(audience)], days.map((d) => [d.day, ...figureCells(d.acc, audience)])) };
     }
     case "models": {
       const models = modelRows(await sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }));
-      return { fileName, rows: models.length, body: toCsv(["model_group", ...FIGURE_HEADER], models.map((m) => [m.name, ...figureCells(m.acc)])) };
+      return { fileName, rows: models.length, body: toCsv(["model_group", ...figureHeader(audience)], models.map((m) => [m.name, ...figureCells(m.acc, audience)])) };
     }
     case "teams": {
       const rows = await sumUsage(db(), { teamIds: ids, from: w.from, to: w.to });
@@ -615,14 +669,14 @@ export async function exportUsageCsv(actor: Actor, input: z.input<typeof exportU
         fileName,
         rows: list.length,
         body: toCsv(
-          ["team_id", "team", "organization", "status", ...FIGURE_HEADER],
-          list.map((x) => [x.t.id, x.t.name, x.t.organizationName, x.t.status, ...figureCells(x.acc)]),
+          ["team_id", "team", "organization", "status", ...figureHeader(audience)],
+          list.map((x) => [x.t.id, x.t.name, x.t.organizationName, x.t.status, ...figureCells(x.acc, audience)]),
         ),
       };
     }
     case "requests": {
       const names = new Map(headlines.map((t) => [t.id, t.name]));
-      return { fileName, rows: null, body: requestsCsvStream(ids, names, w) };
+      return { fileName, rows: null, body: requestsCsvStream(ids, names, w, audience) };
     }
   }
 }

@@ -9,7 +9,7 @@ import { parseInput } from "~/lib/validation";
 import type { Actor } from "~/auth/actor";
 import { getTeamBudget, getTeamBudgets } from "../budget.server.ts";
 import { encodeCursor, keyOf, requireCursor } from "./cursor.ts";
-import { accOf, metricsOf, summarize } from "./figures.ts";
+import { accOf, audienceOf, metricsOf, priced, summarize, type Audience } from "./figures.ts";
 import { ingestedUntil, requireOrganization, requireTeam } from "./read.server.ts";
 import { checkedWindow, instantField, parseInstant, startOfUtcMonth } from "./window.ts";
 
@@ -47,6 +47,18 @@ export const recentRequestsInputSchema = z.object({
 
 // ── output ──────────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Beside every cost (`spend`, `cost`, `total_spend`): what the customer is billed (`billed`,
+ * `total_billed`), and for admins only the margin (billed − cost) and margin_percent (of billed, 2
+ * decimals, null when nothing was billed). A customer reads the billed amount under the cost's own
+ * name and gets no margin fields (figures.ts `priced`).
+ */
+const billedField = z.number().describe("What the customer is billed (equal to the cost without a price list)");
+const marginFields = {
+  margin: z.number().optional().describe("Admins only: billed − cost"),
+  margin_percent: z.number().nullable().optional().describe("Admins only: margin ÷ billed × 100, 2 decimals; null when nothing was billed"),
+};
+
 const metrics = {
   requests: z.number(),
   failed_requests: z.number(),
@@ -60,10 +72,12 @@ const metrics = {
 };
 
 /** The seed's `{requests, cost}` per model group, and more. */
-export const modelUsageSchema = z.object({ cost: z.number(), ...metrics });
+export const modelUsageSchema = z.object({ cost: z.number(), billed: billedField, ...marginFields, ...metrics });
 
 const usageTotalsSchema = {
   total_spend: z.number(),
+  total_billed: billedField,
+  ...marginFields,
   /** From the budget module: allowance left this period plus credits. */
   remaining_budget: z.number().nullable(),
   request_count: z.number(),
@@ -101,6 +115,8 @@ export const organizationUsageSchema = z.object({
       name: z.string(),
       status: z.enum(["active", "suspended", "deleted"]),
       total_spend: z.number(),
+      total_billed: billedField,
+      ...marginFields,
       request_count: z.number(),
       remaining_budget: z.number().nullable(),
     }),
@@ -113,7 +129,7 @@ export const teamDailyUsageSchema = z.object({
   /** UTC days, inclusive. */
   from_day: z.string(),
   to_day: z.string(),
-  days: z.array(z.object({ day: z.string(), model_group: z.string(), spend: z.number(), ...metrics })),
+  days: z.array(z.object({ day: z.string(), model_group: z.string(), spend: z.number(), billed: billedField, ...marginFields, ...metrics })),
 });
 
 const keyUsage = z.object({
@@ -122,12 +138,14 @@ const keyUsage = z.object({
   key_masked: z.string().nullable(),
   key_status: z.enum(["pending", "live", "retiring", "revoked"]).nullable(),
   spend: z.number(),
+  billed: billedField,
+  ...marginFields,
   ...metrics,
   last_request_at: z.string(),
 });
 export const teamUsageByKeySchema = z.object({ team_id: z.string(), from: z.string(), to: z.string(), keys: z.array(keyUsage) });
 
-const endUserUsage = z.object({ end_user: z.string().nullable(), spend: z.number(), ...metrics, last_request_at: z.string() });
+const endUserUsage = z.object({ end_user: z.string().nullable(), spend: z.number(), billed: billedField, ...marginFields, ...metrics, last_request_at: z.string() });
 export const teamUsageByEndUserSchema = z.object({ team_id: z.string(), from: z.string(), to: z.string(), end_users: z.array(endUserUsage) });
 
 export const recentRequestsSchema = z.object({
@@ -144,6 +162,8 @@ export const recentRequestsSchema = z.object({
       completion_tokens: z.number(),
       total_tokens: z.number(),
       spend: z.number(),
+      billed: billedField,
+      ...marginFields,
       latency_ms: z.number().nullable(),
       end_user: z.string().nullable(),
       key_hash: z.string(),
@@ -174,6 +194,9 @@ async function keyLabels(id: string): Promise<Map<string, { masked: string | nul
   return labels;
 }
 
+/** A row's `spend` and `billed` (exact text) as `priced` shows them to the audience. */
+const pricedRow = (audience: Audience, r: { spend: string; billed: string }) => priced(audience, money(r.spend), money(r.billed), "spend");
+
 // ── operations ──────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -198,7 +221,7 @@ export async function getTeamUsage(actor: Actor, input: z.input<typeof teamUsage
     team_id: team.id,
     name: team.name,
     organization_id: team.organizationId,
-    ...summarize(rows),
+    ...summarize(rows, audienceOf(actor)),
     remaining_budget: budget.remaining_budget, // remaining_budget: from the budget module
     from: from.toISOString(),
     to: to.toISOString(),
@@ -226,15 +249,21 @@ export async function getOrganizationUsage(actor: Actor, input: z.input<typeof o
       now,
     ),
   ]);
+  const audience = audienceOf(actor);
   const perTeam = teams
     .map((team) => {
-      const summary = summarize(rows.filter((r) => r.teamId === team.id));
+      const { total_spend, total_billed, margin, margin_percent, request_count } = summarize(
+        rows.filter((r) => r.teamId === team.id),
+        audience,
+      );
       return {
         team_id: team.id,
         name: team.name,
         status: team.status,
-        total_spend: summary.total_spend,
-        request_count: summary.request_count,
+        total_spend,
+        total_billed,
+        ...(audience === "admin" ? { margin, margin_percent } : {}),
+        request_count,
         remaining_budget: (team.status === "deleted" ? null : budgets.get(team.id)?.remaining_budget) ?? null,
       };
     })
@@ -243,7 +272,7 @@ export async function getOrganizationUsage(actor: Actor, input: z.input<typeof o
   return {
     organization_id: org.id,
     name: org.name,
-    ...summarize(rows),
+    ...summarize(rows, audience),
     remaining_budget: known.length ? moneyNumber(known.reduce((sum, b) => sum + money(b.remaining_budget), 0n)) : null,
     from: from.toISOString(),
     to: to.toISOString(),
@@ -265,7 +294,7 @@ export async function getTeamDailyUsage(actor: Actor, input: z.input<typeof team
     team_id: team.id,
     from_day: fromDay,
     to_day: toDay,
-    days: rows.map((r) => ({ day: r.day, model_group: r.modelGroup, spend: moneyNumber(money(r.spend)), ...metricsOf(accOf(r)) })),
+    days: rows.map((r) => ({ day: r.day, model_group: r.modelGroup, ...pricedRow(audienceOf(actor), r), ...metricsOf(accOf(r)) })),
   };
 }
 
@@ -288,7 +317,7 @@ export async function getTeamUsageByKey(actor: Actor, input: z.input<typeof team
       key_hash: r.group ?? "",
       key_masked: labels.get(r.group ?? "")?.masked ?? null,
       key_status: labels.get(r.group ?? "")?.status ?? null,
-      spend: moneyNumber(money(r.spend)),
+      ...pricedRow(audienceOf(actor), r),
       ...metricsOf(accOf(r)),
       last_request_at: r.lastRequestAt.toISOString(),
     })),
@@ -303,7 +332,7 @@ export async function getTeamUsageByEndUser(actor: Actor, input: z.input<typeof 
     team_id: team.id,
     from: from.toISOString(),
     to: to.toISOString(),
-    end_users: rows.map((r) => ({ end_user: r.group, spend: moneyNumber(money(r.spend)), ...metricsOf(accOf(r)), last_request_at: r.lastRequestAt.toISOString() })),
+    end_users: rows.map((r) => ({ end_user: r.group, ...pricedRow(audienceOf(actor), r), ...metricsOf(accOf(r)), last_request_at: r.lastRequestAt.toISOString() })),
   };
 }
 
@@ -332,7 +361,7 @@ export async function getRecentRequests(actor: Actor, input: z.input<typeof rece
       prompt_tokens: r.promptTokens,
       completion_tokens: r.completionTokens,
       total_tokens: r.totalTokens,
-      spend: moneyNumber(money(r.spend)),
+      ...pricedRow(audienceOf(actor), r),
       latency_ms: r.latencyMs,
       end_user: r.endUser,
       key_hash: r.keyHash,
