@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { insertLedgerEntry } from "../../db/queries/ledger.ts";
 import { insertOrganization } from "../../db/queries/organizations.ts";
-import { insertTeam } from "../../db/queries/teams.ts";
+import { insertTeam, insertTeamKey } from "../../db/queries/teams.ts";
 import { insertUsageRows, type UsageRowInput } from "../../db/queries/usage.ts";
 import { masterActor } from "../../test/factories.ts";
 import { rest } from "../../test/rest.ts";
@@ -286,6 +286,26 @@ describe("closing", () => {
   });
 });
 
+describe("closing budget periods", () => {
+  it("a team of a budget_period organization closes by its own budget period, the organization by the calendar month", async () => {
+    const { org } = await makeOrg({ statementPeriod: "budget_period" });
+    const anchor = new Date("2026-09-20T06:00:00Z");
+    const t = (await insertTeam(db(), { id: `team-${randomUUID()}`, name: `Fortnight ${run()}`, organizationId: org.id, createdAt: anchor, budgetStartsAt: anchor, budgetDuration: "14d", maxBudget: "5" }))!;
+    await insertUsageRows(db(), [row(t.id, "2026-10-03T05:59:59Z", { spend: "1" }), row(t.id, "2026-10-04T06:00:00Z", { spend: "2" })]);
+    await ingestedTo(new Date("2026-10-18T06:00:30Z"));
+    await closeStatements(MID_OCT);
+    const ids = { organizationId: org.id, teamId: t.id };
+    const first = await getStatement(admin, { statement_id: statementIdOf(ids, anchor) }, MID_OCT);
+    expect(first.document).toMatchObject({ status: "closed", period: { start: anchor.toISOString(), end: "2026-10-04T06:00:00.000Z", basis: "budget_period" }, total_billed: { usd: "1" } });
+    const second = await getStatement(admin, { statement_id: statementIdOf(ids, new Date("2026-10-04T06:00:00Z")) }, MID_OCT);
+    expect(second.document).toMatchObject({ status: "closed", period: { end: "2026-10-18T06:00:00.000Z" }, total_billed: { usd: "2" } });
+    // September closed for the organization (it ended long before); October is still open.
+    const orgIds = { organizationId: org.id, teamId: null };
+    expect((await getStatement(admin, { statement_id: statementIdOf(orgIds, new Date("2026-09-01T00:00:00Z")) }, MID_OCT)).document.status).toBe("closed");
+    expect((await getStatement(admin, { statement_id: statementIdOf(orgIds, OCT) }, MID_OCT)).document).toMatchObject({ status: "open", total_billed: { usd: "3" } });
+  });
+});
+
 describe("who reads statements", () => {
   it("a team's customer reads its own team's statements without cost or margin; another team's answer as unknown", async () => {
     const { org, team } = await makeOrg();
@@ -310,6 +330,19 @@ describe("who reads statements", () => {
       expect((await refusal(listStatements(actor, { organization_id: org.id }, MID_OCT))).code).toBe("NOT_FOUND");
       expect((await refusal(getStatement(actor, { statement_id: statementIdOf({ organizationId: org.id, teamId: null }, OCT) }, MID_OCT))).code).toBe("NOT_FOUND");
     }
+    // Over REST with the team's own virtual key: its own statements, and 404 for the other team's.
+    const key = `sk-statements-${randomUUID()}`;
+    await insertTeamKey(db(), { id: randomUUID(), teamId: a.id, keyHash: createHash("sha256").update(key).digest("hex"), keyEncrypted: "unused", keyAlias: "statements", status: "live" });
+    const asKey = { Authorization: `Bearer ${key}` };
+    const ownList = await rest("GET", `/api/teams/${a.id}/statements`, { headers: asKey });
+    expect(ownList.status).toBe(200);
+    const current = ownList.body[0].statement_id as string;
+    const got = await rest("GET", `/api/statements/${current}`, { headers: asKey });
+    expect([got.status, got.body.internal]).toEqual([200, null]);
+    expect((await rest("GET", `/api/teams/${b.id}/statements`, { headers: asKey })).status).toBe(404);
+    expect((await rest("GET", `/api/statements/${current.replace(Buffer.from(a.id).toString("base64url"), Buffer.from(b.id).toString("base64url"))}`, { headers: asKey })).status).toBe(404);
+    expect((await rest("GET", `/api/organizations/${org.id}/statements`, { headers: asKey })).status).toBe(404);
+
     const seen = await getStatement(viewer, { statement_id: other }, MID_OCT);
     expect(seen.internal).toEqual({ cost: "0.0087555", margin: "0", margin_percent: 0 });
     expect((await listStatements(viewer, { organization_id: org.id }, MID_OCT))[0]).toMatchObject({ status: "open", team: null, total_billed: { usd: "0.017511" } });
