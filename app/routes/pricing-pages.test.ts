@@ -1,4 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { createElement } from "react";
+import { renderToString } from "react-dom/server";
+// Remix's own router (a dependency of @remix-run/react): renders a route module's page on its loader's and action's answers.
+import { createStaticHandler, createStaticRouter, StaticRouterProvider } from "react-router-dom/server";
 import { describe, expect, it } from "vitest";
 /* eslint-disable no-restricted-imports -- the test seeds an organization and a team as provisioning writes them; the routes under test never reach db/ */
 import { insertOrganization } from "../../db/queries/organizations.ts";
@@ -10,8 +14,8 @@ import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { pricedByText } from "~/components/price-list";
 import { createApiToken } from "~/services/api-tokens.server";
 import { setOrganizationPriceList } from "~/services/price-lists.server";
-import { action as orgAction, loader as orgLoader } from "./admin.organizations_.$organizationId_.pricing.tsx";
-import { action as teamAction, loader as teamLoader } from "./admin.teams_.$teamId_.pricing.tsx";
+import OrganizationPricing, { action as orgAction, loader as orgLoader } from "./admin.organizations_.$organizationId_.pricing.tsx";
+import TeamPricing, { action as teamAction, loader as teamLoader } from "./admin.teams_.$teamId_.pricing.tsx";
 
 /**
  * The admin pricing pages as a browser reaches them: forms posted to the actions (the fields the
@@ -59,6 +63,27 @@ async function sendTeam(id: string, fields: Record<string, string>, headers?: He
   return (await teamAction({ request: post(teamPath(id), fields, headers), params: { teamId: id }, context })) as Response;
 }
 
+/**
+ * The page's HTML as the server renders it for `request` (a GET, or a POST whose action answered
+ * without a redirect), with the route's real loader and action.
+ */
+async function renderPage(page: "organization" | "team", id: string, request: Request): Promise<string> {
+  const params = page === "organization" ? { organizationId: id } : { teamId: id };
+  const routes = [
+    {
+      id: "page",
+      path: "*",
+      Component: (page === "organization" ? OrganizationPricing : TeamPricing) as () => React.ReactElement,
+      loader: ({ request: r }: { request: Request }) => (page === "organization" ? orgLoader : teamLoader)({ request: r, params, context }),
+      action: ({ request: r }: { request: Request }) => (page === "organization" ? orgAction : teamAction)({ request: r, params, context }),
+    },
+  ];
+  const handler = createStaticHandler(routes);
+  const state = await handler.query(request);
+  if (state instanceof Response) throw new Error(`The page answered ${state.status} ${state.headers.get("Location") ?? ""}`);
+  return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, state), context: state, hydrate: false }));
+}
+
 /** A datetime-local value (UTC) `hours` from now. */
 const localIn = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString().slice(0, 16);
 
@@ -76,7 +101,13 @@ describe("the organization pricing page", () => {
     const page = await orgPage(org.id);
     expect(page.list.current).toMatchObject({ version: 1, kind: "markup", markup_percent: 30, note: "launch prices" });
     expect(page.list.history).toHaveLength(1);
-    expect(page.who[page.list.current.created_by]).toBeTruthy();
+    expect(page.who[page.list.current!.created_by]).toBeTruthy();
+
+    const html = await renderPage("organization", org.id, get(orgPath(org.id)));
+    expect(html).toContain('data-testid="price-list-current"');
+    expect(html).toContain("launch prices");
+    expect(html).toContain('aria-label="Save a new price list version"');
+    expect(html).toContain('aria-label="Billing settings"');
   });
 
   it("saves per-model prices from the rows (an empty last row is left out), with the fallback markup, and a later version as upcoming", async () => {
@@ -101,21 +132,27 @@ describe("the organization pricing page", () => {
     expect(saved.status).toBe(302);
     let page = await orgPage(org.id);
     expect(page.list.current).toMatchObject({ version: 1, kind: "per_model", fallback_markup_percent: 20, markup_percent: null });
-    expect(page.list.current.models).toHaveLength(2);
-    expect(page.list.current.models).toEqual(
+    expect(page.list.current!.models).toHaveLength(2);
+    expect(page.list.current!.models).toEqual(
       expect.arrayContaining([
         { model: "claude-3-5-sonnet", input_per_million: 3.1255, output_per_million: 15 },
         { model: "gpt-4o", input_per_million: 2.5, output_per_million: 10 },
       ]),
     );
 
+    // The form starts from the version in force: a row per model, filled in.
+    const html = await renderPage("organization", org.id, get(orgPath(org.id)));
+    expect(html).toContain('value="claude-3-5-sonnet"');
+    expect(html).toContain('value="3.1255"');
+    expect(html.match(/data-testid="price-row"/g)).toHaveLength(2);
+
     const later = await sendOrg(org.id, { intent: "price-list", kind: "markup", markup_percent: "25", when: "later", effective_at: localIn(48) });
     expect(later.status).toBe(302);
     page = await orgPage(org.id);
-    expect(page.list.current.version).toBe(1);
+    expect(page.list.current!.version).toBe(1);
     expect(page.list.upcoming).toHaveLength(1);
     expect(page.list.upcoming[0]).toMatchObject({ version: 2, kind: "markup", markup_percent: 25 });
-    expect(page.list.history.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+    expect(page.list.history.map((v) => v.version)).toEqual([2, 1]);
   });
 
   it("answers a past effective time, a missing markup and a bad row with errors at their fields (no 500), and saves nothing", async () => {
@@ -140,6 +177,11 @@ describe("the organization pricing page", () => {
     expect((await badRow.json()).result.error["models[0].input_per_million"]?.[0]).toMatch(/input_per_million/);
 
     expect((await orgPage(org.id)).list.history).toHaveLength(0);
+
+    // The page shows the service's refusal at the time field, with the time kept.
+    const html = await renderPage("organization", org.id, post(orgPath(org.id), { intent: "price-list", kind: "markup", markup_percent: "30", when: "later", effective_at: "2020-01-01T00:00" }));
+    expect(html).toMatch(/id="field-effective_at-error"[^>]*>Use now \(leave it out\) or a later time/);
+    expect(html).toContain("is in the past");
   });
 
   it("saves billing: currency with its rate and date, and the statement period; a currency without a rate is refused at the field", async () => {
@@ -172,9 +214,15 @@ describe("the organization pricing page", () => {
     expect(billing.status).toBe(403);
     expect((await orgPage(org.id)).list.history).toHaveLength(1);
 
+    const html = await renderPage("organization", org.id, get(orgPath(org.id), asViewer));
+    expect(html).toContain('data-testid="price-list-current"');
+    expect(html).toContain("Viewers see the prices");
+    expect(html).not.toMatch(/<form/i);
+
     const { team } = await makeOrg();
     expect((await teamPage(team.id, asViewer)).canWrite).toBe(false);
     expect((await sendTeam(team.id, { intent: "price-list", kind: "markup", markup_percent: "50", when: "now" }, asViewer)).status).toBe(403);
+    expect(await renderPage("team", team.id, get(teamPath(team.id), asViewer))).not.toMatch(/<form/i);
   });
 
   it("answers an unknown organization with a 404 page", async () => {
@@ -198,6 +246,9 @@ describe("the team pricing page", () => {
     expect(page.list.effective).toMatchObject({ source: "organization", version: { version: 1, markup_percent: 30 } });
     expect(page.list.history).toHaveLength(0);
     expect(page.team).toMatchObject({ id: team.id, organization_id: org.id });
+    let html = await renderPage("team", team.id, get(teamPath(team.id)));
+    expect(html).toContain("the organization&#x27;s list (version 1)");
+    expect(html).toContain(`href="/admin/organizations/${org.id}/pricing"`);
 
     const own = await sendTeam(team.id, {
       intent: "price-list",
@@ -211,13 +262,15 @@ describe("the team pricing page", () => {
     expect(own.status).toBe(302);
     page = await teamPage(team.id);
     expect(page.pricedBy).toMatch(/its own list/);
+    html = await renderPage("team", team.id, get(teamPath(team.id)));
+    expect(html).toContain("its own list (version 1)");
     expect(page.list.effective).toMatchObject({ source: "team", version: { version: 1, kind: "per_model", fallback_markup_percent: null } });
 
     const back = await sendTeam(team.id, { intent: "price-list", kind: "inherit", when: "now" });
     expect(back.status).toBe(302);
     page = await teamPage(team.id);
     expect(page.pricedBy).toMatch(/the organization's list/);
-    expect(page.list.history.map((v: { kind: string }) => v.kind)).toEqual(["inherit", "per_model"]);
+    expect(page.list.history.map((v) => v.kind)).toEqual(["inherit", "per_model"]);
   });
 
   it("answers a past effective time at the field", async () => {
