@@ -10,6 +10,10 @@ import { formatMs } from "./usage-panels";
  * Jobs (docs/jobs.md) as the admin team page and the customer portal show them: the Jobs section
  * (recent jobs, cost by job type, the most expensive jobs) and one job's page (totals and calls).
  * Both pages pass the same service answers; only where the links lead differs (`base`).
+ *
+ * Money: the "Cost" columns show what the answer calls cost (LiteLLM's cost to admins, the billed
+ * amount to a customer); a "Billed" column is added only when the answer carries `billed`, which
+ * only an admin's does (docs/jobs.md#money).
  */
 
 /** The one line that tells a customer how a job comes to exist. */
@@ -82,7 +86,10 @@ const timeCell = (iso: string | null) =>
     "—"
   );
 
-const jobColumns = (base: string): Column<Job>[] => [
+/** Whether the answer is an admin's (it carries billed beside cost). */
+const hasBilled = (rows: Array<{ billed?: number }>) => rows.some((r) => r.billed !== undefined);
+
+const jobColumns = (base: string, billed = false): Column<Job>[] => [
   {
     id: "job",
     header: "Job",
@@ -98,15 +105,17 @@ const jobColumns = (base: string): Column<Job>[] => [
   { id: "status", header: "Status", cell: (j) => <JobStatusBadge status={j.status} /> },
   { id: "calls", header: "Calls", numeric: true, cell: (j) => formatCount(j.totals.calls) },
   { id: "cost", header: "Cost", numeric: true, cell: (j) => formatUsd(j.totals.cost) },
+  ...(billed ? [{ id: "billed", header: "Billed", numeric: true, cell: (j: Job) => formatUsd(j.totals.billed ?? 0) }] : []),
   { id: "created", header: "Created (UTC)", cell: (j) => timeCell(j.created_at) },
   { id: "duration", header: "Duration", numeric: true, cell: (j) => formatDuration(j.duration_ms) },
 ];
 
 type JobTypeRow = JobSummary["job_types"][number];
-const typeColumns: Column<JobTypeRow>[] = [
+const typeColumns = (billed: boolean): Column<JobTypeRow>[] => [
   { id: "type", header: "Job type", rowHeader: true, cell: (t) => <span className="break-words">{t.job_type}</span> },
   { id: "jobs", header: "Jobs", numeric: true, cell: (t) => formatCount(t.jobs) },
   { id: "total", header: "Total cost", numeric: true, cell: (t) => formatUsd(t.total_cost) },
+  ...(billed ? [{ id: "total_billed", header: "Total billed", numeric: true, cell: (t: JobTypeRow) => formatUsd(t.total_billed ?? 0) }] : []),
   { id: "avg", header: "Average", numeric: true, cell: (t) => formatUsd(t.avg_cost) },
   { id: "p50", header: "p50 cost", numeric: true, cell: (t) => formatUsd(t.p50_cost) },
   { id: "p95", header: "p95 cost", numeric: true, cell: (t) => formatUsd(t.p95_cost) },
@@ -156,7 +165,8 @@ export function JobsSection({
   const [params] = useSearchParams();
   const paged = params.has(JOBS_CURSOR_PARAM);
   const none = !paged && list.jobs.length === 0 && summary.job_types.length === 0 && costliest.length === 0;
-  const columns = jobColumns(base);
+  const columns = jobColumns(base, hasBilled([...list.jobs, ...costliest].map((j) => j.totals)));
+  const types = typeColumns(summary.job_types.some((t) => t.total_billed !== undefined));
   const fromDay = summary.from.slice(0, 10);
   const toDay = summary.to.slice(0, 10);
   return (
@@ -211,7 +221,7 @@ export function JobsSection({
               <DataTable
                 caption={`Cost by job type, jobs created ${fromDay} to ${toDay} (UTC)`}
                 captionVisible
-                columns={typeColumns}
+                columns={types}
                 rows={summary.job_types}
                 rowKey={(t) => t.job_type}
                 state={fixedState(Math.max(1, summary.job_types.length))}
@@ -245,7 +255,7 @@ export function JobsSection({
   );
 }
 
-const callColumns: Column<JobCall>[] = [
+const callColumns = (billed: boolean): Column<JobCall>[] => [
   { id: "time", header: "Time (UTC)", rowHeader: true, cell: (c) => <span className="font-normal">{timeCell(c.start_time)}</span> },
   { id: "model_group", header: "Model group", cell: (c) => <span className="break-words">{c.model_group ?? "—"}</span> },
   { id: "model", header: "Model", cell: (c) => <span className="break-words">{c.model ?? "—"}</span> },
@@ -253,6 +263,7 @@ const callColumns: Column<JobCall>[] = [
   { id: "prompt", header: "Prompt tokens", numeric: true, cell: (c) => formatCount(c.prompt_tokens) },
   { id: "completion", header: "Completion tokens", numeric: true, cell: (c) => formatCount(c.completion_tokens) },
   { id: "cost", header: "Cost", numeric: true, cell: (c) => formatUsd(c.cost) },
+  ...(billed ? [{ id: "billed", header: "Billed", numeric: true, cell: (c: JobCall) => formatUsd(c.billed ?? 0) }] : []),
   { id: "latency", header: "Latency", numeric: true, cell: (c) => formatMs(c.latency_ms) },
 ];
 
@@ -359,6 +370,9 @@ export function JobDetail({ job, callsHref = callsPageHref }: { job: JobWithCall
 
       <StatGrid label="Job totals">
         <Stat label="Cost" value={<span data-testid="job-cost">{formatUsd(t.cost)}</span>} hint={`Exactly $${t.cost_exact}`} />
+        {t.billed_exact !== undefined ? (
+          <Stat label="Billed" value={<span data-testid="job-billed">{formatUsd(t.billed ?? 0)}</span>} hint={`Exactly $${t.billed_exact}`} />
+        ) : null}
         <Stat label="Calls" value={formatCount(t.calls)} hint={`${formatCount(t.failed_calls)} failed`} tone={t.failed_calls ? "warn" : "neutral"} />
         <Stat label="Tokens" value={formatCount(t.total_tokens)} hint={`${formatCount(t.prompt_tokens)} prompt · ${formatCount(t.completion_tokens)} completion`} />
         <Stat label="Average latency" value={formatMs(t.avg_latency_ms)} />
@@ -378,7 +392,7 @@ export function JobDetail({ job, callsHref = callsPageHref }: { job: JobWithCall
         <Card title="Calls">
           <DataTable
             caption="The job's calls, in the order they started"
-            columns={callColumns}
+            columns={callColumns(t.billed_exact !== undefined)}
             rows={job.calls}
             rowKey={(c) => c.request_id}
             state={fixedState(Math.max(1, job.calls.length))}

@@ -95,11 +95,12 @@ describe("the admin team's jobs CSV", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     const lines = (await response.text()).split("\r\n");
-    expect(lines[0]).toBe("job_id,job_type,user_id,status,origin,created_at,closed_at,duration_ms,calls,failed_calls,prompt_tokens,completion_tokens,cost,costs_final");
+    // The admin's export has billed beside cost (the team has no price list: billed = cost).
+    expect(lines[0]).toBe("job_id,job_type,user_id,status,origin,created_at,closed_at,duration_ms,calls,failed_calls,prompt_tokens,completion_tokens,cost,billed,costs_final");
     const row = lines.find((l) => l.includes("document_analysis"));
     expect(row).toBeDefined();
     expect(row!.startsWith(`"${jobId.replace(/"/g, '""')}",document_analysis,user-7,completed,api,`)).toBe(true);
-    expect(row!).toMatch(new RegExp(`,3,0,30,15,${EXACT.replace(".", "\\.")},(true|false)$`));
+    expect(row!).toMatch(new RegExp(`,3,0,30,15,${EXACT.replace(".", "\\.")},${EXACT.replace(".", "\\.")},(true|false)$`));
 
     const filtered = await adminJobsCsv({ request: adminRequest(`/admin/teams/${team.id}/jobs.csv?status=running&job_type=document_analysis`), params: { teamId: team.id }, context });
     expect((await filtered.text()).trim().split("\r\n")).toHaveLength(1); // the header only: the job is completed

@@ -15,6 +15,7 @@ import { Button, Card, Chip, StatusBadge } from "~/components/ui";
 import { csvHref, ModelsCard, RecentRequestsCard, UsageHeading } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
 import { costliestTeamJobs, listTeamJobs, summarizeTeamJobs } from "~/services/jobs.server";
+import { formatConverted, rateNote } from "~/services/portal/currency";
 import { getPortalOverview, type PortalOverview } from "~/services/portal/overview.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.overview.team.name ?? "Your team"} · Customer portal` }];
@@ -98,13 +99,31 @@ export default function PortalHome() {
 
       <div className="min-w-0">
         <BudgetCard budget={budget} ledger={[]} canWrite={false} />
+        {overview.billed.period.converted ? (
+          <p className="mt-2 text-sm text-slate-700" data-testid="portal-period-converted">
+            Spent this budget period: {formatUsd(budget.spent_this_period)} ≈ {formatConverted(overview.billed.period.converted)}, {rateNote(overview.billed.period.converted)}.
+          </p>
+        ) : null}
       </div>
 
       <section aria-labelledby="usage-heading" className="space-y-4">
         <UsageHeading window={shown} defaultLabel="this budget period" />
         <DateRange from={shown.from_day} to={shown.to_day} today={overview.today} selected={range} periodLabel="This budget period" error={shown.error} />
         <StatGrid label="Usage in this range">
-          <Stat label="Spent" value={<span data-testid="portal-spend">{formatUsd(totals.spend)}</span>} hint={`${shown.from_day} to ${shown.to_day} (UTC)`} />
+          <Stat
+            label="Spent"
+            value={<span data-testid="portal-spend">{formatUsd(totals.spend)}</span>}
+            hint={
+              <>
+                {`${shown.from_day} to ${shown.to_day} (UTC)`}
+                {overview.billed.range.converted ? (
+                  <span className="mt-1 block" data-testid="portal-spend-converted">
+                    {formatConverted(overview.billed.range.converted)} {rateNote(overview.billed.range.converted)}
+                  </span>
+                ) : null}
+              </>
+            }
+          />
           <Stat label="Requests" value={<span data-testid="portal-requests">{formatCount(totals.requests)}</span>} />
           <Stat label="Error rate" value={formatPercent(totals.error_rate * 100, 1)} hint={`${formatCount(totals.failed_requests)} failed`} />
           <Stat label="Tokens" value={formatCount(totals.total_tokens)} hint={totals.avg_latency_ms == null ? undefined : `${formatCount(totals.avg_latency_ms)} ms average latency`} />

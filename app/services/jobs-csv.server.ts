@@ -1,12 +1,16 @@
 import type { z } from "zod";
 import { csvCell, type CsvCell } from "~/lib/csv";
 import type { Actor } from "~/auth/actor";
-import { listTeamJobs } from "./jobs.server.ts";
+import { audienceOf, listTeamJobs, type JobAudience } from "./jobs.server.ts";
 import type { Job, JobList, listJobsSchema } from "./jobs.schema.ts";
 
-/** The jobs CSV (admin team page and portal alike): every job of a team that matches the filters, newest first. */
+/**
+ * The jobs CSV (admin team page and portal alike): every job of a team that matches the filters,
+ * newest first. Money is the exact decimal: for admins `cost` (LiteLLM's) and `billed` beside it;
+ * for a customer `cost` is the billed amount and there is no other money column (docs/jobs.md#money).
+ */
 
-/** The columns of the jobs CSV (admin team page and portal alike); cost is the exact decimal. */
+/** The columns of the customer's jobs CSV (the portal); the admin's adds `billed` after `cost`. */
 export const JOBS_CSV_HEADER = [
   "job_id",
   "job_type",
@@ -24,7 +28,13 @@ export const JOBS_CSV_HEADER = [
   "costs_final",
 ] as const;
 
-export function jobCsvCells(job: Job): CsvCell[] {
+/** The admin's columns: `billed` beside `cost`. */
+export const ADMIN_JOBS_CSV_HEADER = [...JOBS_CSV_HEADER.slice(0, -1), "billed", "costs_final"] as const;
+
+export const jobsCsvHeader = (audience: JobAudience): readonly string[] => (audience === "customer" ? JOBS_CSV_HEADER : ADMIN_JOBS_CSV_HEADER);
+
+/** One job's cells, in the order of jobsCsvHeader(audience): the job as the audience's answer gave it. */
+export function jobCsvCells(job: Job, audience: JobAudience = "customer"): CsvCell[] {
   const t = job.totals;
   return [
     job.job_id,
@@ -40,17 +50,18 @@ export function jobCsvCells(job: Job): CsvCell[] {
     t.prompt_tokens,
     t.completion_tokens,
     t.cost_exact,
+    ...(audience === "customer" ? [] : [t.billed_exact ?? null]),
     job.costs_final,
   ];
 }
 
-const csvLines = (jobs: Job[]) => jobs.map((j) => jobCsvCells(j).map(csvCell).join(",") + "\r\n").join("");
+const csvLines = (jobs: Job[], audience: JobAudience) => jobs.map((j) => jobCsvCells(j, audience).map(csvCell).join(",") + "\r\n").join("");
 
 /**
  * Every job as CSV, newest first: the header and `first` (read by the caller, so a bad filter
  * answers with its error before any byte is sent), then each next page read while the client reads.
  */
-function jobsCsvStream(first: JobList, next: (cursor: string) => Promise<JobList>): ReadableStream<Uint8Array> {
+function jobsCsvStream(first: JobList, next: (cursor: string) => Promise<JobList>, audience: JobAudience): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let page: JobList | null = first;
   let started = false;
@@ -58,12 +69,12 @@ function jobsCsvStream(first: JobList, next: (cursor: string) => Promise<JobList
     async pull(controller) {
       if (!started) {
         started = true;
-        controller.enqueue(encoder.encode(JOBS_CSV_HEADER.join(",") + "\r\n" + csvLines(first.jobs)));
+        controller.enqueue(encoder.encode(jobsCsvHeader(audience).join(",") + "\r\n" + csvLines(first.jobs, audience)));
         if (!first.next_cursor) controller.close();
         return;
       }
       page = page?.next_cursor ? await next(page.next_cursor) : null;
-      if (page?.jobs.length) controller.enqueue(encoder.encode(csvLines(page.jobs)));
+      if (page?.jobs.length) controller.enqueue(encoder.encode(csvLines(page.jobs, audience)));
       if (!page?.next_cursor) controller.close();
     },
   });
@@ -77,5 +88,5 @@ function jobsCsvStream(first: JobList, next: (cursor: string) => Promise<JobList
 export async function exportTeamJobsCsv(actor: Actor, input: Omit<z.input<typeof listJobsSchema>, "limit" | "cursor">): Promise<ReadableStream<Uint8Array>> {
   const filters = { ...input, limit: 200 };
   const first = await listTeamJobs(actor, filters);
-  return jobsCsvStream(first, (cursor) => listTeamJobs(actor, { ...filters, cursor }));
+  return jobsCsvStream(first, (cursor) => listTeamJobs(actor, { ...filters, cursor }), audienceOf(actor));
 }

@@ -90,9 +90,15 @@ export const jobTotalsSchema = z.object({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   total_tokens: z.number(),
-  /** USD, LiteLLM's cost: a number, and exact as a decimal string. */
+  /**
+   * USD, a number and exact as a decimal string. To admins LiteLLM's cost; to a customer (the
+   * portal, the team's own key) what the team is billed for the job (docs/jobs.md#money).
+   */
   cost: z.number(),
   cost_exact: z.string(),
+  /** Admins only: what the team is billed for the job (equal to cost without a price list). */
+  billed: z.number().optional(),
+  billed_exact: z.string().optional(),
   avg_latency_ms: z.number().nullable(),
   first_call_at: z.string().nullable(),
   last_call_at: z.string().nullable(),
@@ -130,8 +136,12 @@ export const jobCallSchema = z.object({
   prompt_tokens: z.number(),
   completion_tokens: z.number(),
   total_tokens: z.number(),
+  /** As the job's totals: cost to admins, the billed amount to a customer. */
   cost: z.number(),
   cost_exact: z.string(),
+  /** Admins only: what the team is billed for the call. */
+  billed: z.number().optional(),
+  billed_exact: z.string().optional(),
   latency_ms: z.number().nullable(),
   end_user: z.string().nullable(),
 });
@@ -161,11 +171,16 @@ export const jobSummarySchema = z.object({
       jobs: z.number(),
       open_jobs: z.number(),
       calls: z.number(),
+      /** As the jobs' totals: cost to admins, the billed amounts to a customer. */
       total_cost: z.number(),
       total_cost_exact: z.string(),
       avg_cost: z.number(),
       p50_cost: z.number(),
       p95_cost: z.number(),
+      /** Admins only: what the team is billed for these jobs, in all and on average. */
+      total_billed: z.number().optional(),
+      total_billed_exact: z.string().optional(),
+      avg_billed: z.number().optional(),
       /** Over the closed jobs; null when none is closed. */
       p50_duration_ms: z.number().nullable(),
       p95_duration_ms: z.number().nullable(),

@@ -13,13 +13,14 @@ import {
   listJobs,
   patchJobMetadata,
   type JobCallRow,
+  type JobMoney,
   type JobRow,
 } from "../../db/queries/jobs.ts";
 import { findTeamById } from "../../db/queries/teams.ts";
 import { db, transaction } from "~/lib/db.server";
 import { env } from "~/lib/env.server";
 import { AppError } from "~/lib/errors";
-import { money, moneyNumber, moneyString } from "~/lib/money";
+import { money, moneyNumber, moneyString, type Money } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import { isCustomer, noSuchTeam, requireTeamAccess, type Actor } from "~/auth/actor";
 import { logger } from "~/lib/logger.server";
@@ -49,6 +50,10 @@ import { enqueueWebhookEvent } from "./webhooks.server.ts";
  * ingestion attributes the spend rows to jobs (db/queries/usage-ingest.ts). Admins reach every
  * team's jobs; a team's own virtual key reaches its own (create, complete, metadata, read); the
  * portal reads them. Another team's job answers exactly as a job that does not exist.
+ *
+ * Money (docs/jobs.md#money): an admin's answer carries LiteLLM's cost under `cost` and what the
+ * team is billed under `billed` beside it; a customer's answer (the portal, the team's own key)
+ * carries the billed amount under the cost names and nothing of our cost.
  */
 
 export * from "./jobs.schema.ts";
@@ -66,6 +71,20 @@ function requireJobWrite(actor: Actor, teamId: string, action: string): void {
 
 // ── views ───────────────────────────────────────────────────────────────────────────────────────
 
+/** Whose answer it is: an admin's shows cost and billed, a customer's the billed amount only (under the cost names). */
+export type JobAudience = "admin" | "customer";
+export const audienceOf = (actor: Actor): JobAudience => (isCustomer(actor) ? "customer" : "admin");
+/** The money a customer's rankings go by: never our cost. */
+const rankedBy = (audience: JobAudience): JobMoney => (audience === "customer" ? "billed" : "spend");
+
+/** `cost`/`cost_exact` (the billed amount for a customer), and for admins `billed`/`billed_exact` beside them. */
+function moneyFields(spend: string, billed: string, audience: JobAudience) {
+  const b = money(billed);
+  if (audience === "customer") return { cost: moneyNumber(b), cost_exact: moneyString(b) };
+  const cost = money(spend);
+  return { cost: moneyNumber(cost), cost_exact: moneyString(cost), billed: moneyNumber(b), billed_exact: moneyString(b) };
+}
+
 const CLOSED = new Set(["completed", "failed", "abandoned"]);
 
 /** Closed, and ingestion has read past the close by the late-write margin (CONTRACT §3: rows land a batch after their call ends). */
@@ -80,8 +99,7 @@ function durationMs(row: JobRow): number | null {
   return null;
 }
 
-export function jobView(row: JobRow, until: string | null): Job {
-  const cost = money(row.spend);
+export function jobView(row: JobRow, until: string | null, audience: JobAudience = "admin"): Job {
   return {
     job_id: row.id,
     team_id: row.teamId,
@@ -100,8 +118,7 @@ export function jobView(row: JobRow, until: string | null): Job {
       prompt_tokens: row.promptTokens,
       completion_tokens: row.completionTokens,
       total_tokens: row.promptTokens + row.completionTokens,
-      cost: moneyNumber(cost),
-      cost_exact: moneyString(cost),
+      ...moneyFields(row.spend, row.billed, audience),
       avg_latency_ms: row.calls ? Math.round(row.latencyMsSum / row.calls) : null,
       first_call_at: row.firstCallAt?.toISOString() ?? null,
       last_call_at: row.lastCallAt?.toISOString() ?? null,
@@ -111,8 +128,7 @@ export function jobView(row: JobRow, until: string | null): Job {
   };
 }
 
-function callView(row: JobCallRow): JobCall {
-  const cost = money(row.spend);
+function callView(row: JobCallRow, audience: JobAudience): JobCall {
   return {
     request_id: row.requestId,
     start_time: row.startTimeExact,
@@ -123,8 +139,7 @@ function callView(row: JobCallRow): JobCall {
     prompt_tokens: row.promptTokens,
     completion_tokens: row.completionTokens,
     total_tokens: row.totalTokens,
-    cost: moneyNumber(cost),
-    cost_exact: moneyString(cost),
+    ...moneyFields(row.spend, row.billed, audience),
     latency_ms: row.latencyMs,
     end_user: row.endUser,
   };
@@ -209,7 +224,7 @@ export async function createJob(actor: Actor, input: z.input<typeof createJobSch
       fieldErrors: { job_id: ["Already used by this team"] },
     });
   }
-  return jobView(row, (await ingestedUntil()).until);
+  return jobView(row, (await ingestedUntil()).until, audienceOf(actor));
 }
 
 /**
@@ -223,7 +238,7 @@ export async function completeJob(actor: Actor, input: z.input<typeof completeJo
   requireMetadataFits(found, values.metadata);
   const closed = await closeJob(db(), { teamId: found.teamId, id: found.id }, { status: values.status, ...patchOf(values.metadata), now });
   const row = closed ?? (await findJob(db(), found.teamId, found.id))!;
-  return jobView(row, (await ingestedUntil()).until);
+  return jobView(row, (await ingestedUntil()).until, audienceOf(actor));
 }
 
 /** Merges into the job's metadata: keys given replace theirs, a key set to null is removed. */
@@ -234,7 +249,7 @@ export async function updateJobMetadata(actor: Actor, input: z.input<typeof jobM
   requireMetadataFits(found, values.metadata);
   const row = await patchJobMetadata(db(), { teamId: found.teamId, id: found.id }, { ...patchOf(values.metadata), now });
   if (!row) throw new AppError("NOT_FOUND", noSuchJob(values.job_id));
-  return jobView(row, (await ingestedUntil()).until);
+  return jobView(row, (await ingestedUntil()).until, audienceOf(actor));
 }
 
 /** One job with its totals and its calls in the order they started (calls_limit at a time). */
@@ -255,8 +270,8 @@ export async function getJob(actor: Actor, input: z.input<typeof getJobSchema>):
   const shown = more ? calls.slice(0, values.calls_limit) : calls;
   const last = shown[shown.length - 1];
   return {
-    ...jobView(row, until.until),
-    calls: shown.map(callView),
+    ...jobView(row, until.until, audienceOf(actor)),
+    calls: shown.map((c) => callView(c, audienceOf(actor))),
     calls_next_cursor: more && last ? encodeCursor({ startTime: last.startTimeExact, requestId: last.requestId }) : null,
   };
 }
@@ -292,14 +307,18 @@ export async function listTeamJobs(actor: Actor, input: z.input<typeof listJobsS
   const last = shown[shown.length - 1];
   return {
     team_id: team.id,
-    jobs: shown.map((r) => jobView(r, until.until)),
+    jobs: shown.map((r) => jobView(r, until.until, audienceOf(actor))),
     next_cursor: more && last ? encodeCursor({ startTime: last.createdAtExact, requestId: last.id }) : null,
   };
 }
 
 const SUMMARY_DAYS = 30;
 
-/** Per job type over the jobs created in the range (default the last 30 days): count, cost (total, average, p50, p95), duration p50/p95. */
+/**
+ * Per job type over the jobs created in the range (default the last 30 days): count, cost (total,
+ * average, p50, p95) and duration p50/p95; admins also get the billed total and average, a customer
+ * gets the billed amounts under the cost names (and the types ordered by them).
+ */
 export async function summarizeTeamJobs(actor: Actor, input: z.input<typeof jobSummaryInputSchema>, now = new Date()): Promise<JobSummary> {
   const values = parseInput(jobSummaryInputSchema, input);
   requireTeamAccess(actor, values.team_id, "see jobs");
@@ -308,8 +327,11 @@ export async function summarizeTeamJobs(actor: Actor, input: z.input<typeof jobS
   const range = timeRange(values.from, values.to);
   const to = range.to ?? now;
   const from = range.from ?? new Date(to.getTime() - SUMMARY_DAYS * 86_400_000);
-  const rows = await jobSummary(db(), { teamId: team.id, from, to });
-  const num = (v: string | null) => moneyNumber(money(v ?? "0"));
+  const audience = audienceOf(actor);
+  const rows = await jobSummary(db(), { teamId: team.id, from, to }, rankedBy(audience));
+  const m = (v: string | null): Money => money(v ?? "0");
+  const num = (v: string | null) => moneyNumber(m(v));
+  const customer = audience === "customer";
   return {
     team_id: team.id,
     from: from.toISOString(),
@@ -319,25 +341,30 @@ export async function summarizeTeamJobs(actor: Actor, input: z.input<typeof jobS
       jobs: r.jobs,
       open_jobs: r.open,
       calls: r.calls,
-      total_cost: num(r.spend),
-      total_cost_exact: moneyString(money(r.spend ?? "0")),
-      avg_cost: num(r.avgSpend),
-      p50_cost: num(r.p50Spend),
-      p95_cost: num(r.p95Spend),
+      total_cost: num(customer ? r.billed : r.spend),
+      total_cost_exact: moneyString(m(customer ? r.billed : r.spend)),
+      avg_cost: num(customer ? r.avgBilled : r.avgSpend),
+      p50_cost: num(customer ? r.p50Billed : r.p50Spend),
+      p95_cost: num(customer ? r.p95Billed : r.p95Spend),
+      ...(customer ? {} : { total_billed: num(r.billed), total_billed_exact: moneyString(m(r.billed)), avg_billed: num(r.avgBilled) }),
       p50_duration_ms: r.p50DurationMs === null ? null : Math.round(r.p50DurationMs),
       p95_duration_ms: r.p95DurationMs === null ? null : Math.round(r.p95DurationMs),
     })),
   };
 }
 
-/** The team's most expensive jobs created in the last 30 days (the Jobs sections of the team page and the portal). */
+/**
+ * The team's most expensive jobs created in the last 30 days (the Jobs sections of the team page and
+ * the portal): by cost for admins, by the billed amount for a customer.
+ */
 export async function costliestTeamJobs(actor: Actor, teamId: string, limit = 5, now = new Date()): Promise<Job[]> {
   requireTeamAccess(actor, teamId, "see jobs");
+  const audience = audienceOf(actor);
   const [rows, until] = await Promise.all([
-    costliestJobs(db(), { teamId, from: new Date(now.getTime() - SUMMARY_DAYS * 86_400_000), to: new Date(now.getTime() + 1) }, limit),
+    costliestJobs(db(), { teamId, from: new Date(now.getTime() - SUMMARY_DAYS * 86_400_000), to: new Date(now.getTime() + 1) }, limit, rankedBy(audience)),
     ingestedUntil(),
   ]);
-  return rows.map((r) => jobView(r, until.until));
+  return rows.map((r) => jobView(r, until.until, audience));
 }
 
 // ── the worker's part ───────────────────────────────────────────────────────────────────────────
@@ -361,7 +388,8 @@ export async function settleJobs(now = new Date()): Promise<{ abandoned: number;
       const rows = await claimFinalJobs(tx, finalBefore, now);
       for (const row of rows) {
         const status = row.status as keyof typeof JOB_EVENT;
-        await enqueueWebhookEvent(tx, JOB_EVENT[status], jobView(row, until), now);
+        // The operator's webhook targets: the admin view (cost and billed).
+        await enqueueWebhookEvent(tx, JOB_EVENT[status], jobView(row, until, "admin"), now);
       }
       return rows.length;
     });

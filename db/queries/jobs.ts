@@ -88,8 +88,9 @@ export type JobCallRow = {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
-  /** Exact decimal text. */
+  /** Exact decimal text: LiteLLM's cost, and what the customer is billed for the call. */
   spend: string;
+  billed: string;
   latencyMs: number | null;
   status: string;
   endUser: string | null;
@@ -103,7 +104,7 @@ export async function jobCalls(db: Db, key: { teamId: string; id: string }, page
     select ${u.requestId} as "requestId", (extract(epoch from ${u.startTime}) * 1000)::float8 as "startTime", ${exact(sql`${u.startTime}`)} as "startTimeExact",
            (extract(epoch from ${u.endTime}) * 1000)::float8 as "endTime", ${u.modelGroup} as "modelGroup", ${u.model} as model,
            ${u.promptTokens} as "promptTokens", ${u.completionTokens} as "completionTokens", ${u.totalTokens} as "totalTokens",
-           ${u.spend}::text as spend, ${u.latencyMs} as "latencyMs", ${u.status} as status, ${u.endUser} as "endUser"
+           ${u.spend}::text as spend, ${u.billed}::text as billed, ${u.latencyMs} as "latencyMs", ${u.status} as status, ${u.endUser} as "endUser"
     from ${u}
     where ${u.jobId} = ${key.id} and ${u.teamId} = ${key.teamId} ${keyset}
     order by ${u.startTime}, ${u.requestId}
@@ -153,13 +154,16 @@ function jobColumns() {
   return { teamId, id, jobType, userId, status, origin, metadata, createdAt, updatedAt, closedAt, calls, failedCalls, promptTokens, completionTokens, spend, billed, latencyMsSum, firstCallAt, lastCallAt, notifiedAt };
 }
 
-/** The team's most expensive jobs created in [from, to). */
-export async function costliestJobs(db: Db, filter: JobFilter, limit: number): Promise<JobRow[]> {
+/** Which money a ranking goes by: LiteLLM's cost (admins) or the billed amount (what a customer sees). */
+export type JobMoney = "spend" | "billed";
+
+/** The team's most expensive jobs created in [from, to), by cost or by billed amount. */
+export async function costliestJobs(db: Db, filter: JobFilter, limit: number, by: JobMoney = "spend"): Promise<JobRow[]> {
   return db
     .select()
     .from(jobs)
     .where(filterSql(filter))
-    .orderBy(sql`${jobs.spend} desc`, sql`${jobs.createdAt} desc`)
+    .orderBy(sql`${by === "billed" ? jobs.billed : jobs.spend} desc`, sql`${jobs.createdAt} desc`)
     .limit(limit);
 }
 
@@ -177,29 +181,40 @@ export type JobTypeSummaryRow = {
   jobs: number;
   open: number;
   calls: number;
-  /** Exact decimal text, all four. */
+  /** Exact decimal text, all eight: LiteLLM's cost, and what the customer is billed. */
   spend: string;
   avgSpend: string;
   p50Spend: string;
   p95Spend: string;
+  billed: string;
+  avgBilled: string;
+  p50Billed: string;
+  p95Billed: string;
   p50DurationMs: number | null;
   p95DurationMs: number | null;
 };
 
-/** Per job type, the team's jobs created in [from, to): count, cost (total, average, p50, p95), duration p50/p95 (closed jobs). */
-export async function jobSummary(db: Db, filter: JobFilter): Promise<JobTypeSummaryRow[]> {
+/**
+ * Per job type, the team's jobs created in [from, to): count, cost and billed (total, average, p50,
+ * p95), duration p50/p95 (closed jobs); the types ordered by `by` (cost, or billed for a customer).
+ */
+export async function jobSummary(db: Db, filter: JobFilter, by: JobMoney = "spend"): Promise<JobTypeSummaryRow[]> {
   const j = jobs;
+  const order = by === "billed" ? j.billed : j.spend;
   const result = await db.execute(sql`
     select ${j.jobType} as "jobType", count(*)::int as jobs, (count(*) filter (where ${OPEN}))::int as open, coalesce(sum(${j.calls}), 0)::float8 as calls,
            sum(${j.spend})::text as spend, round(avg(${j.spend}), 10)::text as "avgSpend",
            round(percentile_cont(0.5) within group (order by ${j.spend})::numeric, 10)::text as "p50Spend",
            round(percentile_cont(0.95) within group (order by ${j.spend})::numeric, 10)::text as "p95Spend",
+           sum(${j.billed})::text as billed, round(avg(${j.billed}), 10)::text as "avgBilled",
+           round(percentile_cont(0.5) within group (order by ${j.billed})::numeric, 10)::text as "p50Billed",
+           round(percentile_cont(0.95) within group (order by ${j.billed})::numeric, 10)::text as "p95Billed",
            (percentile_cont(0.5) within group (order by ${jobDurationMs}))::float8 as "p50DurationMs",
            (percentile_cont(0.95) within group (order by ${jobDurationMs}))::float8 as "p95DurationMs"
     from ${j}
     where ${filterSql(filter)}
     group by ${j.jobType}
-    order by sum(${j.spend}) desc, ${j.jobType}
+    order by sum(${order}) desc, ${j.jobType}
   `);
   return rowsOf<JobTypeSummaryRow>(result);
 }

@@ -1,6 +1,7 @@
 import { and, inArray, asc, count, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { portalLinks, portalSessions, portalSignInFailures, teamKeys, teams } from "../schema/index.ts";
 import type { Db } from "./types.ts";
+import { spendSince } from "./usage.ts";
 
 /**
  * Queries of the customers' portal. Every read of a session or link names its team in the same
@@ -156,4 +157,14 @@ export async function portalFailuresByClient(db: Db, since: Date) {
 export async function countPortalSessionsOfTeam(db: Db, teamId: string): Promise<number> {
   const [row] = await db.select({ n: count() }).from(portalSessions).where(eq(portalSessions.teamId, teamId));
   return row?.n ?? 0;
+}
+
+/**
+ * What the team was billed for its requests that started at or after each instant, exact decimal
+ * text (the budget's own sum, spendSince, over the rollups): billed in [from, to) is the first less
+ * the second, which the caller takes exactly.
+ */
+export async function billedSinceEach(db: Db, teamId: string, from: Date, to: Date): Promise<{ sinceFrom: string; sinceTo: string }> {
+  const [sinceFrom, sinceTo] = await Promise.all([spendSince(db, { teamId, from }), spendSince(db, { teamId, from: to })]);
+  return { sinceFrom, sinceTo };
 }

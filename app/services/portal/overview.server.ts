@@ -1,21 +1,31 @@
 import { z } from "zod";
+import { findOrganizationById } from "../../../db/queries/organizations.ts";
+import { billedSinceEach } from "../../../db/queries/portal.ts";
 import { findTeamById, keysOfTeam, modelGroupsOfTeams } from "../../../db/queries/teams.ts";
+import { spendSince } from "../../../db/queries/usage.ts";
 import { customerActor, type PortalSession } from "~/auth/portal-session.server";
 import { decryptSecret } from "~/lib/crypto.server";
 import { db } from "~/lib/db.server";
 import { env } from "~/lib/env.server";
 import { AppError } from "~/lib/errors";
 import { maskKey } from "~/lib/logger.server";
+import { money, moneyString } from "~/lib/money";
 import { parseInput } from "~/lib/validation";
 import { listTeamAlerts, type BudgetAlert } from "../alerts.server.ts";
 import type { TeamBudget } from "../budget.server.ts";
 import { teamState, type TeamState } from "../team-list.server.ts";
 import { exportUsageCsv, getTeamDashboard, type CsvExport, type TeamDashboard } from "../usage/index.server.ts";
+import { billingCurrencyOf, convertUsd, type BillingCurrency, type Converted } from "./currency.ts";
 
 /**
  * What a signed-in customer sees (docs/portal.md#what-the-customer-sees): the team page's read
  * model (getTeamDashboard, exportUsageCsv) read as the session's CustomerActor, so the usage,
  * budget and alert services themselves refuse any other team. No input names a team.
+ *
+ * Money is what the team is billed, never our cost or margin (docs/portal.md#money): the usage
+ * services answer a CustomerActor with the billed amounts under their spend names, and the budget
+ * is in billed dollars. When the organization bills in another currency, the range's total and the
+ * budget period's spend are also given converted, with the rate and its date (./currency.ts).
  */
 
 export const portalWindowSchema = z.object({
@@ -36,6 +46,14 @@ export type PortalOverview = {
   window: TeamDashboard["window"];
   today: string;
   totals: TeamDashboard["totals"];
+  /** The organization's billing currency (rate and date) when it is not USD; null for USD. */
+  currency: BillingCurrency | null;
+  /**
+   * What the team was billed, exactly (USD decimal text), over the range (`range`, the figure of
+   * totals.spend) and in the budget period so far (`period`, budget.spent_this_period), each also
+   * converted to the organization's currency (null when it bills in USD).
+   */
+  billed: { range: BilledFigure; period: BilledFigure };
   /** Every UTC day of the range, summed exactly over all models. */
   days: TeamDashboard["days"];
   models: TeamDashboard["models"];
@@ -54,6 +72,13 @@ async function activeTeam(session: PortalSession) {
   const team = await findTeamById(db(), session.teamId);
   if (!team || team.status !== "active") throw new AppError("UNAUTHORIZED", "Your portal session has ended. Sign in again.");
   return team;
+}
+
+export type BilledFigure = { usd_exact: string; converted: Converted | null };
+
+function billedFigure(usd: string, currency: BillingCurrency | null): BilledFigure {
+  const exact = moneyString(money(usd));
+  return { usd_exact: exact, converted: currency ? convertUsd(exact, currency) : null };
 }
 
 /** The team's live key, masked as on the admin pages (`sk-ab…wxyz`). */
@@ -87,12 +112,20 @@ export async function getPortalOverview(session: PortalSession, window: unknown 
   const team = await activeTeam(session);
   const parsed = portalWindowSchema.safeParse(window ?? {});
   const asked = parsed.success ? parsed.data : {};
-  const [dashboard, groups, alerts, keyMasked] = await Promise.all([
+  const [dashboard, groups, alerts, keyMasked, org] = await Promise.all([
     getTeamDashboard(actor, { team_id: team.id, from: asked.from || undefined, to: asked.to || undefined, requests_before: asked.requests_before, requests_after: asked.requests_after }, now),
     modelGroupsOfTeams(db(), [team.id]),
     listTeamAlerts(actor, { team_id: team.id }),
     maskedLiveKey(team.id),
+    findOrganizationById(db(), team.organizationId),
   ]);
+  const currency = billingCurrencyOf(org);
+  const [range, period] = await Promise.all([
+    billedSinceEach(db(), team.id, new Date(dashboard.window.from), new Date(dashboard.window.to)),
+    // The budget's own figure: billed since the period started (spent_this_period, exactly).
+    spendSince(db(), { teamId: team.id, from: new Date(dashboard.budget.period.start) }),
+  ]);
+  const between = (b: { sinceFrom: string; sinceTo: string }) => moneyString(money(b.sinceFrom) - money(b.sinceTo));
   const modelNames = [...new Set(groups.flatMap((g) => g.models))].sort();
   const endpoint = env().LITELLM_PROXY_URL;
   return {
@@ -104,6 +137,8 @@ export async function getPortalOverview(session: PortalSession, window: unknown 
     window: dashboard.window,
     today: dashboard.today,
     totals: dashboard.totals,
+    currency,
+    billed: { range: billedFigure(between(range), currency), period: billedFigure(period, currency) },
     days: dashboard.days,
     models: dashboard.models,
     requests: dashboard.requests,
