@@ -7,7 +7,8 @@ import { exportTeamJobsCsv } from "~/services/jobs-csv.server";
 
 /**
  * `/portal/jobs.csv[?status=&job_type=&from=&to=]`: the signed-in customer's own jobs, newest first,
- * as CSV (cost exact, as the admin export). The team is the session's; nothing in the URL names one.
+ * as CSV: `cost` is what the team was billed, exact (docs/jobs.md#money); no cost of ours, no
+ * `billed` column. The team is the session's; nothing in the URL names one.
  */
 export async function loader({ request }: LoaderFunctionArgs) {
   const { session, clearCookie } = await readPortalSession(request.headers.get("cookie"));

@@ -5,7 +5,11 @@ import { isAppError } from "~/lib/errors";
 import { readPortalSession } from "~/auth/portal-session.server";
 import { portalUsageCsv } from "~/services/portal/overview.server";
 
-/** `/portal/usage.csv?table=days|models|requests[&from=&to=]`: the signed-in customer's own usage over the page's range, as CSV (money exact, as the admin export). */
+/**
+ * `/portal/usage.csv?table=days|models|requests[&from=&to=]`: the signed-in customer's own usage over
+ * the page's range, as CSV: `spend_usd` is the billed amount, exact; no cost or margin columns
+ * (docs/portal.md#money).
+ */
 export async function loader({ request }: LoaderFunctionArgs) {
   const { session, clearCookie } = await readPortalSession(request.headers.get("cookie"));
   const noStore = { "Cache-Control": "no-store" };
