@@ -3,7 +3,7 @@ import type { TeamRowView } from "~/services/usage/index.server";
 import type { Column } from "./data-table";
 import { formatCount, formatPercent, formatUsd } from "./format";
 import { TeamStateBadge, TeamStatusBadge } from "./team-badges";
-import { formatMs, formatRate } from "./usage-panels";
+import { formatMargin, formatMs, formatRate } from "./usage-panels";
 
 /**
  * The columns a table of teams' usage can show (the organization page and the Usage page), and how
@@ -34,6 +34,9 @@ const COLUMNS = {
     ),
   },
   spend: { id: "spend", header: "Spend", numeric: true, sortable: true, cell: (t) => formatUsd(t.spend) },
+  cost: { id: "spend", header: "Cost", numeric: true, sortable: true, cell: (t) => formatUsd(t.spend) },
+  billed: { id: "billed", header: "Billed", numeric: true, sortable: true, cell: (t) => formatUsd(t.billed) },
+  margin: { id: "margin", header: "Margin", numeric: true, sortable: true, cell: (t) => formatMargin(t.margin, t.margin_percent) },
   requests: { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (t) => formatCount(t.requests) },
   error_rate: { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (t) => formatRate(t.error_rate) },
   latency: { id: "latency", header: "Mean latency", numeric: true, sortable: true, cell: (t) => formatMs(t.avg_latency_ms) },
@@ -50,6 +53,8 @@ export const TEAM_USAGE_SORT = {
   name: (t: TeamRowView) => t.name,
   organization: (t: TeamRowView) => t.organization_name,
   spend: (t: TeamRowView) => t.spend,
+  billed: (t: TeamRowView) => t.billed,
+  margin: (t: TeamRowView) => t.margin ?? null,
   requests: (t: TeamRowView) => t.requests,
   error_rate: (t: TeamRowView) => t.error_rate,
   latency: (t: TeamRowView) => t.avg_latency_ms,

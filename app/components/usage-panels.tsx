@@ -12,6 +12,15 @@ export function formatRate(value: number | null | undefined, digits = 1): string
   return value == null ? "—" : formatPercent(value * 100, digits);
 }
 
+/** A margin as admins read it: "$1.23 (23.08 %)"; "—" where there is none to show. */
+export function formatMargin(margin: number | null | undefined, percent: number | null | undefined): string {
+  if (margin == null) return "—";
+  return percent == null ? formatUsd(margin) : `${formatUsd(margin)} (${formatPercent(percent)})`;
+}
+
+/** Admins' figures carry a margin; a customer's never do (their `spend` is what they are billed). */
+export const hasMargin = (f: { margin?: number }): boolean => f.margin !== undefined;
+
 export function formatMs(value: number | null | undefined): string {
   return value == null ? "—" : `${formatCount(Math.round(value))} ms`;
 }
@@ -35,9 +44,21 @@ export function UsageStats({
   remaining?: number | null;
   label: string;
 }) {
+  const admin = hasMargin(totals);
   return (
     <StatGrid label={label}>
-      <Stat label="Spend" value={formatUsd(totals.spend)} hint={`${formatCount(totals.total_tokens)} tokens`} />
+      <Stat label={admin ? "Cost" : "Spend"} value={formatUsd(totals.spend)} hint={`${formatCount(totals.total_tokens)} tokens`} />
+      {admin ? (
+        <>
+          <Stat label="Billed" value={formatUsd(totals.billed)} hint="What the customers are billed" />
+          <Stat
+            label="Margin"
+            value={formatUsd(totals.margin)}
+            hint={totals.margin_percent == null ? "Nothing billed" : `${formatPercent(totals.margin_percent)} of billed`}
+            tone={(totals.margin ?? 0) < 0 ? "bad" : "neutral"}
+          />
+        </>
+      ) : null}
       <Stat label="Requests" value={formatCount(totals.requests)} hint={`${formatCount(totals.failed_requests)} failed`} />
       <Stat
         label="Error rate"
@@ -74,9 +95,15 @@ export function SpendByDayCard({ days, csv }: { days: DayRowView[]; csv: string 
   );
 }
 
-const modelColumns: Column<ModelRowView>[] = [
+const modelColumns = (admin: boolean): Column<ModelRowView>[] => [
   { id: "model", header: "Model", rowHeader: true, sortable: true, cell: (m) => <span className="break-words">{m.model || "(none)"}</span> },
   { id: "cost", header: "Cost", numeric: true, sortable: true, cell: (m) => formatUsd(m.spend) },
+  ...(admin
+    ? [
+        { id: "billed", header: "Billed", numeric: true, sortable: true, cell: (m: ModelRowView) => formatUsd(m.billed) },
+        { id: "margin", header: "Margin", numeric: true, sortable: true, cell: (m: ModelRowView) => formatMargin(m.margin, m.margin_percent) },
+      ]
+    : []),
   { id: "requests", header: "Requests", numeric: true, sortable: true, cell: (m) => formatCount(m.requests) },
   { id: "error_rate", header: "Error rate", numeric: true, sortable: true, cell: (m) => formatRate(m.error_rate) },
   { id: "tokens", header: "Tokens", numeric: true, sortable: true, cell: (m) => formatCount(m.total_tokens) },
@@ -85,6 +112,8 @@ const modelColumns: Column<ModelRowView>[] = [
 const modelSort = {
   model: (m: ModelRowView) => m.model,
   cost: (m: ModelRowView) => m.spend,
+  billed: (m: ModelRowView) => m.billed,
+  margin: (m: ModelRowView) => m.margin ?? null,
   requests: (m: ModelRowView) => m.requests,
   error_rate: (m: ModelRowView) => m.error_rate,
   tokens: (m: ModelRowView) => m.total_tokens,
@@ -101,7 +130,7 @@ export function ModelsCard({ models, csv }: { models: ModelRowView[]; csv: strin
         <ModelBreakdownChart data={models.map((m) => ({ model: m.model, cost: m.spend, requests: m.requests }))} />
         <DataTable
           caption="Usage by model"
-          columns={modelColumns}
+          columns={modelColumns(models.some(hasMargin))}
           rows={page.rows}
           rowKey={(m) => m.model}
           state={{ ...state, page: page.page }}
@@ -140,12 +169,18 @@ export function UsageHeading({ window, defaultLabel }: { window: { from_day: str
 }
 
 type RequestRow = RequestView & { team_name?: string };
-const requestColumns = (withTeam: boolean): Column<RequestRow>[] => [
+const requestColumns = (withTeam: boolean, admin: boolean): Column<RequestRow>[] => [
   { id: "time", header: "Time (UTC)", rowHeader: true, cell: (r) => <time dateTime={r.time} className="font-normal whitespace-nowrap">{formatTime(r.time).replace(" UTC", "")}</time> },
   ...(withTeam ? [{ id: "team", header: "Team", cell: (r: RequestRow) => <span className="break-words">{r.team_name}</span> }] : []),
   { id: "model", header: "Model", cell: (r) => <span className="break-words">{r.model_group ?? r.model ?? "—"}</span> },
   { id: "tokens", header: "Tokens", numeric: true, cell: (r) => formatCount(r.total_tokens) },
   { id: "cost", header: "Cost", numeric: true, cell: (r) => formatCost(r.cost) },
+  ...(admin
+    ? [
+        { id: "billed", header: "Billed", numeric: true, cell: (r: RequestRow) => formatCost(r.billed) },
+        { id: "margin", header: "Margin", numeric: true, cell: (r: RequestRow) => formatMargin(r.margin, r.margin_percent) },
+      ]
+    : []),
   { id: "status", header: "Status", cell: (r) => (r.status === "failure" ? <span className="font-medium text-red-800">failed</span> : "ok") },
   { id: "latency", header: "Latency", numeric: true, cell: (r) => formatMs(r.latency_ms) },
   { id: "end_user", header: "End user", cell: (r) => <span className="break-all">{r.end_user ?? "—"}</span> },
@@ -188,7 +223,7 @@ export function RecentRequestsCard({
     <Card title="Recent requests">
       <DataTable
         caption={caption}
-        columns={requestColumns(withTeam)}
+        columns={requestColumns(withTeam, requests.rows.some(hasMargin))}
         rows={requests.rows}
         rowKey={(r) => r.request_id}
         state={state}

@@ -7,7 +7,7 @@ import { formatCount, formatPercent, formatTime, formatUsd } from "~/components/
 import { TeamStateBadge } from "~/components/team-badges";
 import { AdminRouteError } from "~/components/route-error";
 import { Card, EmptyState, PageHeader, StatusBadge } from "~/components/ui";
-import { formatRate, IngestionNote } from "~/components/usage-panels";
+import { formatMargin, formatRate, IngestionNote } from "~/components/usage-panels";
 import { throwAsResponse } from "~/lib/forms.server";
 import { getOverview } from "~/services/usage/index.server";
 import type { loader as adminLoader } from "./admin";
@@ -104,8 +104,15 @@ export default function Overview() {
       <PageHeader title="Overview" description="Who spends what, who is about to be cut off, and whether LiteLLM is in step." />
       <div className="space-y-6">
         <StatGrid label="Spend">
-          <Stat label="Spend today (UTC)" value={formatUsd(o.today.spend)} hint={`${formatCount(o.today.requests)} requests`} />
-          <Stat label={`Spend in ${month}`} value={formatUsd(o.period.spend)} hint={`${formatCount(o.period.requests)} requests`} />
+          <Stat label="Cost today (UTC)" value={formatUsd(o.today.spend)} hint={`Billed ${formatUsd(o.today.billed)} · margin ${formatMargin(o.today.margin, o.today.margin_percent)} · ${formatCount(o.today.requests)} requests`} />
+          <Stat label={`Cost in ${month}`} value={formatUsd(o.period.spend)} hint={`${formatCount(o.period.requests)} requests`} />
+          <Stat label={`Billed in ${month}`} value={formatUsd(o.period.billed)} hint="What the customers are billed" />
+          <Stat
+            label={`Margin in ${month}`}
+            value={formatUsd(o.period.margin)}
+            hint={o.period.margin_percent == null ? "Nothing billed" : `${formatPercent(o.period.margin_percent)} of billed`}
+            tone={(o.period.margin ?? 0) < 0 ? "bad" : "neutral"}
+          />
           <Stat label={`Error rate in ${month}`} value={formatRate(o.period.error_rate)} tone={o.period.error_rate >= 0.05 ? "bad" : "neutral"} />
           <Stat
             label="Teams near or over budget"
@@ -132,11 +139,16 @@ export default function Overview() {
                     <Link to={`/admin/organizations/${org.organization_id}`} className="text-indigo-700 underline">
                       {org.name}
                     </Link>{" "}
-                    <span className="text-slate-600 tabular-nums">{formatUsd(org.total)}</span>
+                    <span className="text-slate-600 tabular-nums">
+                      {formatUsd(org.total)} cost · {formatUsd(org.billed_total)} billed · {formatMargin(org.margin, org.margin_percent)} margin
+                    </span>
                   </li>
                 ) : (
                   <li key="other" className="text-slate-600">
-                    {org.name} <span className="tabular-nums">{formatUsd(org.total)}</span>
+                    {org.name}{" "}
+                    <span className="tabular-nums">
+                      {formatUsd(org.total)} cost · {formatUsd(org.billed_total)} billed · {formatMargin(org.margin, org.margin_percent)} margin
+                    </span>
                   </li>
                 ),
               )}
@@ -200,7 +212,10 @@ export default function Overview() {
                       <span className="block text-xs text-slate-600">{t.organization_name}</span>
                     </span>
                     <span className="text-right whitespace-nowrap tabular-nums">
-                      {formatUsd(t.spend)}
+                      {formatUsd(t.spend)} <span className="text-xs text-slate-600">cost</span>
+                      <span className="block text-xs text-slate-600">
+                        {formatUsd(t.billed)} billed · {formatMargin(t.margin, t.margin_percent)} margin
+                      </span>
                       <span className="block text-xs text-slate-600">{formatCount(t.requests)} requests</span>
                     </span>
                   </li>
@@ -219,7 +234,10 @@ export default function Overview() {
                       {m.model || "(none)"}
                     </Link>
                     <span className="text-right whitespace-nowrap tabular-nums">
-                      {formatUsd(m.spend)}
+                      {formatUsd(m.spend)} <span className="text-xs text-slate-600">cost</span>
+                      <span className="block text-xs text-slate-600">
+                        {formatUsd(m.billed)} billed · {formatMargin(m.margin, m.margin_percent)} margin
+                      </span>
                       <span className="block text-xs text-slate-600">{formatCount(m.requests)} requests</span>
                     </span>
                   </li>

@@ -50,7 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-const teamColumns = teamUsageColumns(["name", "spend", "requests", "error_rate", "remaining", "used", "state"]);
+const teamColumns = teamUsageColumns(["name", "cost", "billed", "margin", "requests", "error_rate", "remaining", "used", "state"]);
 
 function OrganizationUsage() {
   const { organization: org, dashboard, range } = useLoaderData<typeof loader>();
@@ -105,7 +105,15 @@ export default function OrganizationPage() {
           ← Organizations
         </Link>
       </p>
-      <PageHeader title={org.name} description={org.description ?? undefined} />
+      <PageHeader
+        title={org.name}
+        description={org.description ?? undefined}
+        actions={
+          <Link to={`/admin/organizations/${org.organization_id}/pricing`} className="text-sm font-medium text-indigo-700 underline">
+            Pricing
+          </Link>
+        }
+      />
       <div className="space-y-6">
         <OrganizationUsage />
 

@@ -309,6 +309,9 @@ export default function TeamPage() {
             <Link to={`/admin/teams/${team.team_id}/portal`} className="text-sm font-medium text-indigo-700 underline">
               Customer portal access
             </Link>
+            <Link to={`/admin/teams/${team.team_id}/pricing`} className="text-sm font-medium text-indigo-700 underline">
+              Pricing
+            </Link>
           </div>
         }
       />

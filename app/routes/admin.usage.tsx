@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ dashboard, range }, { headers });
 }
 
-const columns = teamUsageColumns(["team", "organization", "spend", "requests", "error_rate", "latency", "status"]);
+const columns = teamUsageColumns(["team", "organization", "cost", "billed", "margin", "requests", "error_rate", "latency", "status"]);
 
 export default function UsagePage() {
   const { dashboard, range } = useLoaderData<typeof loader>();
