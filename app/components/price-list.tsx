@@ -1,10 +1,10 @@
-import { getFormProps, type FormMetadata, type useForm } from "@conform-to/react";
+import { getFormProps, type SubmissionResult } from "@conform-to/react";
 import { Form } from "@remix-run/react";
 import { z, type ZodTypeAny } from "zod";
 import type { PriceList, PriceVersion } from "~/services/price-lists.server";
 import { formatTime } from "./format";
 import { Button, Card, ChoiceGroup, EmptyState, Field, FormErrors, SelectField, StatusBadge } from "./ui";
-import { fieldProps, fieldValues } from "~/lib/forms";
+import { fieldProps, fieldValues, useSchemaForm } from "~/lib/forms";
 
 /**
  * The price-list pieces of the admin pricing pages (organization and team): what a version charges,
@@ -238,27 +238,34 @@ export function PriceListHistory({ list, who }: { list: PriceList; who: Record<s
   );
 }
 
-type PriceForm = ReturnType<typeof useForm<PriceListFields>>;
-
 /**
- * The form that saves a new version. Per-model prices are rows of model + input + output (add and
- * remove rows with Conform's list intents); only the chosen kind's fields are shown and sent.
+ * The form that saves a new version (intent "price-list"), validated in the browser by `schema`
+ * (priceListFormSchema of the service's). Per-model prices are rows of model + input + output (add
+ * and remove rows with Conform's list intents); only the chosen kind's fields are shown and sent.
+ * Key it by the newest version's id, so a save starts it again from the list just saved.
  */
 export function PriceListForm({
-  form,
-  fields,
+  schema,
+  lastResult,
+  defaultValue,
   kinds,
   idField,
   busy,
   title,
 }: {
-  form: FormMetadata<PriceListFields, string[]>;
-  fields: PriceForm[1];
+  schema: ZodTypeAny;
+  lastResult: SubmissionResult<string[]> | null | undefined;
+  defaultValue: Record<string, unknown>;
   kinds: Array<{ value: string; label: string }>;
   idField: { name: "organization_id" | "team_id"; value: string };
   busy: boolean;
   title: string;
 }) {
+  const [form, fields] = useSchemaForm<ZodTypeAny, PriceListFields>(schema, {
+    id: "price-list",
+    lastResult,
+    defaultValue: { [idField.name]: idField.value, ...defaultValue },
+  });
   const kind = fields.kind.value ?? (typeof fields.kind.initialValue === "string" ? fields.kind.initialValue : "markup");
   const when = fields.when.value ?? (typeof fields.when.initialValue === "string" ? fields.when.initialValue : "now");
   const rows = fields.models.getFieldList();
@@ -282,9 +289,23 @@ export function PriceListForm({
             const cells = row.getFieldset();
             return (
               <div key={row.key} className="grid items-start gap-3 sm:grid-cols-[2fr_1fr_1fr_auto]" data-testid="price-row">
-                <Field label="LiteLLM model" id={`model-${row.key}`} placeholder="gpt-4o" {...fieldProps(cells.model)} />
-                <Field label="Input per 1M" id={`input-${row.key}`} inputMode="decimal" placeholder="2.50" {...fieldProps(cells.input_per_million)} />
-                <Field label="Output per 1M" id={`output-${row.key}`} inputMode="decimal" placeholder="10.00" {...fieldProps(cells.output_per_million)} />
+                <Field label="LiteLLM model" aria-label={`LiteLLM model, row ${index + 1}`} id={`model-${row.key}`} placeholder="gpt-4o" {...fieldProps(cells.model)} />
+                <Field
+                  label="Input per 1M"
+                  aria-label={`Input USD per 1M tokens, row ${index + 1}`}
+                  id={`input-${row.key}`}
+                  inputMode="decimal"
+                  placeholder="2.50"
+                  {...fieldProps(cells.input_per_million)}
+                />
+                <Field
+                  label="Output per 1M"
+                  aria-label={`Output USD per 1M tokens, row ${index + 1}`}
+                  id={`output-${row.key}`}
+                  inputMode="decimal"
+                  placeholder="10.00"
+                  {...fieldProps(cells.output_per_million)}
+                />
                 <div className="sm:pt-6">
                   <Button type="submit" variant="secondary" {...form.remove.getButtonProps({ name: fields.models.name, index })}>
                     Remove<span className="sr-only"> row {index + 1}</span>

@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { getFormProps } from "@conform-to/react";
+import { getFormProps, type SubmissionResult } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
 import { can } from "~/auth/actor";
-import { inAnHour, PriceListForm, PriceListHistory, PriceListNow, priceListDefaults, priceListFormSchema, type PriceListFields } from "~/components/price-list";
+import { inAnHour, PriceListForm, PriceListHistory, PriceListNow, priceListDefaults, priceListFormSchema } from "~/components/price-list";
 import { AdminRouteError } from "~/components/route-error";
 import { Alert, Button, Card, Field, FormErrors, PageHeader, SelectField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
@@ -105,18 +105,19 @@ const ORGANIZATION_KINDS = [
   { value: "per_model", label: "Per-model prices" },
 ];
 
-export default function OrganizationPricing() {
-  const { organization: org, list, who, later, canWrite } = useLoaderData<typeof loader>();
-  const data = useActionData<typeof action>();
-  const busy = useNavigation().state !== "idle";
-  const [priceForm, priceFields] = useSchemaForm<typeof priceSchema, PriceListFields>(priceSchema, {
-    id: "price-list",
-    lastResult: lastResultFor(data, "price-list"),
-    defaultValue: { organization_id: org.organization_id, ...priceListDefaults(list.current, "markup", later) },
-  });
+/** Statement period, currency, exchange rate and its date (updateOrganization); keyed by the organization's updated_at, so a save starts it again. */
+function BillingForm({
+  org,
+  lastResult,
+  busy,
+}: {
+  org: { organization_id: string; statement_period: string; currency: string; exchange_rate: string | null; exchange_rate_date: string | null };
+  lastResult: SubmissionResult<string[]> | null | undefined;
+  busy: boolean;
+}) {
   const [billingForm, billingFields] = useSchemaForm(updateOrganizationSchema, {
     id: "billing",
-    lastResult: lastResultFor(data, "billing"),
+    lastResult,
     defaultValue: {
       organization_id: org.organization_id,
       statement_period: org.statement_period,
@@ -125,6 +126,33 @@ export default function OrganizationPricing() {
       exchange_rate_date: org.exchange_rate_date ?? "",
     },
   });
+  return (
+    <Form method="post" className="mt-6 grid gap-4 border-t border-slate-200 pt-6 sm:grid-cols-2" aria-label="Billing settings" {...getFormProps(billingForm)}>
+      <h3 className="font-medium sm:col-span-2">Change billing</h3>
+      <FormErrors id={billingForm.errorId} errors={billingForm.errors} className="sm:col-span-2" />
+      <input type="hidden" name="intent" value="billing" />
+      <input type="hidden" name="organization_id" value={org.organization_id} />
+      <SelectField
+        label="Statement period"
+        options={STATEMENT_PERIODS.map((p) => ({ value: p, label: PERIOD_LABELS[p] }))}
+        {...fieldProps(billingFields.statement_period)}
+      />
+      <Field label="Currency" maxLength={3} autoCapitalize="characters" hint="ISO 4217 code, e.g. USD, EUR, GBP. USD needs no rate." {...fieldProps(billingFields.currency)} />
+      <Field label="Exchange rate (units per 1 USD)" inputMode="decimal" hint="Fixed; e.g. 0.92 for EUR. Shown beside every converted figure." {...fieldProps(billingFields.exchange_rate)} />
+      <Field label="Rate date" type="date" {...fieldProps(billingFields.exchange_rate_date)} />
+      <div className="sm:col-span-2">
+        <Button type="submit" disabled={busy}>
+          Save billing
+        </Button>
+      </div>
+    </Form>
+  );
+}
+
+export default function OrganizationPricing() {
+  const { organization: org, list, who, later, canWrite } = useLoaderData<typeof loader>();
+  const data = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
   // A stale page's unknown intent: its message above the forms.
   const actionErrors = data && data.intent !== "price-list" && data.intent !== "billing" ? data.result.error?.[""] : undefined;
   return (
@@ -148,8 +176,10 @@ export default function OrganizationPricing() {
             the prices they were billed at.
           </p>
           <PriceListForm
-            form={priceForm}
-            fields={priceFields}
+            key={list.history[0]?.version_id ?? "first"}
+            schema={priceSchema}
+            lastResult={lastResultFor(data, "price-list")}
+            defaultValue={priceListDefaults(list.current, "markup", later)}
             kinds={ORGANIZATION_KINDS}
             idField={{ name: "organization_id", value: org.organization_id }}
             busy={busy}
@@ -170,27 +200,7 @@ export default function OrganizationPricing() {
             <dd data-testid="billing-currency">{currencyText(org)}</dd>
           </div>
         </dl>
-        {canWrite ? (
-          <Form method="post" className="mt-6 grid gap-4 border-t border-slate-200 pt-6 sm:grid-cols-2" aria-label="Billing settings" {...getFormProps(billingForm)}>
-            <h3 className="font-medium sm:col-span-2">Change billing</h3>
-            <FormErrors id={billingForm.errorId} errors={billingForm.errors} className="sm:col-span-2" />
-            <input type="hidden" name="intent" value="billing" />
-            <input type="hidden" name="organization_id" value={org.organization_id} />
-            <SelectField
-              label="Statement period"
-              options={STATEMENT_PERIODS.map((p) => ({ value: p, label: PERIOD_LABELS[p] }))}
-              {...fieldProps(billingFields.statement_period)}
-            />
-            <Field label="Currency" maxLength={3} autoCapitalize="characters" hint="ISO 4217 code, e.g. USD, EUR, GBP. USD needs no rate." {...fieldProps(billingFields.currency)} />
-            <Field label="Exchange rate (units per 1 USD)" inputMode="decimal" hint="Fixed; e.g. 0.92 for EUR. Shown beside every converted figure." {...fieldProps(billingFields.exchange_rate)} />
-            <Field label="Rate date" type="date" {...fieldProps(billingFields.exchange_rate_date)} />
-            <div className="sm:col-span-2">
-              <Button type="submit" disabled={busy}>
-                Save billing
-              </Button>
-            </div>
-          </Form>
-        ) : null}
+        {canWrite ? <BillingForm key={org.updated_at} org={org} lastResult={lastResultFor(data, "billing")} busy={busy} /> : null}
       </Card>
     </div>
   );

@@ -13,12 +13,11 @@ import {
   priceListDefaults,
   priceListFormSchema,
   pricedByText,
-  type PriceListFields,
 } from "~/components/price-list";
 import { AdminRouteError } from "~/components/route-error";
 import { Alert, Card, FormErrors, PageHeader } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
-import { lastResultFor, useSchemaForm } from "~/lib/forms";
+import { lastResultFor } from "~/lib/forms";
 import { replyInvalid, replyUnknownIntent, replyWithAppError, throwAsResponse } from "~/lib/forms.server";
 import { listAdminAccounts } from "~/services/admin-accounts.server";
 import { setTeamPriceListSchema } from "~/services/price-lists.schema";
@@ -86,11 +85,6 @@ export default function TeamPricing() {
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const own = list.current && list.current.kind !== "inherit" ? list.current : null;
-  const [priceForm, priceFields] = useSchemaForm<typeof priceSchema, PriceListFields>(priceSchema, {
-    id: "price-list",
-    lastResult: lastResultFor(data, "price-list"),
-    defaultValue: { team_id: team.id, ...priceListDefaults(own, own ? own.kind : "inherit", later) },
-  });
   const actionErrors = data && data.intent !== "price-list" ? data.result.error?.[""] : undefined;
   const orgPricing = `/admin/organizations/${team.organization_id}/pricing`;
   return (
@@ -134,8 +128,10 @@ export default function TeamPricing() {
             version, in force now or from a later time; requests already made keep the prices they were billed at.
           </p>
           <PriceListForm
-            form={priceForm}
-            fields={priceFields}
+            key={list.history[0]?.version_id ?? "first"}
+            schema={priceSchema}
+            lastResult={lastResultFor(data, "price-list")}
+            defaultValue={priceListDefaults(own, own ? own.kind : "inherit", later)}
             kinds={TEAM_KINDS}
             idField={{ name: "team_id", value: team.id }}
             busy={busy}
