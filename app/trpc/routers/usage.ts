@@ -29,7 +29,7 @@ export const usageRouter = router({
         tags,
         summary: "A team's spend, requests and usage by model group, with its remaining budget",
         description:
-          "Defaults to the team's current budget period; `from`/`to` take ISO dates (a `to` date includes that day) or UTC date-times. Money is exact (up to 10 decimals).",
+          "Defaults to the team's current budget period; `from`/`to` take ISO dates (a `to` date includes that day) or UTC date-times. Money is exact (up to 10 decimals). Beside each cost (`total_spend`, `cost`): what the customer is billed (`total_billed`, `billed`), and for admins `margin` and `margin_percent`; a team's customer reads the billed amount under the cost's names and no margin.",
       },
     })
     .input(teamUsageInputSchema)
