@@ -59,7 +59,8 @@ export function BudgetCard({
         {budget.mode === "hard"
           ? "Hard mode: LiteLLM refuses the team's requests when the remaining budget is used up, until credits are added or the next period starts."
           : "Soft mode: never refused for budget; spend past the budget shows as overage."}{" "}
-        Credits are kept across periods and spent only after the period's allowance.
+        Credits are kept across periods and spent only after the period's allowance. Amounts are what the team is billed (its price list applied; the
+        cost without one).
       </p>
       {canWrite ? (
         // A new form (empty fields, a new idempotency key) after every ledger change: a second top-up of
