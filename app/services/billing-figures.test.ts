@@ -13,7 +13,7 @@ import { TEST_MASTER_KEY } from "../../test/setup-db.ts";
 import { db } from "~/lib/db.server";
 import type { Actor, CustomerActor } from "~/auth/actor";
 import ModelsPage, { loader as modelsLoader } from "~/routes/admin.models";
-import { loader as teamPageLoader } from "~/routes/admin.teams_.$teamId";
+import TeamPage, { loader as teamPageLoader } from "~/routes/admin.teams_.$teamId";
 import { setOrganizationPriceList } from "./price-lists.server.ts";
 import { exportUsageCsv, getOrganizationUsage, getRecentRequests, getTeamDailyUsage, getTeamDashboard, getTeamUsage, getTeamUsageByEndUser, getTeamUsageByKey, type CsvExport } from "./usage/index.server.ts";
 import { marginPercent, marginPercentText } from "./usage/figures.ts";
@@ -245,6 +245,13 @@ describe("the admin pages", () => {
     expect(data.dashboard.totals).toMatchObject({ spend: 0.019, billed: 0.027755, margin: 0.008755, margin_percent: 31.54 });
     expect(data.dashboard.models[0]).toMatchObject({ model: "gpt-4o", spend: 0.015, billed: 0.023755, margin: 0.008755, margin_percent: 36.86 });
     expect(data.dashboard.requests.rows[0]).toMatchObject({ cost: 0.004, billed: 0.004, margin: 0 });
+
+    // The page as rendered: cost, billed and margin (amount and %) in the headline figures, and the Pricing link.
+    const html = (await renderPage(TeamPage as () => React.ReactElement, teamPageLoader as never, adminRequest(`/admin/teams/${team.id}?from=${DAY}&to=${DAY}`), { teamId: team.id })).replace(/<!-- -->/g, "");
+    expect(html).toMatch(/<dt[^>]*>Cost<\/dt><dd[^>]*>\$0\.02<\/dd>/);
+    expect(html).toMatch(/<dt[^>]*>Billed<\/dt><dd[^>]*>\$0\.03<\/dd>/);
+    expect(html).toMatch(/<dt[^>]*>Margin<\/dt><dd[^>]*>\$0\.0087550?<\/dd><dd[^>]*>31\.54 % of billed<\/dd>/);
+    expect(html).toContain(`href="/admin/teams/${team.id}/pricing"`);
   });
 
   it("the Models page flags a served model that a per-model list bills at cost, naming the organization and version", async () => {
