@@ -15,7 +15,7 @@ import type { Actor, CustomerActor } from "~/auth/actor";
 import ModelsPage, { loader as modelsLoader } from "~/routes/admin.models";
 import TeamPage, { loader as teamPageLoader } from "~/routes/admin.teams_.$teamId";
 import { setOrganizationPriceList } from "./price-lists.server.ts";
-import { exportUsageCsv, getOrganizationUsage, getRecentRequests, getTeamDailyUsage, getTeamDashboard, getTeamUsage, getTeamUsageByEndUser, getTeamUsageByKey, type CsvExport } from "./usage/index.server.ts";
+import { exportUsageCsv, getOrganizationDashboard, getOverview, getOrganizationUsage, getRecentRequests, getTeamDailyUsage, getTeamDashboard, getTeamUsage, getTeamUsageByEndUser, getTeamUsageByKey, type CsvExport } from "./usage/index.server.ts";
 import { marginPercent, marginPercentText } from "./usage/figures.ts";
 import { money } from "~/lib/money";
 
@@ -150,6 +150,27 @@ describe("the usage API for admins", () => {
       [0.01, 0.015, 0.005],
       [0.005, 0.008755, 0.003755],
     ]);
+  });
+});
+
+describe("the dashboards for admins", () => {
+  it("the organization page's figures and the overview carry billed and margin beside cost", async () => {
+    const { org, team } = await perModelTeam();
+    const page = await getOrganizationDashboard(admin, { organization_id: org.id, ...window });
+    expect(page.totals).toMatchObject({ spend: 0.019, billed: 0.027755, margin: 0.008755, margin_percent: 31.54 });
+    expect(page.teams[0]).toMatchObject({ team_id: team.id, spend: 0.019, billed: 0.027755, margin: 0.008755, margin_percent: 31.54 });
+    expect(page.models.map((m) => [m.model, m.margin_percent])).toEqual([
+      ["gpt-4o", 36.86],
+      ["claude-3", 0],
+    ]);
+
+    const overview = await getOverview(admin, new Date(`${DAY}T12:00:00Z`));
+    for (const figure of [overview.today, overview.period, ...overview.top_teams, ...overview.top_models]) {
+      expect(figure).toEqual(expect.objectContaining({ spend: expect.any(Number), billed: expect.any(Number), margin: expect.any(Number) }));
+      expect(figure.margin).toBeCloseTo(figure.billed - figure.spend, 9);
+    }
+    const mine = overview.spend_by_organization.organizations.find((o) => o.organization_id === org.id);
+    if (mine) expect(mine).toMatchObject({ total: 0.019, billed_total: 0.027755, margin: 0.008755, margin_percent: 31.54 });
   });
 });
 
