@@ -1,4 +1,6 @@
+import { inflateSync } from "node:zlib";
 import PDFDocument from "pdfkit";
+import { formatDay, formatMoney, formatPeriod, formatShortPeriod, groupDecimal } from "~/lib/statement-format";
 import { csvCell, type CsvCell } from "~/lib/csv";
 import type { StatementDocument } from "./statements.schema.ts";
 
@@ -36,65 +38,7 @@ export function statementFileName(doc: StatementDocument, ext: "csv" | "pdf"): s
   return `${parts.join("_")}.${ext}`;
 }
 
-const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
-/** "1 Nov 2026" (UTC). A bare YYYY-MM-DD is read as that day. */
-export function formatDay(iso: string | Date): string {
-  const d = typeof iso === "string" ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T00:00:00Z` : iso) : iso;
-  if (Number.isNaN(d.getTime())) return String(iso);
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
-}
-
-function formatMoment(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${formatDay(d)} ${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
-}
-
-const atMidnight = (d: Date) => d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0;
-
-/**
- * A period as people read it: the end is exclusive, so a calendar month shows its last day
- * ("1 Nov 2026 – 30 Nov 2026"); a period that starts or ends mid-day (a budget period) shows times.
- */
-export function formatPeriod(period: { start: string; end: string }): string {
-  const start = new Date(period.start);
-  const end = new Date(period.end);
-  if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) return `${period.start} – ${period.end}`;
-  if (atMidnight(start) && atMidnight(end) && end > start) return `${formatDay(start)} – ${formatDay(new Date(end.getTime() - 86_400_000))}`;
-  return `${formatMoment(period.start)} – ${formatMoment(period.end)} UTC`;
-}
-
-/** As formatPeriod, but a whole calendar month reads "Oct 2026" (the late-usage table's narrow column). */
-export function formatShortPeriod(period: { start: string; end: string }): string {
-  const start = new Date(period.start);
-  const end = new Date(period.end);
-  const wholeMonth =
-    atMidnight(start) && atMidnight(end) && start.getUTCDate() === 1 && end.getUTCDate() === 1 && (end.getUTCFullYear() * 12 + end.getUTCMonth()) - (start.getUTCFullYear() * 12 + start.getUTCMonth()) === 1;
-  return wholeMonth ? `${MONTHS[start.getUTCMonth()]} ${start.getUTCFullYear()}` : formatPeriod(period);
-}
-
-const group = (digits: string) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-
-/** Decimal text with thousands separators, kept exact: "-1234.5" → "-1,234.5". */
-export function groupDecimal(text: string): string {
-  const m = /^(-?)(\d+)(\.\d+)?$/.exec(text.trim());
-  return m ? `${m[1]}${group(m[2])}${m[3] ?? ""}` : text;
-}
-
-/** A converted figure with its currency code, always: "EUR 1,234.57". */
-export function formatMoney(converted: string, code: string): string {
-  return `${code} ${groupDecimal(converted)}`;
-}
-
-const formatCount = (n: number) => group(String(n));
-
-/** How the statement's currency reads: "EUR (1 USD = 0.92 EUR, rate of 30 Nov 2026)", or "USD". */
-export function describeCurrency(currency: StatementDocument["currency"]): string {
-  if (currency.code === "USD") return "USD";
-  const date = currency.rate_date ? `, rate of ${formatDay(currency.rate_date)}` : "";
-  return `${currency.code} (1 USD = ${currency.rate} ${currency.code}${date})`;
-}
+const formatCount = (n: number) => groupDecimal(String(n));
 
 /** Team names by id, from the lines that carry them (credit lines carry only the id). */
 function teamNames(doc: StatementDocument): Map<string, string> {
@@ -231,6 +175,20 @@ const BAND = "#f1f5f9";
 const FONT = "Helvetica";
 const BOLD = "Helvetica-Bold";
 
+/** Whether pdfkit can place this image (a PNG or JPEG it fully reads), so a saved logo never breaks a statement. */
+export function canEmbedImage(bytes: Buffer): boolean {
+  type Opened = { width: number; height: number; image?: { imgData?: Uint8Array } };
+  try {
+    const probe = new PDFDocument({ autoFirstPage: false }) as unknown as { openImage(src: Buffer): Opened };
+    const image = probe.openImage(bytes);
+    // pdfkit inflates a PNG's pixels while writing the file, where a damaged stream would throw outside any caller: inflate it now.
+    if (image.image?.imgData) inflateSync(image.image.imgData);
+    return image.width > 0 && image.height > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The page area a table may use before it breaks to the next page. */
 function bottomOf(doc: PDFKit.PDFDocument) {
   return doc.page.height - PAGE.margin - PAGE.footer;
@@ -305,17 +263,16 @@ function drawLetterhead(doc: PDFKit.PDFDocument, statement: StatementDocument, o
   const width = doc.page.width - 2 * PAGE.margin;
   const top = PAGE.margin;
   let logoBottom = top;
-  if (operator.logo) {
-    try {
-      doc.image(Buffer.from(operator.logo.base64, "base64"), left, top, { fit: [150, 60] });
-      logoBottom = top + 60;
-    } catch {
-      // A logo pdfkit cannot read is left out rather than failing the customer's statement.
-    }
+  // A logo pdfkit cannot read is left out rather than failing the customer's statement.
+  const logo = operator.logo ? Buffer.from(operator.logo.base64, "base64") : null;
+  const hasLogo = logo !== null && canEmbedImage(logo);
+  if (hasLogo) {
+    doc.image(logo, left, top, { fit: [150, 60] });
+    logoBottom = top + 60;
   }
-  const textLeft = operator.logo ? left + 170 : left;
+  const textLeft = hasLogo ? left + 170 : left;
   const textWidth = left + width - textLeft;
-  const align: Align = operator.logo ? "right" : "left";
+  const align: Align = hasLogo ? "right" : "left";
   doc.font(BOLD).fontSize(16).fillColor(INK).text(printable(operator.name), textLeft, top, { width: textWidth, align });
   if (operator.details) doc.font(FONT).fontSize(9).fillColor(MUTED).text(printable(operator.details), textLeft, doc.y + 2, { width: textWidth, align });
   doc.y = Math.max(doc.y, logoBottom) + 16;
