@@ -222,6 +222,24 @@ describe("what a customer reads", () => {
   });
 });
 
+describe("the order of a customer's tables", () => {
+  it("follows what they are billed, not our cost", async () => {
+    const made = await makeTeam("Order Org");
+    await setOrganizationPriceList(admin, { organization_id: made.org.id, kind: "per_model", models: [{ model: "gpt-4o", input_per_million: "2.5", output_per_million: 10 }] }, T0);
+    await insertUsageRows(db(), [
+      row(made.team.id, 0, { spend: "0.015", prompt_tokens: 3234, completion_tokens: 1567, total_tokens: 4801 }), // billed 0.023755
+      row(made.team.id, 1, { spend: "0.02", model_group: "claude-3", model: "anthropic/claude-3" }), // at cost
+    ]);
+    const asAdmin = await getTeamDashboard(admin, { team_id: made.team.id, ...window });
+    expect(asAdmin.models.map((m) => m.model)).toEqual(["claude-3", "gpt-4o"]);
+    const asCustomer = await getTeamDashboard(customerOf(made.team.id), { team_id: made.team.id, ...window });
+    expect(asCustomer.models.map((m) => [m.model, m.spend])).toEqual([
+      ["gpt-4o", 0.023755],
+      ["claude-3", 0.02],
+    ]);
+  });
+});
+
 describe("the usage CSV for admins", () => {
   it("has billed, margin and margin % as exact decimals beside the cost", async () => {
     const { org, team } = await perModelTeam();

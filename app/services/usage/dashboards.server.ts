@@ -24,6 +24,7 @@ import { teamState, type TeamState } from "../team-list.server.ts";
 import {
   accOf,
   audienceOf,
+  byMoneyOf,
   bySpend,
   emptyAcc,
   figureCells,
@@ -93,8 +94,8 @@ export const exportUsageInputSchema = z.object({
 // ── views ───────────────────────────────────────────────────────────────────────────────────────
 
 export type ModelRowView = UsageFigures & { model: string };
-function modelRows(rows: UsageTotals[]): Array<{ name: string; acc: Acc }> {
-  return [...groupBy(rows, (r) => r.modelGroup)].map(([name, acc]) => ({ name, acc })).sort(bySpend);
+function modelRows(rows: UsageTotals[], audience: Audience = "admin"): Array<{ name: string; acc: Acc }> {
+  return [...groupBy(rows, (r) => r.modelGroup)].map(([name, acc]) => ({ name, acc })).sort(byMoneyOf(audience));
 }
 
 /**
@@ -129,7 +130,7 @@ async function daysOf(teamIds: string[] | null, allTeamIds: () => Promise<string
 
 export type DayRowView = UsageFigures & { day: string };
 const dayView = (audience: Audience) => (d: { day: string; acc: Acc }): DayRowView => ({ day: d.day, ...figures(d.acc, audience) });
-const modelViews = (rows: UsageTotals[], audience: Audience): ModelRowView[] => modelRows(rows).map((m) => ({ model: m.name, ...figures(m.acc, audience) }));
+const modelViews = (rows: UsageTotals[], audience: Audience): ModelRowView[] => modelRows(rows, audience).map((m) => ({ model: m.name, ...figures(m.acc, audience) }));
 
 export type RequestView = {
   request_id: string;
@@ -655,7 +656,7 @@ export async function exportUsageCsv(actor: Actor, input: z.input<typeof exportU
       return { fileName, rows: days.length, body: toCsv(["day", ...figureHeader(audience)], days.map((d) => [d.day, ...figureCells(d.acc, audience)])) };
     }
     case "models": {
-      const models = modelRows(await sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }));
+      const models = modelRows(await sumUsage(db(), { teamIds: ids, from: w.from, to: w.to }), audience);
       return { fileName, rows: models.length, body: toCsv(["model_group", ...figureHeader(audience)], models.map((m) => [m.name, ...figureCells(m.acc, audience)])) };
     }
     case "teams": {

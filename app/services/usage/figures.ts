@@ -51,6 +51,13 @@ export function groupBy<R extends UsageCounts>(rows: R[], key: (r: R) => string)
 export const bySpend = <T extends { acc: Acc; name: string }>(a: T, b: T) =>
   a.acc.spend === b.acc.spend ? b.acc.requests - a.acc.requests || a.name.localeCompare(b.name) : a.acc.spend > b.acc.spend ? -1 : 1;
 
+/** Biggest money first as the audience sees it (a customer's tables follow what they are billed, never our cost). */
+export const byMoneyOf = (audience: Audience) =>
+  audience === "admin"
+    ? bySpend
+    : <T extends { acc: Acc; name: string }>(a: T, b: T) =>
+        a.acc.billed === b.acc.billed ? b.acc.requests - a.acc.requests || a.name.localeCompare(b.name) : a.acc.billed > b.acc.billed ? -1 : 1;
+
 /** The counts as every view shows them (the API's field names). */
 export function metricsOf(acc: Acc) {
   return {
