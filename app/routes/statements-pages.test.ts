@@ -126,7 +126,7 @@ describe("the admin statement pages", () => {
     expect(page.teams).toHaveLength(2);
     const orgStatement = lastMonthOf(page.statements as Array<{ statement_id: string; period: { start: string }; team: unknown }>);
     expect(orgStatement.team).toBeNull();
-    const teamStatement = lastMonthOf(page.team.statements as Array<{ statement_id: string; period: { start: string }; team: { id: string } }>);
+    const teamStatement = lastMonthOf(page.team!.statements as Array<{ statement_id: string; period: { start: string }; team: { id: string } }>);
     expect(teamStatement.team.id).toBe(team.id);
 
     // The page: the customer's document and, for admins, cost and margin.
@@ -198,7 +198,7 @@ describe("the portal's statements", () => {
 
     // Another team's statement of the same organization and period, and the organization's: as if they did not exist.
     const theirList = await (await orgStatementsPage({ request: adminRequest(`/admin/organizations/${org.id}/statements?team=${theirs.team.id}`), params: { organizationId: org.id }, context })).json();
-    const other = lastMonthOf(theirList.team.statements as Array<{ statement_id: string; period: { start: string } }>).statement_id;
+    const other = lastMonthOf(theirList.team!.statements as Array<{ statement_id: string; period: { start: string } }>).statement_id;
     const orgs = lastMonthOf(theirList.statements as Array<{ statement_id: string; period: { start: string } }>).statement_id;
     for (const [id, download] of [
       [other, portalStatementPdf],
