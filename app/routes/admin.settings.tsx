@@ -4,7 +4,7 @@ import { getFormProps } from "@conform-to/react";
 import { parseWithZod } from "@conform-to/zod";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireAdmin } from "~/auth/request.server";
-import { Button, Card, ConfirmForm, Field, FormErrors, OnceSecret, PageHeader, SelectField, StatusBadge } from "~/components/ui";
+import { Button, Card, ConfirmForm, Field, FormErrors, OnceSecret, PageHeader, SelectField, StatusBadge, TextAreaField } from "~/components/ui";
 import { setFlash } from "~/lib/flash.server";
 import { fieldProps, lastResultFor, useSchemaForm, type FormReply } from "~/lib/forms";
 import { buttonSubmission, replyInvalid, replyUnknownIntent, replyWithAppError } from "~/lib/forms.server";
@@ -14,12 +14,14 @@ import { createAdminAccount, disableAdminAccount, listAdminAccounts } from "~/se
 import { createApiTokenSchema } from "~/services/api-tokens.schema";
 import { createApiToken, listApiTokens, revokeApiToken } from "~/services/api-tokens.server";
 import { getWorkerStatus, requestWorkerCheck } from "~/services/worker-check.server";
+import { OPERATOR_LOGO_TYPES, operatorSettingsFormSchema } from "~/services/operator-settings.schema";
+import { getOperatorSettings, updateOperatorSettings } from "~/services/operator-settings.server";
 
 export const meta: MetaFunction = () => [{ title: "Settings · SaaS LiteLLM" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { actor, headers } = await requireAdmin(request);
-  const [accounts, tokens, worker] = await Promise.all([listAdminAccounts(actor), listApiTokens(actor), getWorkerStatus()]);
+  const [accounts, tokens, worker, operator] = await Promise.all([listAdminAccounts(actor), listApiTokens(actor), getWorkerStatus(), getOperatorSettings(actor)]);
   const canWrite = can(actor, "admin");
   return json(
     {
@@ -28,6 +30,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       tokens: tokens.map((t) => ({ ...t, canRevoke: canWrite && !t.revoked_at && can(actor, t.role) })),
       tokenRoles: (["viewer", "admin", "owner"] as const).filter((role) => can(actor, role)),
       worker,
+      operator,
       canManageAccounts: can(actor, "owner"),
       canWrite,
       me: actor.userId,
@@ -67,6 +70,19 @@ export async function action({ request }: ActionFunctionArgs) {
       return replyWithAppError(submission, error, { intent });
     }
   }
+  if (intent === "update-operator") {
+    // The logo arrives as an uploaded file (multipart); the service takes its bytes as base64 and checks them.
+    const submission = parseWithZod(form, { schema: operatorSettingsFormSchema });
+    if (submission.status !== "success") return replyInvalid(submission, { intent, hideFields: ["logo"] });
+    try {
+      const { logo, ...fields } = submission.value;
+      const logo_base64 = logo && logo.size > 0 ? Buffer.from(await logo.arrayBuffer()).toString("base64") : undefined;
+      await updateOperatorSettings(actor, { ...fields, details: fields.details ?? "", logo_base64 });
+      return done("Operator details saved; statements print them from now on.");
+    } catch (error) {
+      return replyWithAppError(submission, error, { intent, hideFields: ["logo"] });
+    }
+  }
   // The buttons: their service parses the id.
   try {
     if (intent === "disable-account") {
@@ -96,7 +112,7 @@ function formatTime(iso: string | null | undefined) {
 }
 
 export default function Settings() {
-  const { accounts, tokens, tokenRoles, worker, canManageAccounts, canWrite, me } = useLoaderData<typeof loader>();
+  const { accounts, tokens, tokenRoles, worker, operator, canManageAccounts, canWrite, me } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const busy = useNavigation().state !== "idle";
   const [accountForm, accountFields] = useSchemaForm(createAdminAccountSchema, {
@@ -109,12 +125,17 @@ export default function Settings() {
     lastResult: lastResultFor(data, "create-token"),
     defaultValue: { role: "viewer" },
   });
+  const [operatorForm, operatorFields] = useSchemaForm(operatorSettingsFormSchema, {
+    id: "update-operator",
+    lastResult: lastResultFor(data, "update-operator"),
+    defaultValue: { name: operator.updated_at ? operator.name : "", details: operator.details ?? "" },
+  });
   const createdToken = (data as { createdToken?: CreatedToken } | undefined)?.createdToken ?? null;
   const accountsErrors = [...(lastResultFor(data, "disable-account")?.error?.[""] ?? []), ...(lastResultFor(data, "check-worker")?.error?.[""] ?? [])];
   const revokeErrors = lastResultFor(data, "revoke-token")?.error?.[""];
   return (
     <>
-      <PageHeader title="Settings" description="Admin accounts, API tokens and the background worker." />
+      <PageHeader title="Settings" description="Admin accounts, API tokens, the operator details on statements and the background worker." />
       <div className="space-y-6">
         <Card title="Admin accounts">
           <FormErrors errors={accountsErrors} className="mb-4" />
@@ -270,6 +291,60 @@ export default function Settings() {
             </Form>
           ) : (
             <p className="mt-4 text-sm text-slate-600">Only admins and owners can create or revoke API tokens.</p>
+          )}
+        </Card>
+
+        <Card title="Operator">
+          <p className="mb-4 text-sm text-slate-600">
+            Printed at the top of every statement your customers download (PDF), and in its CSV.
+            {operator.updated_at ? null : ` Not set yet: statements show "${operator.name}".`}
+          </p>
+          {operator.logo ? (
+            <div className="mb-4 flex items-center gap-3">
+              <img src={`data:${operator.logo.mime};base64,${operator.logo.base64}`} alt="Current statement logo" className="h-12 w-auto max-w-[12rem] rounded ring-1 ring-slate-200" />
+              <span className="text-sm text-slate-600">
+                {operator.logo.mime === "image/png" ? "PNG" : "JPEG"}, {Math.ceil(operator.logo.bytes / 1024)} KB
+              </span>
+            </div>
+          ) : null}
+          {canWrite ? (
+            <Form method="post" encType="multipart/form-data" className="grid gap-4 sm:grid-cols-2" aria-label="Operator details" {...getFormProps(operatorForm)}>
+              <FormErrors id={operatorForm.errorId} errors={operatorForm.errors} className="sm:col-span-2" />
+              <input type="hidden" name="intent" value="update-operator" />
+              <Field label="Operator name" id="operator-name" required hint="Your company's name as customers should read it." {...fieldProps(operatorFields.name)} />
+              <Field
+                label="Logo"
+                id="operator-logo"
+                type="file"
+                accept={OPERATOR_LOGO_TYPES.join(",")}
+                hint="PNG or JPEG, at most 256 KB. Leave empty to keep the current one."
+                name={operatorFields.logo.name}
+                errors={operatorFields.logo.errors}
+              />
+              <div className="sm:col-span-2">
+                <TextAreaField label="Details" id="operator-details" rows={4} hint="Address, tax number, contact: printed under the name, line by line." {...fieldProps(operatorFields.details)} />
+              </div>
+              {operator.logo ? (
+                <label className="flex items-center gap-2 text-sm sm:col-span-2">
+                  <input type="checkbox" name={operatorFields.remove_logo.name} value="on" className="h-4 w-4 rounded border-slate-300" />
+                  Remove the logo
+                </label>
+              ) : null}
+              <div className="sm:col-span-2">
+                <Button type="submit" disabled={busy}>Save operator details</Button>
+              </div>
+            </Form>
+          ) : (
+            <dl className="grid gap-3 text-sm sm:grid-cols-2">
+              <div>
+                <dt className="text-slate-600">Name</dt>
+                <dd>{operator.name}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Details</dt>
+                <dd className="whitespace-pre-line">{operator.details ?? "—"}</dd>
+              </div>
+            </dl>
           )}
         </Card>
 

@@ -24,6 +24,7 @@ import { loader as orgStatementsPage } from "./admin.organizations_.$organizatio
 import { loader as adminStatementPage } from "./admin.statements.$statementId.tsx";
 import { loader as adminStatementCsv } from "./admin.statements.$statementId[.csv].tsx";
 import { loader as adminStatementPdf } from "./admin.statements.$statementId[.pdf].tsx";
+import { action as settingsAction, loader as settingsPage } from "./admin.settings.tsx";
 import { loader as portalStatementsPage } from "./portal.statements.tsx";
 import { loader as portalStatementCsv } from "./portal.statements.$statementId[.csv].tsx";
 import { loader as portalStatementPdf } from "./portal.statements.$statementId[.pdf].tsx";
@@ -255,5 +256,26 @@ describe("the operator settings", () => {
     expect((await refusal(updateOperatorSettings(masterActor, { name: "X", logo_base64: damaged.toString("base64") }))).fieldErrors?.logo?.[0]).toMatch(/could not be read|PNG or JPEG/);
 
     expect((await refusal(updateOperatorSettings(viewer, { name: "Viewer Ltd" }))).code).toBe("FORBIDDEN");
+  });
+
+  it("are saved from the settings page's form with the logo uploaded as a file, and a GIF is refused at the logo field", async () => {
+    const post = (fields: Record<string, string | File>) => {
+      const form = new FormData();
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      return settingsAction({ request: new Request(`${origin}/admin/settings`, { method: "POST", body: form, headers: { "X-Admin-Key": TEST_MASTER_KEY } }), params: {}, context });
+    };
+    const png = new File([Buffer.from(PNG, "base64")], "logo.png", { type: "image/png" });
+    const saved = await post({ intent: "update-operator", name: "Upload Ltd", details: "Line one\nLine two", logo: png });
+    expect(saved.status).toBe(302);
+    const settings = await (await settingsPage({ request: adminRequest("/admin/settings"), params: {}, context })).json();
+    expect(settings.operator).toMatchObject({ name: "Upload Ltd", details: "Line one\nLine two", logo: { mime: "image/png", bytes: 70 } });
+
+    // A file that claims to be a PNG but is not: refused by its bytes, at the logo field; nothing changes.
+    const fake = new File([Buffer.from("GIF89a....")], "logo.png", { type: "image/png" });
+    const refused = await post({ intent: "update-operator", name: "Other Ltd", logo: fake });
+    expect(refused.status).toBe(400);
+    const reply = await refused.json();
+    expect(reply.result.error?.logo?.[0]).toMatch(/PNG or JPEG/);
+    expect((await getOperatorSettings(masterActor)).name).toBe("Upload Ltd");
   });
 });

@@ -15,7 +15,13 @@ const name = z
   .trim()
   .min(1, "Give the name printed on statements, such as your company's legal name")
   .max(200, "Use at most 200 characters");
-const details = z.string().trim().max(1000, "Use at most 1,000 characters").optional();
+// Line ends as LF, whatever the form sent (multipart bodies carry CRLF).
+const details = z
+  .string()
+  .trim()
+  .max(1000, "Use at most 1,000 characters")
+  .transform((v) => v.replace(/\r\n?/g, "\n"))
+  .optional();
 
 /** The service's input (tRPC, REST and the settings page alike): the logo as base64 of a PNG or JPEG of at most 256 KB. */
 export const updateOperatorSettingsSchema = z.object({
@@ -39,7 +45,8 @@ export const operatorSettingsFormSchema = z.object({
   name,
   details,
   logo: z
-    .custom<File>((v) => typeof File !== "undefined" && v instanceof File, "Choose a PNG or JPEG file")
+    // A File from the browser's form or the server's multipart parser (which need not be the global File class).
+    .custom<File>((v) => typeof v === "object" && v !== null && "arrayBuffer" in v && "size" in v && "type" in v, "Choose a PNG or JPEG file")
     .refine((f) => (OPERATOR_LOGO_TYPES as readonly string[]).includes(f.type), "The logo must be a PNG or JPEG image")
     .refine((f) => f.size <= OPERATOR_LOGO_MAX_BYTES, "The logo must be at most 256 KB")
     .optional(),
