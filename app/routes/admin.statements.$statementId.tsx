@@ -31,7 +31,7 @@ function Amount({ value, code }: { value: Money; code: string }) {
   return (
     <>
       <span>{formatMoney(value.converted, code)}</span>
-      {code !== "USD" ? <span className="block text-xs text-slate-500">USD {groupDecimal(value.usd)}</span> : null}
+      {code !== "USD" ? <span className="block text-xs text-slate-500">{`USD ${groupDecimal(value.usd)}`}</span> : null}
     </>
   );
 }
@@ -234,11 +234,11 @@ export default function StatementPage() {
             <dl className="grid gap-3 text-sm sm:grid-cols-3">
               <div>
                 <dt className="text-slate-600">Cost</dt>
-                <dd className="tabular-nums">USD {groupDecimal(internal.cost)}</dd>
+                <dd className="tabular-nums">{`USD ${groupDecimal(internal.cost)}`}</dd>
               </div>
               <div>
                 <dt className="text-slate-600">Margin</dt>
-                <dd className="tabular-nums">USD {groupDecimal(internal.margin)}</dd>
+                <dd className="tabular-nums">{`USD ${groupDecimal(internal.margin)}`}</dd>
               </div>
               <div>
                 <dt className="text-slate-600">Margin %</dt>

@@ -1,6 +1,9 @@
 import { createRequire } from "node:module";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import { createElement } from "react";
+import { renderToString } from "react-dom/server";
+import { createStaticHandler, createStaticRouter, StaticRouterProvider } from "react-router-dom/server";
 import { describe, expect, it } from "vitest";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
 /* eslint-disable no-restricted-imports -- the test seeds teams, spend rows and credits as provisioning, ingestion and the ledger write them; the routes under test never reach db/ */
@@ -20,12 +23,12 @@ import { portalSessionCookie } from "~/auth/portal-session.server";
 import { getOperatorSettings, updateOperatorSettings } from "~/services/operator-settings.server";
 import { setOrganizationPriceList } from "~/services/price-lists.server";
 import { signInWithVirtualKey } from "~/services/portal/sign-in.server";
-import { loader as orgStatementsPage } from "./admin.organizations_.$organizationId_.statements.tsx";
-import { loader as adminStatementPage } from "./admin.statements.$statementId.tsx";
+import OrganizationStatements, { loader as orgStatementsPage } from "./admin.organizations_.$organizationId_.statements.tsx";
+import StatementPage, { loader as adminStatementPage } from "./admin.statements.$statementId.tsx";
 import { loader as adminStatementCsv } from "./admin.statements.$statementId[.csv].tsx";
 import { loader as adminStatementPdf } from "./admin.statements.$statementId[.pdf].tsx";
 import { action as settingsAction, loader as settingsPage } from "./admin.settings.tsx";
-import { loader as portalStatementsPage } from "./portal.statements.tsx";
+import PortalStatements, { loader as portalStatementsPage } from "./portal.statements.tsx";
 import { loader as portalStatementCsv } from "./portal.statements.$statementId[.csv].tsx";
 import { loader as portalStatementPdf } from "./portal.statements.$statementId[.pdf].tsx";
 
@@ -105,6 +108,14 @@ async function pdfText(bytes: ArrayBuffer): Promise<string> {
   return text.replace(/\s+/g, " ");
 }
 
+/** The page's HTML as the server renders it on its real loader's answer. */
+async function renderPage(Component: () => React.ReactElement, loader: () => Promise<Response>, url: string): Promise<string> {
+  const handler = createStaticHandler([{ id: "page", path: "*", Component, loader }]);
+  const state = await handler.query(new Request(`${origin}${url}`));
+  if (state instanceof Response) throw new Error(`The page answered ${state.status}`);
+  return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, state), context: state, hydrate: false }));
+}
+
 /** The statement of last month in a list (lists are newest first). */
 function lastMonthOf<T extends { period: { start: string } }>(list: T[]): T {
   const found = list.find((s) => s.period.start === MONTH.toISOString());
@@ -136,6 +147,20 @@ describe("the admin statement pages", () => {
     expect(view.document.currency).toMatchObject({ code: "EUR", rate: "0.9", rate_date: "2026-01-31" });
     expect(view.document.total_billed).toEqual({ usd: "1.6640000001", converted: "1.50" });
     expect(view.internal).toMatchObject({ cost: "1.2800000001", margin: "0.384" });
+
+    // The pages as rendered: the download links, the converted figures with their code, and our margin on the admin's page.
+    const viewHtml = await renderPage(StatementPage, () => adminStatementPage({ request: adminRequest(`/admin/statements/${teamStatement.statement_id}`), params: { statementId: teamStatement.statement_id }, context }), "/");
+    expect(viewHtml).toContain(`href="/admin/statements/${teamStatement.statement_id}.pdf"`);
+    expect(viewHtml).toContain(`href="/admin/statements/${teamStatement.statement_id}.csv"`);
+    expect(viewHtml).toContain("EUR 1.50");
+    expect(viewHtml).toContain("USD 0.384");
+    const listHtml = await renderPage(
+      OrganizationStatements,
+      () => orgStatementsPage({ request: adminRequest(`/admin/organizations/${org.id}/statements?team=${team.id}`), params: { organizationId: org.id }, context }),
+      "/",
+    );
+    expect(listHtml).toContain(`href="/admin/statements/${orgStatement.statement_id}"`);
+    expect(listHtml).toContain(`href="/admin/statements/${teamStatement.statement_id}.pdf"`);
 
     const pdf = await adminStatementPdf({ request: adminRequest(`/admin/statements/${teamStatement.statement_id}.pdf`), params: { statementId: teamStatement.statement_id }, context });
     expect(pdf.status).toBe(200);
@@ -187,6 +212,10 @@ describe("the portal's statements", () => {
     expect(list.every((s) => s.team?.id === mine.team.id)).toBe(true);
     expect(JSON.stringify(list)).not.toMatch(/cost|margin/);
     const own = lastMonthOf(list);
+
+    const listHtml = await renderPage(PortalStatements, () => portalStatementsPage({ request: portalRequest("/portal/statements"), params: {}, context }), "/");
+    expect(listHtml).toContain(`href="/portal/statements/${own.statement_id}.pdf"`);
+    expect(listHtml).not.toContain("/admin/");
 
     const pdf = await portalStatementPdf({ request: portalRequest(`/portal/statements/${own.statement_id}.pdf`), params: { statementId: own.statement_id }, context });
     expect(pdf.status).toBe(200);
