@@ -212,6 +212,40 @@ describe("the statement PDF", () => {
   });
 });
 
+describe("an empty statement", () => {
+  it("says so in the PDF, shows a budget period's times, and still carries every total in the CSV", async () => {
+    const zero = money("0", "0.00");
+    const doc = statementDocumentSchema.parse({
+      ...usdTeamDoc(),
+      period: { start: "2026-11-07T09:30:00.000Z", end: "2026-12-07T09:30:00.000Z", basis: "budget_period" },
+      credits: [],
+      usage: [],
+      late_usage: [],
+      opening_balance: zero,
+      credits_total: zero,
+      adjustments_total: zero,
+      total_billed: zero,
+      credits_used: zero,
+      closing_balance: zero,
+    });
+    const text = flat(await pdfText((await statementPdf(doc, { name: "Solo Operator", details: null, logo: null })).body));
+    expect(text).toContain("7 Nov 2026 09:30 – 7 Dec 2026 09:30 UTC");
+    expect(text).toContain("Budget period");
+    expect(text).toContain("No usage in this period.");
+    expect(text).toContain("No credits or adjustments in this period.");
+    expect(text).toMatch(/Total billed USD 0\.00/);
+    const rows = parseCsv(statementCsv(doc, { name: "Solo Operator", details: null, logo: null }).body);
+    expect(rows.filter((r) => r[0] === "total").map((r) => [r[5], r[11], r[12]])).toEqual([
+      ["total_billed", "0", "0.00"],
+      ["opening_balance", "0", "0.00"],
+      ["credits_total", "0", "0.00"],
+      ["adjustments_total", "0", "0.00"],
+      ["credits_used", "0", "0.00"],
+      ["closing_balance", "0", "0.00"],
+    ]);
+  });
+});
+
 describe("the statement CSV", () => {
   it("has the header block and one row per line, with totals equal to the document's, exact", () => {
     const doc = usdTeamDoc();
