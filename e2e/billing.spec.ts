@@ -67,4 +67,18 @@ test("a markup set on the Pricing page bills the customer's calls; the team page
   const text = (await portal.locator("main").innerText()).toLowerCase();
   expect(text).not.toContain("margin");
   expect(text).not.toContain(formatUsd(usage.total_spend).toLowerCase());
+
+  // The customer's statements: this month's, open, with its billed total, as a PDF to download.
+  await portal.getByRole("link", { name: "see your statements" }).click();
+  const statements = portal.getByRole("table", { name: "Your statements" });
+  await expect(statements.locator("tbody tr")).toHaveCount(1);
+  const pdfHref = await statements.getByRole("link", { name: /^PDF/ }).getAttribute("href");
+  const pdf = await customer.request.get(pdfHref!);
+  expect(pdf.status()).toBe(200);
+  expect(pdf.headers()["content-type"]).toBe("application/pdf");
+  expect((await pdf.body()).subarray(0, 5).toString()).toBe("%PDF-");
+  const csvHref = await statements.getByRole("link", { name: /^CSV/ }).getAttribute("href");
+  const csv = await (await customer.request.get(csvHref!)).text();
+  expect(csv).toContain(moneyString(billed));
+  expect(csv.toLowerCase()).not.toContain("margin");
 });

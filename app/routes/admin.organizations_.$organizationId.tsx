@@ -109,9 +109,14 @@ export default function OrganizationPage() {
         title={org.name}
         description={org.description ?? undefined}
         actions={
-          <Link to={`/admin/organizations/${org.organization_id}/pricing`} className="text-sm font-medium text-indigo-700 underline">
-            Pricing
-          </Link>
+          <div className="flex flex-wrap items-center gap-3">
+            <Link to={`/admin/organizations/${org.organization_id}/pricing`} className="text-sm font-medium text-indigo-700 underline">
+              Pricing
+            </Link>
+            <Link to={`/admin/organizations/${org.organization_id}/statements`} className="text-sm font-medium text-indigo-700 underline">
+              Statements
+            </Link>
+          </div>
         }
       />
       <div className="space-y-6">

@@ -312,6 +312,9 @@ export default function TeamPage() {
             <Link to={`/admin/teams/${team.team_id}/pricing`} className="text-sm font-medium text-indigo-700 underline">
               Pricing
             </Link>
+            <Link to={`/admin/organizations/${team.organization_id}/statements?team=${encodeURIComponent(team.team_id)}`} className="text-sm font-medium text-indigo-700 underline">
+              Statements
+            </Link>
           </div>
         }
       />

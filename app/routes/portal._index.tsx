@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useLoaderData, useLocation } from "@remix-run/react";
+import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
 import { customerActor, readPortalSession } from "~/auth/portal-session.server";
 import { BudgetAlertBanner } from "~/components/budget-alert-banner";
 import { BudgetCard } from "~/components/budget-card";
@@ -150,6 +150,16 @@ export default function PortalHome() {
       </section>
 
       <JobsSection list={jobs.list} summary={jobs.summary} costliest={jobs.costliest} base="/portal/jobs" csv="/portal/jobs.csv" />
+
+      <Card title="Statements">
+        <p className="text-sm text-slate-700">
+          Your monthly statements, with what you were billed, credits and balances, as PDF and CSV:{" "}
+          <Link to="/portal/statements" className="font-medium text-indigo-700 underline">
+            see your statements
+          </Link>
+          .
+        </p>
+      </Card>
 
       <div className="grid gap-4 lg:grid-cols-2">
         <div className="min-w-0">
