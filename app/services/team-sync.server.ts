@@ -129,12 +129,18 @@ export async function syncBilledBudgets(teamIds: string[], now = new Date()): Pr
 }
 
 /** LiteLLM's cost per 1M tokens of each model it serves, from /model/info (decimal text, or null when it has none). */
+let costsCache: { at: number; costs: Map<string, ModelCost> } | undefined;
+/** How long LiteLLM's prices are reused: syncs after every ingestion run would otherwise ask /model/info each time. */
+const MODEL_COSTS_TTL_MS = 60_000;
+
 async function modelCosts(): Promise<Map<string, ModelCost>> {
+  if (costsCache && Date.now() - costsCache.at < MODEL_COSTS_TTL_MS) return costsCache.costs;
   const perMillion = (perToken: number | null | undefined) => (perToken == null ? null : (Math.round(perToken * 1e12) / 1e6).toFixed(6));
   const costs = new Map<string, ModelCost>();
   for (const row of await litellm().modelInfo()) {
     if (!costs.has(row.model_name)) costs.set(row.model_name, { input: perMillion(row.model_info?.input_cost_per_token), output: perMillion(row.model_info?.output_cost_per_token) });
   }
+  costsCache = { at: Date.now(), costs };
   return costs;
 }
 
