@@ -119,7 +119,7 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
     page_teams as (select distinct team_id from src where team_id is not null),
     pl as (
       -- Every price-list version that can price a row of the page: its team's organization's and the team's own (docs/billing.md).
-      select p.team_id, v.id, v.kind, v.effective_at, v.team_id is not null as own
+      select p.team_id, v.id, v.kind, v.effective_at, v.version, v.team_id is not null as own
       from page_teams p
       join teams t on t.id = p.team_id
       join price_list_versions v on v.organization_id = t.organization_id and (v.team_id is null or v.team_id = p.team_id)
@@ -130,8 +130,8 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
       -- the team and a range check, so pricing costs the same however many rows share a version.
       select b.team_id, b.at as from_at, lead(b.at, 1, 'infinity') over (partition by b.team_id order by b.at) as to_at,
              coalesce(
-               (select case when o.kind = 'inherit' then null else o.id end from pl o where o.team_id = b.team_id and o.own and o.effective_at <= b.at order by o.effective_at desc limit 1),
-               (select o.id from pl o where o.team_id = b.team_id and not o.own and o.effective_at <= b.at order by o.effective_at desc limit 1)
+               (select case when o.kind = 'inherit' then null else o.id end from pl o where o.team_id = b.team_id and o.own and o.effective_at <= b.at order by o.effective_at desc, o.version desc limit 1),
+               (select o.id from pl o where o.team_id = b.team_id and not o.own and o.effective_at <= b.at order by o.effective_at desc, o.version desc limit 1)
              ) as version_id
       from (select distinct team_id, effective_at as at from pl union select distinct team_id, '-infinity'::timestamptz from pl) b
     ),
