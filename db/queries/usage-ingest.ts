@@ -118,22 +118,36 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
     ),
     page_teams as (select distinct team_id from src where team_id is not null),
     pl as (
-      -- Every price-list version that can price a row of the page: its team's organization's and the team's own (docs/billing.md).
-      select p.team_id, v.id, v.kind, v.effective_at, v.version, v.team_id is not null as own
+      -- Every price-list version that can price a row of the page: its team's organization's and the
+      -- team's own (docs/billing.md), each found by its index (organization, or team).
+      select p.team_id, v.id, v.kind, v.effective_at, v.version, false as own
       from page_teams p
       join teams t on t.id = p.team_id
-      join price_list_versions v on v.organization_id = t.organization_id and (v.team_id is null or v.team_id = p.team_id)
+      join price_list_versions v on v.organization_id = t.organization_id and v.team_id is null
+      union all
+      select p.team_id, v.id, v.kind, v.effective_at, v.version, true
+      from page_teams p
+      join price_list_versions v on v.team_id = p.team_id
+    ),
+    bounds as (select team_id, effective_at as at from pl union select team_id, '-infinity'::timestamptz from pl),
+    in_force as (
+      -- At each point where a team's price can change, the latest version of each of its two lists
+      -- (its own, its organization's): one hash join and a sort, however many teams share the page
+      -- (two correlated scans of pl per point grew with the square of the page's teams; bench/README.md, Billing).
+      select distinct on (b.team_id, b.at, o.own) b.team_id, b.at, o.own, o.id, o.kind
+      from bounds b
+      join pl o on o.team_id = b.team_id and o.effective_at <= b.at
+      order by b.team_id, b.at, o.own, o.effective_at desc, o.version desc
     ),
     priced as (
       -- Per team, the spans between version changes and the version that prices each: the team's own
-      -- latest (unless it is 'inherit'), else the organization's latest. Rows join a span by a hash on
+      -- list in force (unless it is 'inherit'), else the organization's. Rows join a span by a hash on
       -- the team and a range check, so pricing costs the same however many rows share a version.
       select b.team_id, b.at as from_at, lead(b.at, 1, 'infinity') over (partition by b.team_id order by b.at) as to_at,
-             coalesce(
-               (select case when o.kind = 'inherit' then null else o.id end from pl o where o.team_id = b.team_id and o.own and o.effective_at <= b.at order by o.effective_at desc, o.version desc limit 1),
-               (select o.id from pl o where o.team_id = b.team_id and not o.own and o.effective_at <= b.at order by o.effective_at desc, o.version desc limit 1)
-             ) as version_id
-      from (select distinct team_id, effective_at as at from pl union select distinct team_id, '-infinity'::timestamptz from pl) b
+             coalesce(case when mine.kind = 'inherit' then null else mine.id end, theirs.id) as version_id
+      from bounds b
+      left join in_force mine on mine.team_id = b.team_id and mine.at = b.at and mine.own
+      left join in_force theirs on theirs.team_id = b.team_id and theirs.at = b.at and not theirs.own
     ),
     ins as (
       insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
