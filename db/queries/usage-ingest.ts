@@ -117,37 +117,43 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
          or coalesce((select true from jobs j where j.team_id = p.team_id and j.id = p.session_id limit 1), false)
     ),
     page_teams as (select distinct team_id from src where team_id is not null),
-    pl as (
-      -- Every price-list version that can price a row of the page: its team's organization's and the
-      -- team's own (docs/billing.md), each found by its index (organization, or team).
-      select p.team_id, v.id, v.kind, v.effective_at, v.version, false as own
-      from page_teams p
-      join teams t on t.id = p.team_id
-      join price_list_versions v on v.organization_id = t.organization_id and v.team_id is null
-      union all
-      select p.team_id, v.id, v.kind, v.effective_at, v.version, true
-      from page_teams p
-      join price_list_versions v on v.team_id = p.team_id
+    team_org as (select p.team_id, t.organization_id from page_teams p join teams t on t.id = p.team_id),
+    org_spans as (
+      -- Each organization list of the page's teams as spans [effective_at, next version's): the version
+      -- in force over each (docs/billing.md). Spans are per list, not per team, and rows find theirs
+      -- by a hash on the organization and a range check, so pricing costs a few hash probes a row
+      -- (spans per team and change point grew with the page's teams; bench/README.md, Billing).
+      -- "mult" is the markup as a factor (1 + percent / 100; a per-model list's fallback), once per version.
+      select v.organization_id, v.id, v.effective_at as from_at,
+             lead(v.effective_at, 1, 'infinity') over (partition by v.organization_id order by v.effective_at, v.version) as to_at,
+             1 + coalesce(v.markup_percent, v.fallback_markup_percent) / 100 as mult
+      from price_list_versions v
+      where v.team_id is null and v.organization_id in (select organization_id from team_org)
     ),
-    bounds as (select team_id, effective_at as at from pl union select team_id, '-infinity'::timestamptz from pl),
-    in_force as (
-      -- At each point where a team's price can change, the latest version of each of its two lists
-      -- (its own, its organization's): one hash join and a sort, however many teams share the page
-      -- (two correlated scans of pl per point grew with the square of the page's teams; bench/README.md, Billing).
-      select distinct on (b.team_id, b.at, o.own) b.team_id, b.at, o.own, o.id, o.kind
-      from bounds b
-      join pl o on o.team_id = b.team_id and o.effective_at <= b.at
-      order by b.team_id, b.at, o.own, o.effective_at desc, o.version desc
+    own_spans as (
+      -- The page's teams' own lists, as spans the same way (kind 'inherit': the organization's list applies).
+      select v.team_id, v.id, v.kind, v.effective_at as from_at,
+             lead(v.effective_at, 1, 'infinity') over (partition by v.team_id order by v.effective_at, v.version) as to_at,
+             1 + coalesce(v.markup_percent, v.fallback_markup_percent) / 100 as mult
+      from price_list_versions v
+      where v.team_id in (select team_id from page_teams)
     ),
-    priced as (
-      -- Per team, the spans between version changes and the version that prices each: the team's own
-      -- list in force (unless it is 'inherit'), else the organization's. Rows join a span by a hash on
-      -- the team and a range check, so pricing costs the same however many rows share a version.
-      select b.team_id, b.at as from_at, lead(b.at, 1, 'infinity') over (partition by b.team_id order by b.at) as to_at,
-             coalesce(case when mine.kind = 'inherit' then null else mine.id end, theirs.id) as version_id
-      from bounds b
-      left join in_force mine on mine.team_id = b.team_id and mine.at = b.at and mine.own
-      left join in_force theirs on theirs.team_id = b.team_id and theirs.at = b.at and not theirs.own
+    model_prices as (
+      -- The per-model prices of the versions in play, per token (exact: the 1M division done once per price).
+      select mp.version_id, mp.model, mp.input_per_million / 1000000 as input_per_token, mp.output_per_million / 1000000 as output_per_token
+      from price_list_model_prices mp
+      where mp.version_id in (select id from org_spans union all select id from own_spans)
+    ),
+    priced_src as (
+      -- Each row with the version that prices it: its team's own list in force at its start (unless
+      -- 'inherit'), else its organization's; none: billed at cost.
+      select s.*,
+             case when o.id is not null and o.kind <> 'inherit' then o.id else g.id end as version_id,
+             case when o.id is not null and o.kind <> 'inherit' then o.mult else g.mult end as mult
+      from src s
+      left join team_org tg on tg.team_id = s.team_id
+      left join own_spans o on o.team_id = s.team_id and s.start_time >= o.from_at and s.start_time < o.to_at
+      left join org_spans g on g.organization_id = tg.organization_id and s.start_time >= g.from_at and s.start_time < g.to_at
     ),
     ins as (
       insert into usage_requests (request_id, team_id, key_hash, model_group, model, prompt_tokens, completion_tokens, total_tokens,
@@ -156,21 +162,20 @@ export async function insertUsageRows(db: Db, rows: UsageRowInput[]): Promise<nu
              s.spend,
              -- What the customer is billed (docs/billing.md), exact to the column's 10 decimals.
              case
-               when v.id is null or s.status = 'failure' then s.spend
-               when v.kind = 'markup' then round(s.spend * (1 + v.markup_percent / 100), 10)
-               when mp.model is not null then round((s.prompt_tokens * mp.input_per_million + s.completion_tokens * mp.output_per_million) / 1000000, 10)
-               when v.fallback_markup_percent is not null then round(s.spend * (1 + v.fallback_markup_percent / 100), 10)
+               when s.version_id is null or s.status = 'failure' then s.spend
+               -- A listed model (only per-model versions list any): its prices per token.
+               when mp.model is not null then round(s.prompt_tokens * mp.input_per_token + s.completion_tokens * mp.output_per_token, 10)
+               -- A markup list, or a per-model list's fallback markup.
+               when s.mult is not null then round(s.spend * s.mult, 10)
                else s.spend
              end,
-             v.id,
+             s.version_id,
              s.start_time, s.end_time, s.latency_ms, s.status, s.end_user, s.metadata,
              -- The job of this team whose id the row carries, or a new implicit one (docs/jobs.md).
              a.session_id
-      from src s
+      from priced_src s
       left join attributed a on a.team_id = s.team_id and a.session_id = s.session_id
-      left join priced pr on pr.team_id = s.team_id and s.start_time >= pr.from_at and s.start_time < pr.to_at
-      left join price_list_versions v on v.id = pr.version_id
-      left join price_list_model_prices mp on v.kind = 'per_model' and mp.version_id = v.id and mp.model = coalesce(s.model_group, s.model)
+      left join model_prices mp on mp.version_id = s.version_id and mp.model = coalesce(s.model_group, s.model)
       on conflict (request_id) do nothing
       returning team_id, model_group, start_time, end_time, status, prompt_tokens, completion_tokens, spend, billed, latency_ms, job_id
     ),
