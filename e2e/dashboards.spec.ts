@@ -98,7 +98,7 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
     const file = await download;
     expect(file.suggestedFilename()).toMatch(new RegExp(`^${team.team_id}_requests_\\d{4}-\\d{2}-\\d{2}_\\d{4}-\\d{2}-\\d{2}\\.csv$`));
     const lines = (await fs.readFile((await file.path())!, "utf8")).split("\r\n");
-    expect(lines[0]).toBe("time,request_id,team_id,team,model_group,model,prompt_tokens,completion_tokens,total_tokens,spend_usd,status,latency_ms,end_user");
+    expect(lines[0]).toBe("time,request_id,team_id,team,model_group,model,prompt_tokens,completion_tokens,total_tokens,spend_usd,billed_usd,margin_usd,margin_percent,status,latency_ms,end_user");
     expect(lines.filter(Boolean)).toHaveLength(4);
     expect(lines.some((l) => l.endsWith(`,"'=HYPERLINK(""http://evil"")"`))).toBe(true);
     expect(lines.filter((l) => l.includes(`,${team.team_id},${teamName},gpt-3.5-turbo,`))).toHaveLength(3);
@@ -114,7 +114,10 @@ test("admins see a team's traffic on the overview, team, organization and Usage 
   await test.step("the overview shows the spend and the team among the top teams", async () => {
     await page.goto("/admin");
     await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
-    await expect(page.getByRole("group", { name: "Spend" })).toContainText("Spend today (UTC)");
+    // Admins read cost, what the customers are billed, and the margin.
+    await expect(page.getByRole("group", { name: "Spend" })).toContainText("Cost today (UTC)");
+    await expect(page.getByRole("group", { name: "Spend" })).toContainText("Billed in");
+    await expect(page.getByRole("group", { name: "Spend" })).toContainText("Margin in");
     await expect(page.getByRole("region", { name: /Top teams in/ }).getByRole("link", { name: teamName })).toBeVisible();
     await expect(page.getByRole("region", { name: "LiteLLM" })).toContainText("connected");
     expect(await seriousViolations(page)).toEqual([]);

@@ -165,12 +165,14 @@ test("the seed flow: admin sets up Acme, the client's key spends, is stopped by 
     await screenshot(page, testInfo, "team");
   });
 
+  // Admins see cost, billed and margin; the customer sees what it is billed (no price list: its cost).
   const teamFigures = {
-    spend: (await figure(usage, "Spend").textContent())!,
+    spend: (await figure(usage, "Billed").textContent())!,
     requests: (await figure(usage, "Requests").textContent())!,
     budget: (await page.getByTestId("budget-figures").innerText()).trim(),
   };
   expect(teamFigures.spend).toMatch(/^\$0\.1\d+$/);
+  await expect(figure(usage, "Cost")).toHaveText(teamFigures.spend);
 
   await test.step("the organization page sums its team", async () => {
     await page.getByRole("link", { name: orgName }).first().click();

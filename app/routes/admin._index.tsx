@@ -213,7 +213,7 @@ export default function Overview() {
                     </span>
                     <span className="text-right whitespace-nowrap tabular-nums">
                       {formatUsd(t.spend)} <span className="text-xs text-slate-600">cost</span>
-                      <span className="block text-xs text-slate-600">
+                      <span className="block text-xs whitespace-normal text-slate-600">
                         {formatUsd(t.billed)} billed · {formatMargin(t.margin, t.margin_percent)} margin
                       </span>
                       <span className="block text-xs text-slate-600">{formatCount(t.requests)} requests</span>
@@ -235,7 +235,7 @@ export default function Overview() {
                     </Link>
                     <span className="text-right whitespace-nowrap tabular-nums">
                       {formatUsd(m.spend)} <span className="text-xs text-slate-600">cost</span>
-                      <span className="block text-xs text-slate-600">
+                      <span className="block text-xs whitespace-normal text-slate-600">
                         {formatUsd(m.billed)} billed · {formatMargin(m.margin, m.margin_percent)} margin
                       </span>
                       <span className="block text-xs text-slate-600">{formatCount(m.requests)} requests</span>
