@@ -1,18 +1,17 @@
 import type { z } from "zod";
 import { findOrganizationById, listOrganizations as listOrganizationRows, type OrganizationRow } from "../../db/queries/organizations.ts";
 import {
-  billedUsage,
   closedStatements,
   creditBalancesBefore,
   findStatementById,
   insertStatement,
   latestClosedStatement,
   ledgerEntriesIn,
-  type BilledUsageRow,
   type StatementRow,
   type StatementScope,
 } from "../../db/queries/statements.ts";
 import { findTeamById, listTeams, type TeamRow } from "../../db/queries/teams.ts";
+import { sumUsage, type UsageTotals } from "../../db/queries/usage.ts";
 import type { Db } from "../../db/queries/types.ts";
 import { db, transaction } from "~/lib/db.server";
 import { AppError } from "~/lib/errors";
@@ -190,7 +189,7 @@ function addCounts(map: Map<string, Counts>, key: string, c: Counts) {
   map.set(key, acc);
 }
 
-const rowCounts = (r: BilledUsageRow): Counts => ({
+const rowCounts = (r: UsageTotals): Counts => ({
   requests: Number(r.requests),
   promptTokens: Number(r.promptTokens),
   completionTokens: Number(r.completionTokens),
@@ -223,7 +222,7 @@ async function lateUsage(tx: Db, scope: Scope, period: StatementPeriod, recorded
       if (later.periodStart <= c.periodStart) continue;
       for (const l of (later.document as unknown as Frozen).late_usage ?? []) if (l.period_start === startIso) addCounts(counted, lineKey(l.team_id, l.model), lineCounts(l));
     }
-    for (const row of await billedUsage(tx, { teamIds, from: c.periodStart, to: c.periodEnd })) {
+    for (const row of await sumUsage(tx, { teamIds, from: c.periodStart, to: c.periodEnd })) {
       const now = rowCounts(row);
       const before = counted.get(lineKey(row.teamId, row.modelGroup));
       const diff: Counts = before
@@ -259,7 +258,7 @@ async function build(tx: Db, scope: Scope, period: StatementPeriod, options: { s
   const teamIds = scope.teams.map((t) => t.id);
   const names = new Map(scope.teams.map((t) => [t.id, t.name]));
   const [rows, balances, entries, late] = await Promise.all([
-    billedUsage(tx, { teamIds, from: period.start, to: period.end }),
+    sumUsage(tx, { teamIds, from: period.start, to: period.end }),
     creditBalancesBefore(tx, teamIds, period.start),
     ledgerEntriesIn(tx, teamIds, period.start, period.end),
     lateUsage(tx, scope, period, options.at, currency, names),

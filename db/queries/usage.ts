@@ -196,28 +196,17 @@ export async function sumUsage(db: Db, filter: { teamIds: string[]; from: Date; 
 
 /**
  * What the team's requests that started at or after `from` were billed (later ones included, however
- * far ahead): its budget spend, in billed dollars (docs/budgets.md; equal to cost without a price list), exact: the raw rows up to the next whole hour, the hourly rollup up to the next UTC day,
- * the daily rollup from there on. Equal to summing the raw rows, at the cost of a few hundred
- * rollup rows instead of every request of the period.
+ * far ahead): its budget spend, in billed dollars (docs/budgets.md; equal to cost without a price list).
  */
 export async function spendSince(db: Db, filter: { teamId: string; from: Date }): Promise<string> {
-  const hourFrom = ceilTo(filter.from, HOUR_MS);
-  const dayFrom = ceilTo(filter.from, DAY_MS);
-  const [r, h, d] = [usageRequests, usageHourly, usageDaily];
-  const result = await db.execute(sql`
-    select coalesce(sum(spend), 0)::text as spend from (
-      select ${r.billed} as spend from ${r}
-      where ${r.teamId} = ${filter.teamId} and ${r.startTime} >= ${iso(filter.from)}::timestamptz and ${r.startTime} < ${iso(hourFrom)}::timestamptz
-      union all
-      select ${h.billed} from ${h} where ${h.teamId} = ${filter.teamId} and ${h.hour} >= ${iso(hourFrom)}::timestamptz and ${h.hour} < ${iso(dayFrom)}::timestamptz
-      union all
-      select ${d.billed} from ${d} where ${d.teamId} = ${filter.teamId} and ${d.day} >= ${dayOf(dayFrom)}
-    ) s
-  `);
-  return rowsOf<{ spend: string }>(result)[0]?.spend ?? "0";
+  return (await costAndBilledSince(db, filter)).billed;
 }
 
-/** Cost and billed of the team's requests that started at or after `from`, exact, read as spendSince reads. */
+/**
+ * Cost and billed of the team's requests that started at or after `from`, exact: the raw rows up to
+ * the next whole hour, the hourly rollup up to the next UTC day, the daily rollup from there on.
+ * Equal to summing the raw rows, at the cost of a few hundred rollup rows instead of every request.
+ */
 export async function costAndBilledSince(db: Db, filter: { teamId: string; from: Date }): Promise<{ spend: string; billed: string }> {
   const hourFrom = ceilTo(filter.from, HOUR_MS);
   const dayFrom = ceilTo(filter.from, DAY_MS);
